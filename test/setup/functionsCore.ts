@@ -1,0 +1,7 @@
+// Every test process gets the stand-in for the host-injected module, so loading a function module
+// registers its functions (captured in `registrations`) instead of switching @azure/functions to test mode.
+jest.mock(
+  '@azure/functions-core',
+  () => (jest.requireActual('../../dev/host/functionsCoreStandIn') as { functionsCoreStandIn: unknown }).functionsCoreStandIn,
+  { virtual: true },
+);
