@@ -1,0 +1,74 @@
+import type { MailboxScope } from '../scope';
+import type {
+  BatchOutcome,
+  FindOldItemsOptions,
+  FolderInfo,
+  FolderName,
+  GroupMember,
+  ItemRef,
+  MailboxOperations,
+  OofSettings,
+} from './mailboxOperations';
+
+/**
+ * Wraps any MailboxOperations so that every call checks the mailbox against the configured scope
+ * before anything is sent. Out of scope: OutOfScopeError, no request.
+ */
+export class ScopedMailboxOperations implements MailboxOperations {
+  constructor(
+    private readonly inner: MailboxOperations,
+    readonly scope: MailboxScope,
+  ) {}
+
+  getOof(mailbox: string): Promise<OofSettings> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.getOof(mailbox);
+  }
+
+  setOof(mailbox: string, settings: OofSettings): Promise<void> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.setOof(mailbox, settings);
+  }
+
+  findItemIdsReceivedBefore(
+    mailbox: string,
+    folder: FolderName,
+    receivedBefore: Date,
+    options?: FindOldItemsOptions,
+  ): Promise<ItemRef[]> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.findItemIdsReceivedBefore(mailbox, folder, receivedBefore, options);
+  }
+
+  archiveItems(mailbox: string, sourceFolder: FolderName, items: ItemRef[]): Promise<BatchOutcome> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.archiveItems(mailbox, sourceFolder, items);
+  }
+
+  moveItems(mailbox: string, items: ItemRef[], destination: FolderName): Promise<BatchOutcome> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.moveItems(mailbox, items, destination);
+  }
+
+  getFolder(mailbox: string, folder: FolderName): Promise<FolderInfo> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.getFolder(mailbox, folder);
+  }
+
+  hasArchiveMailbox(mailbox: string): Promise<boolean> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.hasArchiveMailbox(mailbox);
+  }
+
+  // Group expansion and name resolution act *as* a mailbox (the impersonated caller), which must be in
+  // scope; the group's members are checked by the caller before any of them is acted on.
+  expandGroup(group: string, asMailbox: string): Promise<GroupMember[]> {
+    this.scope.assertAllows(asMailbox);
+    return this.inner.expandGroup(group, asMailbox);
+  }
+
+  resolvePrimaryAddress(nameOrAddress: string, asMailbox: string): Promise<string | undefined> {
+    this.scope.assertAllows(asMailbox);
+    return this.inner.resolvePrimaryAddress(nameOrAddress, asMailbox);
+  }
+}
