@@ -2,7 +2,8 @@ import { ConfigError } from './configError';
 
 // Deliberately plain: an SMTP address as Exchange stores it (local@domain.tld), no display names,
 // no quoted local parts. Anything else is refused before it could reach a server.
-const SMTP_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const SMTP_ADDRESS =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 export function isSmtpAddress(value: string): boolean {
   return value.length <= 320 && SMTP_ADDRESS.test(value);

@@ -23,14 +23,16 @@ export class MailboxScope {
       .map((e) => e.trim().toLowerCase())
       .filter((e) => e.length > 0);
     if (entries.includes('*')) {
-      if (entries.length > 1) throw new ConfigError(`${setting}: "*" cannot be combined with other entries`, setting);
+      if (entries.length > 1)
+        throw new ConfigError(`${setting}: "*" cannot be combined with other entries`, setting);
       return new MailboxScope(true, new Set(), new Set());
     }
     const domains = new Set<string>();
     const addresses = new Set<string>();
     for (const entry of entries) {
       if (entry.includes('@')) {
-        if (!isSmtpAddress(entry)) throw new ConfigError(`${setting}: "${entry}" is not an e-mail address`, setting);
+        if (!isSmtpAddress(entry))
+          throw new ConfigError(`${setting}: "${entry}" is not an e-mail address`, setting);
         addresses.add(entry);
       } else if (isSmtpAddress(`x@${entry}`)) {
         domains.add(entry);

@@ -41,7 +41,10 @@ export type ArchiveFolder = (typeof ARCHIVE_FOLDERS)[number];
 export type FolderName = PrimaryFolder | ArchiveFolder;
 
 export function isFolderName(value: string): value is FolderName {
-  return (PRIMARY_FOLDERS as readonly string[]).includes(value) || (ARCHIVE_FOLDERS as readonly string[]).includes(value);
+  return (
+    (PRIMARY_FOLDERS as readonly string[]).includes(value) ||
+    (ARCHIVE_FOLDERS as readonly string[]).includes(value)
+  );
 }
 
 /** Opaque item id as Exchange gives it (with its change key when known). */

@@ -1,0 +1,98 @@
+/** A counting semaphore: at most `limit` holders, the rest wait in arrival order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`semaphore limit must be >= 1, got ${limit}`);
+  }
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    // Hand the slot straight to the next waiter, so a late arrival cannot overtake the queue.
+    if (next) next();
+    else this.active--;
+  }
+}
+
+/** One semaphore per key (per mailbox), created on demand and dropped when idle so memory follows activity. */
+export class KeyedSemaphore {
+  private readonly byKey = new Map<string, Semaphore>();
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(key: string): Promise<() => void> {
+    let semaphore = this.byKey.get(key);
+    if (!semaphore) {
+      semaphore = new Semaphore(this.limit);
+      this.byKey.set(key, semaphore);
+    }
+    await semaphore.acquire();
+    const held = semaphore;
+    return () => {
+      held.release();
+      if (held.inUse === 0 && held.queued === 0) this.byKey.delete(key);
+    };
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The endpoint's shared "back off until" instant. When Exchange answers ErrorServerBusy with
+ * BackOffMilliseconds, the budget it refers to is shared, so every caller of that endpoint pauses,
+ * not just the one that was told.
+ */
+export class BackOffGate {
+  private until = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Pushes the pause out to at least `ms` from now (never shortens a longer pause already set). */
+  backOff(ms: number): void {
+    this.until = Math.max(this.until, this.now() + ms);
+  }
+
+  /** Milliseconds left before calls may resume; 0 when open. */
+  remaining(): number {
+    return Math.max(0, this.until - this.now());
+  }
+
+  async wait(): Promise<void> {
+    // Loop: another caller may extend the pause while we sleep.
+    for (let ms = this.remaining(); ms > 0; ms = this.remaining()) await sleep(ms);
+  }
+}
+
+/** Exponential back-off with "equal jitter": at least half the step, so retries never come too soon, and
+ * spread over the other half so many callers that failed together do not retry together. */
+export function jitteredBackOff(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

@@ -1,0 +1,442 @@
+/**
+ * The impersonating EWS client: the first implementation of MailboxOperations.
+ *
+ * One instance per process (DESIGN.md): it owns the undici connection pool to the endpoint, the token
+ * cache, the endpoint's shared back-off gate and the in-flight caps, all of which only work if shared.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import type { EwsSettings } from '../config';
+import { ConfigError } from '../configError';
+import { MailboxError } from '../mailbox/mailboxError';
+import type {
+  BatchOutcome,
+  FindOldItemsOptions,
+  FolderInfo,
+  FolderName,
+  GroupMember,
+  ItemRef,
+  MailboxOperations,
+  OofSettings,
+} from '../mailbox/mailboxOperations';
+import {
+  BasicAuthorization,
+  createTokenCredential,
+  TokenAuthorization,
+  type AuthorizationProvider,
+} from './auth';
+import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore, sleep } from './concurrency';
+import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
+import { validateOofSettings } from './oofValidation';
+import * as requests from './soapRequests';
+import * as responses from './soapResponses';
+import { parseXml, type XmlNode } from './xml';
+import type { TokenCredential } from '@azure/identity';
+
+/** One structured line per HTTP attempt; never a body, token or reply text. */
+export interface EwsCallEvent {
+  operation: string;
+  mailbox: string;
+  requestId: string;
+  attempt: number;
+  durationMs: number;
+  outcome: 'ok' | 'retry' | 'failed';
+  code?: string;
+  waitMs?: number;
+}
+
+export interface EwsClientOptions {
+  /** Overrides the credential the settings describe (tests, or a credential shared with other clients). */
+  credential?: TokenCredential;
+  /** How ConnectingSID names the mailbox when the settings ask for SID (a lookup the caller owns). */
+  connectingSidFor?: (mailbox: string) => string;
+  onCall?: (event: EwsCallEvent) => void;
+  /** Base and cap of the exponential back-off when the server gives no wait. */
+  backOffBaseMs?: number;
+  backOffCapMs?: number;
+  /** FindItem page size; Exchange caps restricted searches near 250 whatever we ask. */
+  pageSize?: number;
+  /** ArchiveItem/MoveItem ids per request (DESIGN.md: at most 100). */
+  batchSize?: number;
+}
+
+/** Archive-mailbox folders: GetFolder on one of these fails when the user has no archive. */
+const NO_ARCHIVE_CODES = new Set([
+  'ErrorFolderNotFound',
+  'ErrorArchiveMailboxNotEnabled',
+  'ErrorMailboxNotFound',
+]);
+
+export class EwsClient implements MailboxOperations {
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly authorization: AuthorizationProvider;
+  private readonly gate = new BackOffGate();
+  private readonly endpointSlots: Semaphore;
+  private readonly mailboxSlots: KeyedSemaphore;
+  private readonly pageSize: number;
+  private readonly batchSize: number;
+
+  constructor(
+    readonly settings: EwsSettings,
+    private readonly options: EwsClientOptions = {},
+  ) {
+    const ca = settings.caFile ? readCaFile(settings.caFile) : undefined;
+    if (settings.connectingSid === 'SID' && !options.connectingSidFor) {
+      throw new ConfigError(
+        'EWS_IMPERSONATION_ID=SID needs a SID lookup; use PrimarySmtpAddress (the default) unless you have one',
+        'EWS_IMPERSONATION_ID',
+      );
+    }
+    this.pool = new Pool(settings.url.origin, {
+      connections: settings.connections,
+      connectTimeout: settings.connectTimeoutMs,
+      // Per-attempt deadlines come from the call's AbortSignal; these are the transport's own limits.
+      headersTimeout: settings.timeoutMs,
+      bodyTimeout: settings.timeoutMs,
+      keepAliveTimeout: 30_000,
+      ...(ca ? { connect: { ca } } : {}),
+    });
+    this.path = settings.url.pathname + settings.url.search;
+    this.authorization =
+      settings.auth.kind === 'basic'
+        ? new BasicAuthorization(settings.auth.username, settings.auth.password)
+        : new TokenAuthorization(
+            options.credential ?? createTokenCredential(settings.auth, { ca }),
+            settings.auth.scope,
+          );
+    this.endpointSlots = new Semaphore(settings.maxInFlightPerEndpoint);
+    this.mailboxSlots = new KeyedSemaphore(settings.maxInFlightPerMailbox);
+    this.pageSize = options.pageSize ?? 250;
+    this.batchSize = Math.min(options.batchSize ?? 100, 100);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  async getOof(mailbox: string): Promise<OofSettings> {
+    const envelope = await this.call('GetUserOofSettings', mailbox, requests.getUserOofSettingsBody(mailbox));
+    return responses.readOofSettings(envelope.xml, envelope.ctx);
+  }
+
+  async setOof(mailbox: string, settings: OofSettings): Promise<void> {
+    validateOofSettings(settings);
+    const envelope = await this.call(
+      'SetUserOofSettings',
+      mailbox,
+      requests.setUserOofSettingsBody(mailbox, settings),
+    );
+    responses.readSetOofResult(envelope.xml, envelope.ctx);
+  }
+
+  async findItemIdsReceivedBefore(
+    mailbox: string,
+    folder: FolderName,
+    receivedBefore: Date,
+    options: FindOldItemsOptions = {},
+  ): Promise<ItemRef[]> {
+    const limit = options.maxItems ?? Number.POSITIVE_INFINITY;
+    const ids: ItemRef[] = [];
+    for (let offset = 0; ids.length < limit;) {
+      const pageSize = Math.min(this.pageSize, limit - ids.length);
+      const { xml, ctx } = await this.call(
+        'FindItem',
+        mailbox,
+        requests.findItemsReceivedBeforeBody(folder, receivedBefore, offset, pageSize),
+      );
+      const page = responses.readFindItemPage(xml, ctx);
+      ids.push(...page.items);
+      // The server may return fewer than asked (restricted searches cap near 250): advance by what came.
+      offset += page.items.length;
+      if (page.includesLast || page.items.length === 0) break;
+    }
+    return ids.length > limit ? ids.slice(0, limit) : ids;
+  }
+
+  archiveItems(mailbox: string, sourceFolder: FolderName, items: ItemRef[]): Promise<BatchOutcome> {
+    return this.inBatches(items, async (batch) => {
+      const { xml, ctx } = await this.call(
+        'ArchiveItem',
+        mailbox,
+        requests.archiveItemBody(sourceFolder, batch),
+      );
+      return responses.readBatchOutcome(xml, 'ArchiveItem', batch, ctx);
+    });
+  }
+
+  moveItems(mailbox: string, items: ItemRef[], destination: FolderName): Promise<BatchOutcome> {
+    return this.inBatches(items, async (batch) => {
+      const { xml, ctx } = await this.call('MoveItem', mailbox, requests.moveItemBody(batch, destination));
+      return responses.readBatchOutcome(xml, 'MoveItem', batch, ctx);
+    });
+  }
+
+  async getFolder(mailbox: string, folder: FolderName): Promise<FolderInfo> {
+    const { xml, ctx } = await this.call('GetFolder', mailbox, requests.getFolderBody(folder));
+    return responses.readFolder(xml, folder, ctx);
+  }
+
+  async hasArchiveMailbox(mailbox: string): Promise<boolean> {
+    try {
+      await this.getFolder(mailbox, 'archivemsgfolderroot');
+      return true;
+    } catch (error) {
+      if (error instanceof MailboxError && NO_ARCHIVE_CODES.has(error.code)) return false;
+      throw error;
+    }
+  }
+
+  async expandGroup(group: string, asMailbox: string): Promise<GroupMember[]> {
+    const { xml, ctx } = await this.call('ExpandDL', asMailbox, requests.expandDlBody(group));
+    return responses.readGroupMembers(xml, ctx);
+  }
+
+  async resolvePrimaryAddress(nameOrAddress: string, asMailbox: string): Promise<string | undefined> {
+    const { xml, ctx } = await this.call('ResolveNames', asMailbox, requests.resolveNamesBody(nameOrAddress));
+    return responses.readResolvedAddress(xml, nameOrAddress, ctx);
+  }
+
+  private async inBatches(
+    items: ItemRef[],
+    send: (batch: ItemRef[]) => Promise<BatchOutcome>,
+  ): Promise<BatchOutcome> {
+    const total: BatchOutcome = { moved: 0, failed: [] };
+    for (let i = 0; i < items.length; i += this.batchSize) {
+      const outcome = await send(items.slice(i, i + this.batchSize));
+      total.moved += outcome.moved;
+      total.failed.push(...outcome.failed);
+    }
+    return total;
+  }
+
+  /**
+   * Sends one operation as `mailbox`, retrying transient and throttled failures within the call's
+   * deadline (EWS_TIMEOUT_MS), attempt limit and total-wait limit. Permanent errors and our own bugs
+   * surface at once.
+   */
+  private async call(
+    operation: string,
+    mailbox: string,
+    body: string,
+  ): Promise<{ xml: XmlNode; ctx: responses.ResponseContext }> {
+    const { settings } = this;
+    const impersonation: requests.Impersonation = {
+      kind: settings.connectingSid,
+      value:
+        settings.connectingSid === 'SID' && this.options.connectingSidFor
+          ? this.options.connectingSidFor(mailbox)
+          : mailbox,
+    };
+    const document = requests.envelope(settings.serverVersion, impersonation, body);
+    const releaseMailbox = await this.mailboxSlots.acquire(mailbox.toLowerCase());
+    try {
+      const deadline = Date.now() + settings.timeoutMs;
+      let waited = 0;
+      for (let attempt = 1; ; attempt++) {
+        await this.waitForGate(deadline, operation, mailbox);
+        const requestId = randomUUID();
+        const started = Date.now();
+        try {
+          await this.endpointSlots.acquire();
+          let result;
+          try {
+            result = await this.send(document, mailbox, requestId, deadline);
+          } finally {
+            this.endpointSlots.release();
+          }
+          this.options.onCall?.({
+            operation,
+            mailbox,
+            requestId,
+            attempt,
+            durationMs: Date.now() - started,
+            outcome: 'ok',
+          });
+          return result;
+        } catch (error) {
+          if (!(error instanceof MailboxError)) throw error;
+          error.attempts = attempt;
+          const wait = error.retryable ? this.retryWait(error, attempt) : undefined;
+          const giveUp =
+            wait === undefined ||
+            attempt >= settings.maxAttempts ||
+            waited + wait > settings.maxTotalWaitMs ||
+            Date.now() + wait >= deadline;
+          this.options.onCall?.({
+            operation,
+            mailbox,
+            requestId,
+            attempt,
+            durationMs: Date.now() - started,
+            outcome: giveUp ? 'failed' : 'retry',
+            code: error.code,
+            waitMs: giveUp ? undefined : wait,
+          });
+          if (giveUp) throw error;
+          if (error.errorClass === 'throttled' && error.backOffMs !== undefined)
+            this.gate.backOff(error.backOffMs);
+          waited += wait;
+          await sleep(wait);
+        }
+      }
+    } finally {
+      releaseMailbox();
+    }
+  }
+
+  private retryWait(error: MailboxError, attempt: number): number {
+    const computed = jitteredBackOff(
+      attempt,
+      this.options.backOffBaseMs ?? 500,
+      this.options.backOffCapMs ?? 30_000,
+    );
+    // The server's word is a minimum, not a suggestion.
+    return error.backOffMs !== undefined ? Math.max(error.backOffMs, computed / 10) : computed;
+  }
+
+  private async waitForGate(deadline: number, operation: string, mailbox: string): Promise<void> {
+    const remaining = this.gate.remaining();
+    if (remaining === 0) return;
+    if (Date.now() + remaining >= deadline) {
+      throw new MailboxError({
+        code: 'ErrorServerBusy',
+        errorClass: 'throttled',
+        message: `${operation}: the endpoint asked every caller to back off for ${remaining} ms, beyond this call's deadline`,
+        mailbox,
+        backOffMs: remaining,
+      });
+    }
+    await this.gate.wait();
+  }
+
+  private async send(
+    document: string,
+    mailbox: string,
+    requestId: string,
+    deadline: number,
+    authRetried = false,
+  ): Promise<{ xml: XmlNode; ctx: responses.ResponseContext }> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0)
+      throw transportError('TIMEOUT', `no answer within ${this.settings.timeoutMs} ms`, {
+        mailbox,
+        requestId,
+      });
+    let statusCode: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const response = await this.pool.request({
+        method: 'POST',
+        path: this.path,
+        headers: {
+          'content-type': 'text/xml; charset=utf-8',
+          accept: 'text/xml',
+          authorization: await this.authorization.header(authRetried),
+          // Routes the call to the mailbox's server: without it Exchange proxies, slower and with 500/503s.
+          'x-anchormailbox': mailbox,
+          'client-request-id': requestId,
+          'return-client-request-id': 'true',
+          'user-agent': 'mailbox-automation',
+        },
+        body: document,
+        signal: AbortSignal.timeout(remaining),
+      });
+      statusCode = response.statusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      throw this.transportFailure(error, mailbox, requestId);
+    }
+    const ctx = { httpStatus: statusCode, mailbox, requestId };
+    if (statusCode === 401 && this.authorization.kind === 'oauth' && !authRetried) {
+      // A revoked or rotated token: fetch a fresh one once before calling it a failure.
+      return this.send(document, mailbox, requestId, deadline, true);
+    }
+    if (statusCode === 200 || statusCode === 500) {
+      const xml = this.parse(text, ctx);
+      if (xml) {
+        const fault = errorFromSoapFault(xml, ctx);
+        if (fault) throw fault;
+        if (statusCode === 200) return { xml, ctx };
+      }
+    }
+    throw this.httpFailure(statusCode, headers, ctx);
+  }
+
+  private parse(text: string, ctx: responses.ResponseContext): XmlNode | undefined {
+    if (!text.trimStart().startsWith('<')) return undefined;
+    try {
+      return parseXml(text);
+    } catch (error) {
+      throw new MailboxError({
+        code: 'InvalidResponse',
+        errorClass: 'transient',
+        message: `the EWS response could not be read: ${(error as Error).message}`,
+        ...ctx,
+      });
+    }
+  }
+
+  private httpFailure(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    ctx: responses.ResponseContext,
+  ): MailboxError {
+    const backOffMs = retryAfterMs(headers['retry-after']);
+    const errorClass =
+      status === 429
+        ? 'throttled'
+        : status === 503 || status === 502 || status === 504 || status === 500
+          ? 'transient'
+          : 'permanent';
+    const hint =
+      status === 401
+        ? ': the credentials were refused (check EWS_AUTH and the account or app registration)'
+        : status === 403
+          ? ': blocked by policy (EWS disabled for the tenant or app, or an access policy)'
+          : '';
+    return transportError(`HTTP_${status}`, `EWS answered HTTP ${status}${hint}`, {
+      ...ctx,
+      backOffMs,
+      errorClass,
+    });
+  }
+
+  private transportFailure(error: unknown, mailbox: string, requestId: string): MailboxError {
+    const err = error as { name?: string; code?: string; message?: string };
+    if (
+      err.name === 'TimeoutError' ||
+      err.name === 'AbortError' ||
+      err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      err.code === 'UND_ERR_BODY_TIMEOUT'
+    ) {
+      return transportError(
+        'TIMEOUT',
+        `no answer from EWS within the time allowed (${this.settings.timeoutMs} ms)`,
+        {
+          mailbox,
+          requestId,
+        },
+      );
+    }
+    return transportError(
+      'CONNECTION',
+      `connection to EWS failed: ${err.code ?? err.message ?? String(error)}`,
+      {
+        mailbox,
+        requestId,
+      },
+    );
+  }
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`EWS_CA_FILE "${path}" cannot be read: ${(error as Error).message}`, 'EWS_CA_FILE');
+  }
+}

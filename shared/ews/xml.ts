@@ -1,0 +1,116 @@
+import { XMLParser } from 'fast-xml-parser';
+
+/** Escapes text for an XML element or attribute value. OOF replies are HTML, so every value goes through here. */
+export function escapeXml(text: string): string {
+  // Fast path: most values (addresses, ids) need nothing.
+  // eslint-disable-next-line no-control-regex
+  if (!/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) return text;
+  return (
+    text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // Control characters are not allowed in XML 1.0 at all, not even as references: drop them
+      // rather than send a document Exchange would reject as a schema error.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  );
+}
+
+/** Elements that may repeat in EWS responses: always parsed as arrays so a single one is no special case. */
+const ALWAYS_ARRAY = new Set([
+  'Value',
+  'Message',
+  'Contact',
+  'Mailbox',
+  'Resolution',
+  'ItemId',
+  'Folder',
+  'CalendarItem',
+  'Item',
+  'MeetingRequest',
+  'MeetingResponse',
+  'MeetingCancellation',
+  'PostItem',
+  'Task',
+]);
+// Response messages are named after their operation (FindItemResponseMessage, ...).
+const RESPONSE_MESSAGE = /ResponseMessage$/;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  // Ids, change keys and reply text must come back exactly as sent: no number or boolean guessing.
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: true,
+  // Decodes numeric character references (&#233; &#x1F600;) that Exchange may use for non-ASCII text.
+  htmlEntities: true,
+  isArray: (name) => ALWAYS_ARRAY.has(name) || RESPONSE_MESSAGE.test(name),
+});
+
+/** A parsed XML node: element children by local name, attributes as `@_Name`, text as `#text`. */
+export type XmlNode = { [key: string]: XmlValue };
+export type XmlValue = string | XmlNode | XmlValue[] | undefined;
+
+export class XmlRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XmlRefusedError';
+  }
+}
+
+/**
+ * Parses a SOAP response. A DOCTYPE is refused outright: EWS never sends one, and honouring it would
+ * open the door to entity expansion attacks from anything sitting between us and Exchange.
+ */
+export function parseXml(xml: string): XmlNode {
+  if (/<!DOCTYPE/i.test(xml)) throw new XmlRefusedError('response contains a DOCTYPE declaration; refused');
+  return parser.parse(xml) as XmlNode;
+}
+
+export function child(node: XmlValue, name: string): XmlNode | undefined {
+  if (node === undefined || typeof node === 'string' || Array.isArray(node)) return undefined;
+  const value = node[name];
+  if (Array.isArray(value)) return asNode(value[0]);
+  return asNode(value);
+}
+
+export function children(node: XmlValue, name: string): XmlNode[] {
+  if (node === undefined || typeof node === 'string' || Array.isArray(node)) return [];
+  const value = node[name];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v) => (typeof v === 'string' ? { '#text': v } : (asNode(v) ?? {})));
+}
+
+function asNode(value: XmlValue): XmlNode | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return { '#text': value };
+  if (Array.isArray(value)) return asNode(value[0]);
+  return value;
+}
+
+/** Text content of an element (or of its named child), undefined when absent. */
+export function text(node: XmlValue, name?: string): string | undefined {
+  const target: XmlValue =
+    name === undefined
+      ? node
+      : node && typeof node === 'object' && !Array.isArray(node)
+        ? node[name]
+        : undefined;
+  if (target === undefined) return undefined;
+  if (typeof target === 'string') return target;
+  if (Array.isArray(target)) return text(target[0]);
+  const t = target['#text'];
+  return typeof t === 'string' ? t : '';
+}
+
+export function attr(node: XmlNode | undefined, name: string): string | undefined {
+  const value = node?.[`@_${name}`];
+  return typeof value === 'string' ? value : undefined;
+}
