@@ -1,0 +1,244 @@
+// mailbox-automation: everything the function app needs in one resource group.
+// Deploy with `azd up` (azure.yaml at the repo root) or
+// `az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json`.
+// Secrets are never parameters here: operators put them in Key Vault (docs/operations.md).
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; part of every resource name.')
+param environmentName string
+
+@description('Azure region (must offer Flex Consumption).')
+param location string = resourceGroup().location
+
+@description('Extra tags for every resource.')
+param tags object = {}
+
+// --- EWS (see README configuration table) ---
+@description('EWS endpoint, e.g. https://outlook.office365.com/EWS/Exchange.asmx or https://mail.contoso.com/EWS/Exchange.asmx.')
+param ewsUrl string
+
+@description('oauth (Exchange Online, app-only) or basic (Exchange on-premises service account).')
+@allowed(['oauth', 'basic'])
+param ewsAuth string = 'oauth'
+
+@description('Entra tenant id of the Exchange Online app registration (oauth); empty for on-premises.')
+param ewsTenantId string = ''
+
+@description('Client id of the Exchange Online app registration (oauth); empty to use the managed identity.')
+param ewsClientId string = ''
+
+@description('On-premises service account (DOMAIN\\user or UPN) for basic auth; its password lives in Key Vault.')
+param ewsUsername string = ''
+
+@description('RequestServerVersion; Exchange2016 is right for 2016, 2019, SE and Exchange Online.')
+@allowed([
+  'Exchange2013_SP1'
+  'Exchange2015'
+  'Exchange2016'
+  'V2015_10_05'
+  'V2016_01_06'
+  'V2016_04_13'
+  'V2016_07_13'
+  'V2016_10_10'
+  'V2017_01_07'
+  'V2017_04_14'
+  'V2017_07_11'
+])
+param ewsServerVersion string = 'Exchange2016'
+
+@description('Overall timeout of one EWS call in milliseconds.')
+@minValue(1000)
+param ewsTimeoutMs int = 100000
+
+@description('Mailbox back end.')
+@allowed(['ews'])
+param mailboxBackend string = 'ews'
+
+// --- Scope: the app refuses every mailbox outside it ---
+@description('Domains and addresses that may be impersonated, comma-separated (contoso.com,ceo@fabrikam.com), or * for all. Empty: none.')
+param mailboxScope string = ''
+
+@description('Distribution group whose (nested) members the sweeps cover. Empty: explicit list only.')
+param mailboxScopeGroup string = ''
+
+// --- Sweeps ---
+@description('NCRONTAB schedule of the archive sweep (e.g. 0 0 2 * * * for 02:00 UTC). Empty: no scheduled sweep.')
+param archiveSweepSchedule string = ''
+
+@description('Archive mail older than this many days.')
+@minValue(1)
+param archiveOlderThanDays int = 365
+
+@description('Folders to archive from, comma-separated distinguished folder names.')
+param archiveFolders string = 'inbox,sentitems'
+
+@description('Mailboxes per sweep batch (one sub-orchestration each).')
+@minValue(1)
+param sweepBatchSize int = 50
+
+@description('Batches in flight at once.')
+@minValue(1)
+param sweepMaxBatchesInFlight int = 10
+
+@description('Most items archived per mailbox per run; the rest waits for the next run.')
+@minValue(1)
+param archiveMaxItemsPerRun int = 10000
+
+// --- Hosting ---
+@description('Durable task hub name (letters and digits, starts with a letter).')
+@minLength(3)
+@maxLength(45)
+param taskHubName string = 'MailboxAutomation'
+
+@description('Memory per Flex Consumption instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on Flex Consumption instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Always-ready instances for the durable group.')
+@minValue(0)
+param durableAlwaysReadyInstances int = 1
+
+@description('Days to keep logs in Log Analytics.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
+var allTags = union(tags, { 'azd-env-name': environmentName })
+var names = {
+  identity: 'id-${resourceToken}'
+  storage: 'st${resourceToken}'
+  logAnalytics: 'log-${resourceToken}'
+  applicationInsights: 'appi-${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
+  plan: 'plan-${resourceToken}'
+  functionApp: 'func-${resourceToken}'
+}
+var deploymentContainerName = 'app-package-${take(resourceToken, 32)}'
+var reportsContainerName = 'reports'
+
+// Settings that are set only when given: an unset setting means "off" to the app, an empty one is an error.
+var optionalSettings = union(
+  empty(ewsTenantId) ? {} : { EWS_TENANT_ID: ewsTenantId },
+  empty(ewsClientId) ? {} : { EWS_CLIENT_ID: ewsClientId },
+  empty(ewsUsername) ? {} : { EWS_USERNAME: ewsUsername },
+  empty(mailboxScope) ? {} : { MAILBOX_SCOPE: mailboxScope },
+  empty(mailboxScopeGroup) ? {} : { MAILBOX_SCOPE_GROUP: mailboxScopeGroup },
+  empty(archiveSweepSchedule) ? {} : { ARCHIVE_SWEEP_SCHEDULE: archiveSweepSchedule }
+)
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: names.identity
+    location: location
+    tags: allTags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: allTags
+    deploymentContainerName: deploymentContainerName
+    reportsContainerName: reportsContainerName
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: allTags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyVault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: allTags
+    softDeleteRetentionInDays: 90
+  }
+}
+
+module roles 'modules/roleAssignments.bicep' = {
+  name: 'roleAssignments'
+  params: {
+    identityName: names.identity
+    storageAccountName: names.storage
+    applicationInsightsName: names.applicationInsights
+    keyVaultName: names.keyVault
+  }
+  // Names are known before deployment (precise what-if), so the order is stated here.
+  dependsOn: [
+    identity
+    storage
+    monitoring
+    keyVault
+  ]
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: allTags
+    serviceName: 'api'
+    identityName: names.identity
+    storageAccountName: names.storage
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    nodeVersion: '22'
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
+    appSettings: union(
+      {
+        KEY_VAULT_URI: keyVault.outputs.uri
+        TASKHUB_NAME: taskHubName
+        MAILBOX_BACKEND: mailboxBackend
+        EWS_URL: ewsUrl
+        EWS_AUTH: ewsAuth
+        EWS_SERVER_VERSION: ewsServerVersion
+        EWS_TIMEOUT_MS: string(ewsTimeoutMs)
+        ARCHIVE_OLDER_THAN_DAYS: string(archiveOlderThanDays)
+        ARCHIVE_FOLDERS: archiveFolders
+        SWEEP_BATCH_SIZE: string(sweepBatchSize)
+        SWEEP_MAX_BATCHES_IN_FLIGHT: string(sweepMaxBatchesInFlight)
+        ARCHIVE_MAX_ITEMS_PER_RUN: string(archiveMaxItemsPerRun)
+      },
+      optionalSettings
+    )
+  }
+  // The host needs its storage roles before its first start (and azd needs them to upload the package).
+  dependsOn: [
+    identity
+    storage
+    roles
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output KEY_VAULT_URI string = keyVault.outputs.uri
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_CLIENT_ID string = identity.outputs.clientId
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output REPORTS_CONTAINER string = reportsContainerName

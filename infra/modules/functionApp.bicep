@@ -1,0 +1,158 @@
+// Flex Consumption plan (FC1, Linux) and the function app running as the user-assigned identity.
+// Host storage, the deployment package, Application Insights and Key Vault are all reached with
+// that identity: no account key, connection string with a key, or SAS appears in any setting.
+@description('Name of the function app.')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the resources (the app also gets azd-service-name).')
+param tags object
+
+@description('azd service name from azure.yaml; azd finds the app by this tag.')
+param serviceName string
+
+@description('Name of the user-assigned managed identity the app runs as.')
+param identityName string
+
+@description('Name of the host storage account.')
+param storageAccountName string
+
+@description('Blob container that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Application Insights connection string (ingestion endpoint; no key auth with DisableLocalAuth).')
+param applicationInsightsConnectionString string
+
+@description('Node.js version for the Functions runtime.')
+@allowed(['22'])
+param nodeVersion string
+
+@description('Memory per instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+@description('Upper bound on instances; also bounds the total EWS load the app can put on Exchange.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Always-ready instances for the Durable Functions group (orchestrations, activities, entities).')
+@minValue(0)
+param durableAlwaysReadyInstances int
+
+@description('The app\'s own settings (no secrets: the app reads those from Key Vault itself).')
+param appSettings object
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: identityName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: storageAccountName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    // Key Vault references (if an operator adds any) resolve with the same identity.
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+        alwaysReady: [
+          {
+            name: 'durable'
+            instanceCount: durableAlwaysReadyInstances
+          }
+        ]
+      }
+      runtime: {
+        name: 'node'
+        version: nodeVersion
+      }
+    }
+  }
+
+  // Flex Consumption sets the worker runtime and version from functionAppConfig.runtime:
+  // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION / WEBSITE_RUN_FROM_PACKAGE are not used there.
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: union(appSettings, {
+      // Host storage through the managed identity (identity-based connection).
+      AzureWebJobsStorage__accountName: storage.name
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identity.properties.clientId
+      // Telemetry with Entra ID auth (the component has local auth off).
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+      // DefaultAzureCredential in the app picks the user-assigned identity by this client id.
+      AZURE_CLIENT_ID: identity.properties.clientId
+    })
+  }
+
+  // Publishing with basic credentials (FTP, SCM) is off: azd deploys with an Entra token.
+  resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+output name string = functionApp.name
+output id string = functionApp.id
+output defaultHostName string = functionApp.properties.defaultHostName
