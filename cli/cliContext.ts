@@ -1,0 +1,25 @@
+import type { Env } from '../shared/config';
+
+/** What a command may touch: its environment and two output streams (tests pass buffers). */
+export interface CliContext {
+  env: Env;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Exit codes documented in README.md. */
+export const EXIT = {
+  done: 0,
+  other: 1,
+  usage: 2,
+  permanent: 3,
+  gaveUp: 4,
+} as const;
+
+/** Bad usage: the message names the argument at fault. Nothing has been sent when this is thrown. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

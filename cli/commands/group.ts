@@ -1,0 +1,32 @@
+import type { CliContext } from '../cliContext';
+import { UsageError } from '../cliContext';
+import { flag, mailboxArgument, parse, stringOption } from '../arguments';
+import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
+import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
+
+export async function groupExpand(
+  args: string[],
+  ctx: CliContext,
+  ops: () => MailboxOperations,
+): Promise<number> {
+  const parsed = parse(args, { json: { type: 'boolean' }, as: { type: 'string' } }, ['group']);
+  const group = mailboxArgument(parsed.positionals[0] ?? '', 'group');
+  // ExpandDL runs as some mailbox; any in-scope one will do. --as, else EWS_SERVICE_MAILBOX.
+  const asRaw = stringOption(parsed, 'as') ?? ctx.env.EWS_SERVICE_MAILBOX;
+  if (!asRaw) {
+    throw new UsageError(
+      'group expand acts as a mailbox: pass --as <mailbox in scope> or set EWS_SERVICE_MAILBOX',
+    );
+  }
+  const asMailbox = mailboxArgument(asRaw, '--as');
+  const { members, groups } = await expandGroupDeep(ops(), group, asMailbox);
+  if (flag(parsed, 'json')) {
+    ctx.stdout(JSON.stringify({ group, groupsExpanded: groups, members }, null, 2) + '\n');
+  } else {
+    ctx.stdout(
+      `${group}: ${members.length} members (${groups.length} group${groups.length === 1 ? '' : 's'} expanded)\n`,
+    );
+    for (const m of members) ctx.stdout(`  ${m.address}\t${m.name}\t${m.kind}\n`);
+  }
+  return 0;
+}
