@@ -118,9 +118,14 @@ describe('per-item ResponseMessages with ResponseClass="Error"', () => {
 
   it('ArchiveItem with no archive mailbox surfaces as ErrorArchiveMailboxNotEnabled, permanent', () => {
     const envelope = sample('ArchiveItem.error.xml');
-    expect(() => readBatchOutcome(envelope, 'ArchiveItem', [{ id: 'x' }], ctx)).toThrow(
-      expect.objectContaining({ code: 'ErrorArchiveMailboxNotEnabled', errorClass: 'permanent' }),
-    );
+    let thrown: unknown;
+    try {
+      readBatchOutcome(envelope, 'ArchiveItem', [{ id: 'x' }], ctx);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MailboxError);
+    expect(thrown).toMatchObject({ code: 'ErrorArchiveMailboxNotEnabled', errorClass: 'permanent' });
   });
 });
 
