@@ -10,6 +10,7 @@ import { MailboxError } from '../shared/mailbox/mailboxError';
 import type { MailboxOperations } from '../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../shared/scope';
 import { EXIT, UsageError, type CliContext } from './cliContext';
+import { archivePlan, archiveRun } from './commands/archive';
 import { check } from './commands/check';
 import { groupExpand } from './commands/group';
 import { oofDisable, oofGet, oofSet } from './commands/oof';
@@ -21,6 +22,8 @@ export const USAGE = `usage: mailbox-automation [--ews-url URL] <command>
   oof set <mailbox> [--start ISO --end ISO] --internal TEXT|--internal-file F
           [--external TEXT|--external-file F] [--audience none|known|all]
   oof disable <mailbox>
+  archive plan <mailbox> --older-than 365d [--folder inbox ...] [--max-items N] [--json]   (changes nothing)
+  archive run <mailbox> --older-than 365d [--folder inbox ...] [--max-items N] [--json]
   group expand <group> [--as MAILBOX] [--json]
 
 Configuration comes from the environment (EWS_URL, EWS_AUTH, MAILBOX_SCOPE, ...; see README.md).
@@ -35,6 +38,8 @@ const COMMANDS: Record<string, Command> = {
   'oof get': oofGet,
   'oof set': oofSet,
   'oof disable': oofDisable,
+  'archive plan': archivePlan,
+  'archive run': archiveRun,
   'group expand': groupExpand,
 };
 
