@@ -124,16 +124,6 @@ var names = {
 var deploymentContainerName = 'app-package-${take(resourceToken, 32)}'
 var reportsContainerName = 'reports'
 
-// Settings that are set only when given: an unset setting means "off" to the app, an empty one is an error.
-var optionalSettings = union(
-  empty(ewsTenantId) ? {} : { EWS_TENANT_ID: ewsTenantId },
-  empty(ewsClientId) ? {} : { EWS_CLIENT_ID: ewsClientId },
-  empty(ewsUsername) ? {} : { EWS_USERNAME: ewsUsername },
-  empty(mailboxScope) ? {} : { MAILBOX_SCOPE: mailboxScope },
-  empty(mailboxScopeGroup) ? {} : { MAILBOX_SCOPE_GROUP: mailboxScopeGroup },
-  empty(archiveSweepSchedule) ? {} : { ARCHIVE_SWEEP_SCHEDULE: archiveSweepSchedule }
-)
-
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   params: {
@@ -208,23 +198,24 @@ module functionApp 'modules/functionApp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     durableAlwaysReadyInstances: durableAlwaysReadyInstances
-    appSettings: union(
-      {
-        KEY_VAULT_URI: keyVault.outputs.uri
-        TASKHUB_NAME: taskHubName
-        MAILBOX_BACKEND: mailboxBackend
-        EWS_URL: ewsUrl
-        EWS_AUTH: ewsAuth
-        EWS_SERVER_VERSION: ewsServerVersion
-        EWS_TIMEOUT_MS: string(ewsTimeoutMs)
-        ARCHIVE_OLDER_THAN_DAYS: string(archiveOlderThanDays)
-        ARCHIVE_FOLDERS: archiveFolders
-        SWEEP_BATCH_SIZE: string(sweepBatchSize)
-        SWEEP_MAX_BATCHES_IN_FLIGHT: string(sweepMaxBatchesInFlight)
-        ARCHIVE_MAX_ITEMS_PER_RUN: string(archiveMaxItemsPerRun)
-      },
-      optionalSettings
-    )
+    keyVaultUri: keyVault.outputs.uri
+    taskHubName: taskHubName
+    mailboxBackend: mailboxBackend
+    ewsUrl: ewsUrl
+    ewsAuth: ewsAuth
+    ewsTenantId: ewsTenantId
+    ewsClientId: ewsClientId
+    ewsUsername: ewsUsername
+    ewsServerVersion: ewsServerVersion
+    ewsTimeoutMs: ewsTimeoutMs
+    mailboxScope: mailboxScope
+    mailboxScopeGroup: mailboxScopeGroup
+    archiveSweepSchedule: archiveSweepSchedule
+    archiveOlderThanDays: archiveOlderThanDays
+    archiveFolders: archiveFolders
+    sweepBatchSize: sweepBatchSize
+    sweepMaxBatchesInFlight: sweepMaxBatchesInFlight
+    archiveMaxItemsPerRun: archiveMaxItemsPerRun
   }
   // The host needs its storage roles before its first start (and azd needs them to upload the package).
   dependsOn: [

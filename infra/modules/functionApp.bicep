@@ -45,8 +45,61 @@ param maximumInstanceCount int
 @minValue(0)
 param durableAlwaysReadyInstances int
 
-@description('The app\'s own settings (no secrets: the app reads those from Key Vault itself).')
-param appSettings object
+// The app's own settings (shared/config.ts reads and validates them at start). No secrets:
+// the app reads those from Key Vault itself (KEY_VAULT_URI). An empty value means "not set".
+@description('Key Vault URI the app reads its secrets from.')
+param keyVaultUri string
+
+@description('Durable task hub name.')
+param taskHubName string
+
+@description('Mailbox back end (ews).')
+param mailboxBackend string
+
+@description('EWS endpoint.')
+param ewsUrl string
+
+@description('EWS auth mode: oauth or basic.')
+param ewsAuth string
+
+@description('Entra tenant id of the Exchange Online app registration, or empty.')
+param ewsTenantId string
+
+@description('Client id of the Exchange Online app registration, or empty.')
+param ewsClientId string
+
+@description('On-premises service account name for basic auth, or empty.')
+param ewsUsername string
+
+@description('EWS RequestServerVersion.')
+param ewsServerVersion string
+
+@description('Overall timeout of one EWS call in milliseconds.')
+param ewsTimeoutMs int
+
+@description('Mailboxes that may be impersonated (domains, addresses or *), or empty for none.')
+param mailboxScope string
+
+@description('Distribution group that lists the mailboxes swept, or empty.')
+param mailboxScopeGroup string
+
+@description('NCRONTAB schedule of the archive sweep, or empty for none.')
+param archiveSweepSchedule string
+
+@description('Archive mail older than this many days.')
+param archiveOlderThanDays int
+
+@description('Folders to archive from, comma-separated.')
+param archiveFolders string
+
+@description('Mailboxes per sweep batch.')
+param sweepBatchSize int
+
+@description('Sweep batches in flight at once.')
+param sweepMaxBatchesInFlight int
+
+@description('Most items archived per mailbox per run.')
+param archiveMaxItemsPerRun int
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
@@ -124,7 +177,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION / WEBSITE_RUN_FROM_PACKAGE are not used there.
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union(appSettings, {
+    properties: {
       // Host storage through the managed identity (identity-based connection).
       AzureWebJobsStorage__accountName: storage.name
       AzureWebJobsStorage__credential: 'managedidentity'
@@ -134,7 +187,25 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
       // DefaultAzureCredential in the app picks the user-assigned identity by this client id.
       AZURE_CLIENT_ID: identity.properties.clientId
-    })
+      KEY_VAULT_URI: keyVaultUri
+      TASKHUB_NAME: taskHubName
+      MAILBOX_BACKEND: mailboxBackend
+      EWS_URL: ewsUrl
+      EWS_AUTH: ewsAuth
+      EWS_TENANT_ID: ewsTenantId
+      EWS_CLIENT_ID: ewsClientId
+      EWS_USERNAME: ewsUsername
+      EWS_SERVER_VERSION: ewsServerVersion
+      EWS_TIMEOUT_MS: string(ewsTimeoutMs)
+      MAILBOX_SCOPE: mailboxScope
+      MAILBOX_SCOPE_GROUP: mailboxScopeGroup
+      ARCHIVE_SWEEP_SCHEDULE: archiveSweepSchedule
+      ARCHIVE_OLDER_THAN_DAYS: string(archiveOlderThanDays)
+      ARCHIVE_FOLDERS: archiveFolders
+      SWEEP_BATCH_SIZE: string(sweepBatchSize)
+      SWEEP_MAX_BATCHES_IN_FLIGHT: string(sweepMaxBatchesInFlight)
+      ARCHIVE_MAX_ITEMS_PER_RUN: string(archiveMaxItemsPerRun)
+    }
   }
 
   // Publishing with basic credentials (FTP, SCM) is off: azd deploys with an Entra token.
