@@ -1,0 +1,161 @@
+/**
+ * The leave orchestration's activities: every mailbox call of the leave workflow happens here.
+ * Permanent mailbox errors come back as a result (`ok: false` with the EWS code) so the orchestrator can
+ * fail with that code without retrying; transient and throttled ones are thrown so that
+ * callActivityWithRetry tries again, a bounded number of times.
+ */
+import { readFileSync } from 'node:fs';
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { loadLeaveSettings, loadMailboxScope, type Env } from '../shared/config';
+import type { LeaveEvent } from '../shared/hr/leaveEvent';
+import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOperations';
+import { isMailboxError } from '../shared/mailbox/mailboxError';
+import { isStillOurs, plannedOof } from '../shared/oof/leavePlan';
+import type { TemplateSet } from '../shared/oof/templates';
+import { getSecretProvider } from '../shared/secrets';
+
+export const LEAVE_CHECK_SCOPE = 'leaveCheckScope';
+export const LEAVE_GET_OOF = 'leaveGetOof';
+export const LEAVE_SET_OOF = 'leaveSetOof';
+export const LEAVE_RESTORE_OOF = 'leaveRestoreOof';
+
+/** An activity's answer: the value, or the permanent error that ends the leave workflow. */
+export type ActivityResult<T> =
+  { ok: true; value: T } | { ok: false; code: string; errorClass: string; message: string };
+
+let mailboxOverride: MailboxOperations | undefined;
+
+/** Tests and the dev host may hand the activities their own mailbox operations. */
+export function useLeaveMailboxOperations(ops: MailboxOperations | undefined): void {
+  mailboxOverride = ops;
+}
+
+async function mailbox(): Promise<MailboxOperations> {
+  if (mailboxOverride) return mailboxOverride;
+  const env: Env = { ...process.env };
+  if (env.KEY_VAULT_URI) {
+    // EWS credentials live in Key Vault in Azure; the EWS backend reads them from its environment.
+    const secrets = getSecretProvider();
+    for (const name of ['EWS_PASSWORD', 'EWS_CLIENT_SECRET']) env[name] ??= await secrets.get(name);
+  }
+  // Loaded on first use: the EWS client (undici, fast-xml-parser) is not needed to register functions.
+  const { getMailboxOperations } = await import('../shared/mailbox/mailboxBackend');
+  return getMailboxOperations(env);
+}
+
+async function attempt<T>(
+  context: InvocationContext,
+  step: string,
+  fn: () => Promise<T>,
+): Promise<ActivityResult<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    if (isMailboxError(err)) {
+      if (err.retryable) {
+        context.warn(`${step}: transient ${err.code}, will be retried`);
+        throw new Error(`${err.code} (${err.errorClass}): ${err.message}`);
+      }
+      context.error(`${step}: permanent ${err.code}`);
+      return { ok: false, code: err.code, errorClass: err.errorClass, message: err.message };
+    }
+    const code = (err as { code?: unknown }).code;
+    if (code === 'OutOfScope') {
+      return { ok: false, code: 'OutOfScope', errorClass: 'permanent', message: (err as Error).message };
+    }
+    throw err;
+  }
+}
+
+let templatesCache: { file: string; templates: TemplateSet } | undefined;
+
+function templates(file: string | undefined): TemplateSet | undefined {
+  if (!file) return undefined;
+  if (templatesCache?.file !== file) {
+    templatesCache = { file, templates: JSON.parse(readFileSync(file, 'utf8')) as TemplateSet };
+  }
+  return templatesCache.templates;
+}
+
+/** Is the person's mailbox in MAILBOX_SCOPE? Configuration only, no mailbox call. */
+export function leaveCheckScope(input: { mailbox: string }): { inScope: boolean; scope: string } {
+  const scope = loadMailboxScope(process.env);
+  return { inScope: scope.allows(input.mailbox), scope: scope.describe() };
+}
+df.app.activity(LEAVE_CHECK_SCOPE, { handler: leaveCheckScope });
+
+/** The person's current automatic replies: the snapshot restored at the end. */
+export async function leaveGetOof(
+  input: { mailbox: string },
+  context: InvocationContext,
+): Promise<ActivityResult<OofSettings>> {
+  const ops = await mailbox();
+  return attempt(context, LEAVE_GET_OOF, () => ops.getOof(input.mailbox));
+}
+df.app.activity(LEAVE_GET_OOF, { handler: leaveGetOof });
+
+export interface SetOofInput {
+  mailbox: string;
+  event: LeaveEvent;
+  /** UTC ISO instants, already clamped by the orchestrator (a leave that started runs from now). */
+  start: string;
+  end: string;
+  firstDayBack: string;
+}
+
+/** Sets the scheduled OOF for the leave; answers the settings it set (compared at restore time). */
+export async function leaveSetOof(
+  input: SetOofInput,
+  context: InvocationContext,
+): Promise<ActivityResult<OofSettings>> {
+  const settings = loadLeaveSettings(process.env);
+  const oof = plannedOof(
+    input.event,
+    { start: input.start, end: input.end, firstDayBack: input.firstDayBack },
+    {
+      externalAudience: settings.externalAudience,
+      defaultLocale: settings.defaultLocale,
+      templates: templates(settings.templatesFile),
+    },
+  );
+  const ops = await mailbox();
+  return attempt(context, LEAVE_SET_OOF, async () => {
+    await ops.setOof(input.mailbox, oof);
+    context.info(`${LEAVE_SET_OOF}: scheduled ${oof.start} to ${oof.end}`);
+    return oof;
+  });
+}
+df.app.activity(LEAVE_SET_OOF, { handler: leaveSetOof });
+
+export interface RestoreInput {
+  mailbox: string;
+  snapshot: OofSettings;
+  /** What we set last; if the mailbox no longer shows it, the person changed it: leave it alone. */
+  applied: OofSettings;
+}
+
+export interface RestoreResult {
+  restored: boolean;
+  /** Why nothing was restored. */
+  reason?: 'changed-meanwhile';
+}
+
+export async function leaveRestoreOof(
+  input: RestoreInput,
+  context: InvocationContext,
+): Promise<ActivityResult<RestoreResult>> {
+  const ops = await mailbox();
+  return attempt(context, LEAVE_RESTORE_OOF, async (): Promise<RestoreResult> => {
+    const current = await ops.getOof(input.mailbox);
+    if (!isStillOurs(current, input.applied)) {
+      context.info(
+        `${LEAVE_RESTORE_OOF}: automatic replies were changed since we set them; left as they are`,
+      );
+      return { restored: false, reason: 'changed-meanwhile' };
+    }
+    await ops.setOof(input.mailbox, input.snapshot);
+    return { restored: true };
+  });
+}
+df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
