@@ -195,3 +195,64 @@ export function loadEwsSettings(env: Env, overrides: { url?: string } = {}): Ews
 export function loadMailboxScope(env: Env): MailboxScope {
   return MailboxScope.parse(env.MAILBOX_SCOPE);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Leave-driven automatic replies (functions/leave*.ts, functions/hrWebhook.ts)
+
+export type LeaveAudience = 'None' | 'Known' | 'All';
+
+export interface LeaveSettings {
+  /** Who outside the organisation gets the external reply (`LEAVE_OOF_AUDIENCE`, default Known). */
+  externalAudience: LeaveAudience;
+  /** Locale whose templates are used when the person's locale has none (`LEAVE_DEFAULT_LOCALE`, default en). */
+  defaultLocale: string;
+  /** Optional JSON file `{ "<locale>": { "internal": "...", "external": "..." } }` (`LEAVE_TEMPLATES_FILE`). */
+  templatesFile?: string;
+  /** Attempts per mailbox call for transient errors (`LEAVE_MAX_ATTEMPTS`, default 5). */
+  maxAttempts: number;
+  /** First retry interval in ms, doubled each time (`LEAVE_RETRY_FIRST_MS`, default 5000). */
+  firstRetryMs: number;
+  /** Base URL of HiBob's API (`HIBOB_API_URL`, default https://api.hibob.com); getApi links must point there. */
+  hibobApiUrl: URL;
+  /** HiBob gives no time zone or locale per request: these apply (`HIBOB_TIME_ZONE`, `HIBOB_LOCALE`). */
+  hibobTimeZone: string;
+  hibobLocale: string;
+}
+
+export function loadLeaveSettings(env: Env): LeaveSettings {
+  const audienceRaw = (env.LEAVE_OOF_AUDIENCE ?? 'Known').trim().toLowerCase();
+  const audiences: Record<string, LeaveAudience> = { none: 'None', known: 'Known', all: 'All' };
+  const externalAudience = audiences[audienceRaw];
+  if (!externalAudience) {
+    throw new ConfigError(
+      `LEAVE_OOF_AUDIENCE must be none, known or all, got "${env.LEAVE_OOF_AUDIENCE}"`,
+      'LEAVE_OOF_AUDIENCE',
+    );
+  }
+  const hibobRaw = env.HIBOB_API_URL?.trim() || 'https://api.hibob.com';
+  let hibobApiUrl: URL;
+  try {
+    hibobApiUrl = new URL(hibobRaw);
+  } catch {
+    throw new ConfigError(
+      `HIBOB_API_URL "${hibobRaw}" is not a URL (expected https://api.hibob.com)`,
+      'HIBOB_API_URL',
+    );
+  }
+  if (
+    hibobApiUrl.protocol !== 'https:' &&
+    !(hibobApiUrl.protocol === 'http:' && isLoopbackHost(hibobApiUrl.hostname))
+  ) {
+    throw new ConfigError(`HIBOB_API_URL "${hibobRaw}" must use https`, 'HIBOB_API_URL');
+  }
+  return {
+    externalAudience,
+    defaultLocale: env.LEAVE_DEFAULT_LOCALE?.trim() || 'en',
+    templatesFile: env.LEAVE_TEMPLATES_FILE?.trim() || undefined,
+    maxAttempts: positiveInt(env, 'LEAVE_MAX_ATTEMPTS', 5),
+    firstRetryMs: positiveInt(env, 'LEAVE_RETRY_FIRST_MS', 5000),
+    hibobApiUrl,
+    hibobTimeZone: env.HIBOB_TIME_ZONE?.trim() || 'UTC',
+    hibobLocale: env.HIBOB_LOCALE?.trim() || 'en',
+  };
+}
