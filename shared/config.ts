@@ -256,3 +256,130 @@ export function loadLeaveSettings(env: Env): LeaveSettings {
     hibobLocale: env.HIBOB_LOCALE?.trim() || 'en',
   };
 }
+
+// ---- archive sweep (functions/archiveSweep*.ts, cli sweep archive) ----
+// (imports kept with this section so that the sections of this file stay independent)
+import { isSmtpAddress } from './address';
+import { PRIMARY_FOLDERS, type FolderName } from './mailbox/mailboxOperations';
+
+/** Where sweep reports go: a connection string (Azurite locally), or the host's identity in Azure. */
+export type ReportsStorageSettings =
+  | { kind: 'connectionString'; connectionString: string; container: string }
+  | { kind: 'identity'; blobServiceUrl: string; clientId?: string; container: string };
+
+export interface SweepSettings {
+  /** NCRONTAB for the timer; unset means the timer is not registered (no setting, no sweep). */
+  schedule?: string;
+  olderThanDays: number;
+  /** Primary-mailbox folders to archive from. */
+  folders: FolderName[];
+  /** Per mailbox and run; the rest moves next run. */
+  maxItemsPerRun: number;
+  batchSize: number;
+  maxBatchesInFlight: number;
+  /** Distribution group whose (nested) members are swept. */
+  scopeGroup?: string;
+  /** Explicit mailboxes swept in addition to the group's members. */
+  mailboxes: string[];
+  /** The mailbox impersonated for ExpandDL / ResolveNames (must be in MAILBOX_SCOPE). */
+  serviceMailbox?: string;
+  /** Activity attempts for transient failures (callActivityWithRetry) and the first retry interval. */
+  maxAttempts: number;
+  firstRetryMs: number;
+  /** Undefined: reports cannot be written to Blob storage (the CLI saves files instead). */
+  reports?: ReportsStorageSettings;
+}
+
+function smtpList(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(/[,;\s]+/)
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .map((e) => {
+      if (!isSmtpAddress(e)) throw new ConfigError(`${name}: "${e}" is not an e-mail address`, name);
+      return e.toLowerCase();
+    });
+}
+
+function optionalSmtp(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!isSmtpAddress(raw)) throw new ConfigError(`${name}: "${raw}" is not an e-mail address`, name);
+  return raw.toLowerCase();
+}
+
+/**
+ * Reports go to the `reports` container of the app's own storage: REPORTS_STORAGE_CONNECTION_STRING,
+ * else AzureWebJobsStorage as a connection string (UseDevelopmentStorage=true is Azurite), else the
+ * identity-based AzureWebJobsStorage__blobServiceUri / __accountName (DefaultAzureCredential, with
+ * AzureWebJobsStorage__clientId for a user-assigned identity).
+ */
+export function loadReportsStorage(env: Env): ReportsStorageSettings | undefined {
+  const container = env.REPORTS_CONTAINER?.trim() || 'reports';
+  if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
+    throw new ConfigError(`REPORTS_CONTAINER "${container}" is not a valid blob container name`, 'REPORTS_CONTAINER');
+  }
+  const connectionString = env.REPORTS_STORAGE_CONNECTION_STRING?.trim() || env.AzureWebJobsStorage?.trim();
+  if (connectionString) return { kind: 'connectionString', connectionString, container };
+  const serviceUri = env.AzureWebJobsStorage__blobServiceUri?.trim();
+  const account = env.AzureWebJobsStorage__accountName?.trim();
+  const clientId = env.AzureWebJobsStorage__clientId?.trim() || undefined;
+  if (serviceUri) return { kind: 'identity', blobServiceUrl: serviceUri, clientId, container };
+  if (account) {
+    if (!/^[a-z0-9]{3,24}$/.test(account)) {
+      throw new ConfigError(
+        `AzureWebJobsStorage__accountName "${account}" is not a storage account name`,
+        'AzureWebJobsStorage__accountName',
+      );
+    }
+    return { kind: 'identity', blobServiceUrl: `https://${account}.blob.core.windows.net`, clientId, container };
+  }
+  return undefined;
+}
+
+export function loadSweepSettings(env: Env): SweepSettings {
+  const schedule = env.ARCHIVE_SWEEP_SCHEDULE?.trim() || undefined;
+  if (schedule && schedule.split(/\s+/).length !== 6) {
+    throw new ConfigError(
+      `ARCHIVE_SWEEP_SCHEDULE "${schedule}" is not an NCRONTAB expression with six fields ` +
+        '(second minute hour day month weekday), e.g. "0 0 2 * * *" for 02:00 every night',
+      'ARCHIVE_SWEEP_SCHEDULE',
+    );
+  }
+  const folders = (env.ARCHIVE_FOLDERS?.trim() || 'inbox')
+    .split(/[,;\s]+/)
+    .filter((f) => f.length > 0)
+    .map((f) => f.toLowerCase());
+  for (const folder of folders) {
+    if (!(PRIMARY_FOLDERS as readonly string[]).includes(folder)) {
+      throw new ConfigError(
+        `ARCHIVE_FOLDERS: "${folder}" is not a primary-mailbox folder; use any of ${PRIMARY_FOLDERS.join(', ')}`,
+        'ARCHIVE_FOLDERS',
+      );
+    }
+  }
+  const scopeGroup = optionalSmtp(env, 'MAILBOX_SCOPE_GROUP');
+  const serviceMailbox = optionalSmtp(env, 'EWS_SERVICE_MAILBOX');
+  if (scopeGroup && !serviceMailbox) {
+    throw new ConfigError(
+      'EWS_SERVICE_MAILBOX is not set: expanding MAILBOX_SCOPE_GROUP acts as a mailbox; set it to a service mailbox in MAILBOX_SCOPE',
+      'EWS_SERVICE_MAILBOX',
+    );
+  }
+  const batchSize = positiveInt(env, 'SWEEP_BATCH_SIZE', 50);
+  if (batchSize > 1000) throw new ConfigError(`SWEEP_BATCH_SIZE must be at most 1000, got ${batchSize}`, 'SWEEP_BATCH_SIZE');
+  return {
+    schedule,
+    olderThanDays: positiveInt(env, 'ARCHIVE_OLDER_THAN_DAYS', 365),
+    folders: [...new Set(folders)] as FolderName[],
+    maxItemsPerRun: positiveInt(env, 'ARCHIVE_MAX_ITEMS_PER_RUN', 5000),
+    batchSize,
+    maxBatchesInFlight: positiveInt(env, 'SWEEP_MAX_BATCHES_IN_FLIGHT', 10),
+    scopeGroup,
+    mailboxes: smtpList(env, 'SWEEP_MAILBOXES'),
+    serviceMailbox,
+    maxAttempts: positiveInt(env, 'SWEEP_MAX_ATTEMPTS', 4),
+    firstRetryMs: positiveInt(env, 'SWEEP_RETRY_INTERVAL_MS', 5000),
+    reports: loadReportsStorage(env),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Starting and watching the archive sweep: a timer on %ARCHIVE_SWEEP_SCHEDULE% (registered only when
+ * the setting exists: no setting, no sweep), `POST /api/sweeps/archive` to start one now, and
+ * `GET /api/sweeps/archive` for the current or last sweep. One sweep at a time.
+ */
+import { app, HttpRequest, HttpResponse, InvocationContext, Timer } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
+import { isSmtpAddress } from '../shared/address';
+import { loadMailboxScope, loadSweepSettings } from '../shared/config';
+import { ConfigError } from '../shared/configError';
+import { addCounts, emptyCounts } from '../shared/sweep/sweepTypes';
+import {
+  ORCHESTRATOR,
+  SWEEP_INSTANCE_ID,
+  type LaneStatus,
+  type SweepCustomStatus,
+  type SweepInput,
+} from './archiveSweepOrchestrator';
+import './archiveSweepActivities';
+
+const ACTIVE = new Set<string>([
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.ContinuedAsNew,
+  'Suspended',
+]);
+
+async function currentSweep(client: DurableClient): Promise<DurableOrchestrationStatus | undefined> {
+  try {
+    return await client.getStatus(SWEEP_INSTANCE_ID, { showInput: false });
+  } catch (error) {
+    if (/HTTP 404/.test((error as Error).message)) return undefined;
+    throw error;
+  }
+}
+
+export type StartOutcome =
+  { started: true; instanceId: string } | { started: false; running: DurableOrchestrationStatus | undefined };
+
+/** Starts a sweep unless one is running. */
+export async function startSweep(client: DurableClient, input: SweepInput): Promise<StartOutcome> {
+  const running = await currentSweep(client);
+  if (running && ACTIVE.has(running.runtimeStatus)) return { started: false, running };
+  try {
+    await client.startNew(ORCHESTRATOR.sweep, { instanceId: SWEEP_INSTANCE_ID, input });
+  } catch (error) {
+    // Two starts racing: the extension refuses the second id while the first runs.
+    const again = await currentSweep(client);
+    if (again && ACTIVE.has(again.runtimeStatus)) return { started: false, running: again };
+    throw error;
+  }
+  return { started: true, instanceId: SWEEP_INSTANCE_ID };
+}
+
+function problem(status: number, error: string, extra: Record<string, unknown> = {}): HttpResponse {
+  return new HttpResponse({ status, jsonBody: { error, ...extra } });
+}
+
+/** Settings are checked before anything starts: a broken configuration answers at once, naming the setting. */
+function checkConfiguration(): ConfigError | undefined {
+  try {
+    loadSweepSettings(process.env);
+    loadMailboxScope(process.env);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+}
+
+function parseStartBody(raw: string): SweepInput | { error: string; field: string } {
+  if (raw.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { error: 'the body is not JSON', field: 'body' };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { error: 'the body must be a JSON object', field: 'body' };
+  }
+  const { dryRun, mailboxes, ...rest } = body as Record<string, unknown>;
+  const unknownField = Object.keys(rest)[0];
+  if (unknownField)
+    return { error: `unknown field "${unknownField}" (allowed: dryRun, mailboxes)`, field: unknownField };
+  if (dryRun !== undefined && typeof dryRun !== 'boolean')
+    return { error: 'dryRun must be true or false', field: 'dryRun' };
+  if (mailboxes !== undefined) {
+    if (!Array.isArray(mailboxes) || mailboxes.length === 0 || mailboxes.length > 10_000) {
+      return { error: 'mailboxes must be a list of 1 to 10000 e-mail addresses', field: 'mailboxes' };
+    }
+    const bad = (mailboxes as unknown[]).find((m) => typeof m !== 'string' || !isSmtpAddress(m.trim()));
+    if (bad !== undefined)
+      return { error: `mailboxes: ${JSON.stringify(bad)} is not an e-mail address`, field: 'mailboxes' };
+  }
+  return {
+    dryRun: dryRun === true,
+    mailboxes: (mailboxes as string[] | undefined)?.map((m) => m.trim().toLowerCase()),
+    trigger: 'http',
+  };
+}
+
+export async function startArchiveSweep(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponse> {
+  const parsed = parseStartBody(await request.text());
+  if ('error' in parsed) return problem(400, parsed.error, { field: parsed.field });
+  const bad = checkConfiguration();
+  if (bad) return problem(500, bad.message, { setting: bad.setting });
+  const client = df.getClient(context);
+  const outcome = await startSweep(client, parsed);
+  if (!outcome.started) {
+    const urls = client.createHttpManagementPayload(SWEEP_INSTANCE_ID);
+    return problem(409, 'an archive sweep is already running', {
+      id: SWEEP_INSTANCE_ID,
+      runtimeStatus: outcome.running?.runtimeStatus,
+      statusQueryGetUri: urls.statusQueryGetUri,
+    });
+  }
+  context.log(`archive sweep started (${parsed.dryRun ? 'dry run' : 'archiving'}) as ${outcome.instanceId}`);
+  return client.createCheckStatusResponse(request, outcome.instanceId);
+}
+
+/** Status of the current or last sweep, with live progress summed over its lanes while it runs. */
+export async function getArchiveSweep(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponse> {
+  const client = df.getClient(context);
+  const status = await currentSweep(client);
+  if (!status) return problem(404, 'no archive sweep has run yet');
+  const custom = (status.customStatus ?? undefined) as SweepCustomStatus | undefined;
+  let progress = custom;
+  if (custom && custom.phase === 'archiving' && custom.lanePrefix && custom.lanes) {
+    const counts = emptyCounts();
+    let batchesDone = 0;
+    for (let lane = 0; lane < custom.lanes; lane++) {
+      const laneStatus = await client.getStatus(`${custom.lanePrefix}${lane}`).catch(() => undefined);
+      const laneCustom = laneStatus?.customStatus as LaneStatus | undefined;
+      if (!laneCustom) continue;
+      addCounts(counts, laneCustom.counts);
+      batchesDone += laneCustom.batchesDone;
+    }
+    progress = {
+      ...custom,
+      done: Object.values(counts.mailboxes).reduce((a, b) => a + b, 0),
+      failed: counts.mailboxes.failed + counts.mailboxes.partial,
+      skipped: counts.mailboxes.skipped,
+      itemsArchived: counts.itemsArchived,
+      itemsPlanned: counts.itemsPlanned,
+      batches: {
+        total: custom.batches.total,
+        done: batchesDone,
+        inFlight: Math.min(custom.lanes, custom.batches.total - batchesDone),
+      },
+    };
+  }
+  const urls = client.createHttpManagementPayload(SWEEP_INSTANCE_ID);
+  return new HttpResponse({
+    status: 200,
+    jsonBody: {
+      id: SWEEP_INSTANCE_ID,
+      runtimeStatus: status.runtimeStatus,
+      createdTime: status.createdTime,
+      lastUpdatedTime: status.lastUpdatedTime,
+      progress: progress ?? null,
+      output: status.output ?? null,
+      statusQueryGetUri: urls.statusQueryGetUri,
+    },
+  });
+}
+
+export async function archiveSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  const client = df.getClient(context);
+  const outcome = await startSweep(client, { trigger: 'timer' });
+  if (outcome.started) context.log(`archive sweep started by the schedule as ${outcome.instanceId}`);
+  else
+    context.warn(
+      `archive sweep skipped: the previous one (${SWEEP_INSTANCE_ID}) is still ${outcome.running?.runtimeStatus}`,
+    );
+}
+
+app.http('archiveSweepStart', {
+  route: 'sweeps/archive',
+  methods: ['POST'],
+  authLevel: 'admin',
+  extraInputs: [df.input.durableClient()],
+  handler: startArchiveSweep,
+});
+
+app.http('archiveSweepStatus', {
+  route: 'sweeps/archive',
+  methods: ['GET'],
+  authLevel: 'admin',
+  extraInputs: [df.input.durableClient()],
+  handler: getArchiveSweep,
+});
+
+// The host resolves %ARCHIVE_SWEEP_SCHEDULE% from app settings; without the setting there is no timer
+// at all (registering it anyway would fail the host's indexing for every function).
+if (process.env.ARCHIVE_SWEEP_SCHEDULE?.trim()) {
+  app.timer('archiveSweepTimer', {
+    schedule: '%ARCHIVE_SWEEP_SCHEDULE%',
+    extraInputs: [df.input.durableClient()],
+    handler: archiveSweepTimer,
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The archive sweep's activities: discovery, a batch's mailbox list, one mailbox, a batch's rows,
+ * the report. Each is short; the work is in shared/sweep and shared/archive.
+ */
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { ConfigError } from '../shared/configError';
+import { discoverMailboxes } from '../shared/sweep/discovery';
+import { sweepDependencies } from '../shared/sweep/sweepDependencies';
+import { sweepMailbox, type SweepJobLimits } from '../shared/sweep/sweepMailbox';
+import { reportCsv, reportJson, reportPathFor } from '../shared/sweep/sweepReport';
+import type { DiscoveryCounts, MailboxRow, SweepJob, SweepSummary } from '../shared/sweep/sweepTypes';
+
+export const ACTIVITY = {
+  discover: 'archiveSweepDiscover',
+  loadBatch: 'archiveSweepLoadBatch',
+  sweepMailbox: 'archiveSweepMailbox',
+  saveBatch: 'archiveSweepSaveBatch',
+  writeReport: 'archiveSweepWriteReport',
+} as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface DiscoverInput {
+  sweepId: string;
+  startedAt: string;
+  dryRun: boolean;
+  mailboxes?: string[];
+}
+
+export type DiscoverOutput =
+  | { job: SweepJob; discovery: DiscoveryCounts; droppedExamples: { address: string; reason: string }[] }
+  | { error: string; setting?: string };
+
+/** Settings become the run's job (fixed for the whole sweep); the mailbox list goes to storage. */
+export async function discover(input: DiscoverInput, context: InvocationContext): Promise<DiscoverOutput> {
+  const deps = sweepDependencies();
+  try {
+    const settings = deps.settings();
+    const startedAt = new Date(input.startedAt);
+    const job: SweepJob = {
+      sweepId: input.sweepId,
+      startedAt: input.startedAt,
+      dryRun: input.dryRun,
+      receivedBefore: new Date(startedAt.getTime() - settings.olderThanDays * DAY_MS).toISOString(),
+      folders: settings.folders,
+      maxItemsPerRun: settings.maxItemsPerRun,
+      batchSize: settings.batchSize,
+      maxBatchesInFlight: settings.maxBatchesInFlight,
+      maxAttempts: settings.maxAttempts,
+      firstRetryMs: settings.firstRetryMs,
+      reportPath: reportPathFor(startedAt, input.sweepId),
+    };
+    const limited = input.mailboxes && input.mailboxes.length > 0;
+    const result = await discoverMailboxes(await deps.operations(), deps.scope(), {
+      group: limited ? undefined : settings.scopeGroup,
+      mailboxes: limited ? (input.mailboxes ?? []) : settings.mailboxes,
+      serviceMailbox: settings.serviceMailbox,
+    });
+    await deps.store().putMailboxes(job.reportPath, result.addresses);
+    const { addresses: _addresses, droppedExamples, ...discovery } = result;
+    context.log(
+      `archive sweep ${input.sweepId}: ${discovery.total} mailbox(es) in scope; dropped ${discovery.outOfScope} out of scope, ` +
+        `${discovery.unresolved} unresolved, ${discovery.notMailboxes} not mailboxes`,
+    );
+    return { job, discovery, droppedExamples };
+  } catch (error) {
+    // A configuration mistake will not mend itself with retries: end the sweep naming the setting.
+    if (error instanceof ConfigError) return { error: error.message, setting: error.setting };
+    throw error;
+  }
+}
+
+export async function loadBatch(input: {
+  reportPath: string;
+  start: number;
+  end: number;
+}): Promise<string[]> {
+  return sweepDependencies().store().getMailboxes(input.reportPath, input.start, input.end);
+}
+
+export async function archiveOneMailbox(
+  input: { mailbox: string; job: SweepJobLimits },
+  context: InvocationContext,
+): Promise<MailboxRow> {
+  const row = await sweepMailbox(await sweepDependencies().operations(), input.mailbox, input.job);
+  if (row.outcome === 'failed' || row.outcome === 'partial') {
+    context.warn(`archive sweep: ${row.mailbox} ${row.outcome} (${row.errorCode ?? ''})`);
+  }
+  return row;
+}
+
+export async function saveBatch(input: {
+  reportPath: string;
+  batch: number;
+  rows: MailboxRow[];
+}): Promise<void> {
+  await sweepDependencies().store().putBatchRows(input.reportPath, input.batch, input.rows);
+}
+
+export interface WriteReportInput {
+  job: SweepJob;
+  batches: number;
+  summary: SweepSummary;
+  droppedExamples: { address: string; reason: string }[];
+}
+
+/** Gathers the batches' rows (a batch that left none: its mailboxes are BatchFailed) and writes JSON + CSV. */
+export async function writeReport(
+  input: WriteReportInput,
+  context: InvocationContext,
+): Promise<{ json: string; csv: string }> {
+  const store = sweepDependencies().store();
+  const { job } = input;
+  const rows: MailboxRow[] = [];
+  for (let batch = 0; batch < input.batches; batch++) {
+    const saved = await store.getBatchRows(job.reportPath, batch);
+    if (saved) {
+      rows.push(...saved);
+      continue;
+    }
+    const start = batch * job.batchSize;
+    for (const mailbox of await store.getMailboxes(job.reportPath, start, start + job.batchSize)) {
+      rows.push({ mailbox, outcome: 'failed', itemsPlanned: 0, itemsMoved: 0, errorCode: 'BatchFailed' });
+    }
+  }
+  const where = await store.putReport(
+    job.reportPath,
+    reportJson({ summary: input.summary, droppedExamples: input.droppedExamples, rows }),
+    reportCsv(rows),
+  );
+  await store.deleteParts(job.reportPath, input.batches);
+  context.log(`archive sweep ${job.sweepId}: report ${where.json}`);
+  return where;
+}
+
+df.app.activity(ACTIVITY.discover, { handler: (input, ctx) => discover(input as DiscoverInput, ctx) });
+df.app.activity(ACTIVITY.loadBatch, {
+  handler: (input) => loadBatch(input as { reportPath: string; start: number; end: number }),
+});
+df.app.activity(ACTIVITY.sweepMailbox, {
+  handler: (input, ctx) => archiveOneMailbox(input as { mailbox: string; job: SweepJobLimits }, ctx),
+});
+df.app.activity(ACTIVITY.saveBatch, {
+  handler: (input) => saveBatch(input as { reportPath: string; batch: number; rows: MailboxRow[] }),
+});
+df.app.activity(ACTIVITY.writeReport, {
+  handler: (input, ctx) => writeReport(input as WriteReportInput, ctx),
+});

@@ -1,0 +1,259 @@
+/**
+ * The archive sweep: discovery, then batches of SWEEP_BATCH_SIZE mailboxes (one sub-orchestration
+ * each) with at most SWEEP_MAX_BATCHES_IN_FLIGHT running, then the report.
+ *
+ * The window is kept by lanes: lane j runs batches j, j+N, j+2N, ... one after another, so each lane
+ * starts its next batch the moment its previous one ends and N batches are always in flight until
+ * the list runs out. Why not `Task.any` over the in-flight batches in a loop: durable-functions JS 3
+ * re-sends every task of a new Task.any to the extension, which schedules the already-running ones
+ * again (azure-functions-durable-js#574, open; the extension's V2 replay protocol has no task ids).
+ * Lanes use only `yield task` and `Task.all` of new tasks, which the protocol replays exactly.
+ *
+ * Histories stay small: the parent holds one event pair per lane; a lane one per batch; mailbox
+ * addresses and per-mailbox rows never enter the parent's or the lanes' histories (discovery writes
+ * the list to blob storage, batches read their slice and write their rows back).
+ *
+ * Orchestrators are deterministic: time from context.df.currentUtcDateTime, all I/O in activities.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { ACTIVITY } from './archiveSweepActivities';
+import type { DiscoverInput, DiscoverOutput, WriteReportInput } from './archiveSweepActivities';
+import { gaveUpRow } from '../shared/sweep/sweepMailbox';
+import { summarize } from '../shared/sweep/sweepReport';
+import {
+  addCounts,
+  countRow,
+  emptyCounts,
+  mailboxesDone,
+  type MailboxRow,
+  type SweepCounts,
+  type SweepJob,
+  type SweepStatus,
+  type SweepSummary,
+} from '../shared/sweep/sweepTypes';
+
+export const ORCHESTRATOR = {
+  sweep: 'archiveSweepOrchestrator',
+  lane: 'archiveSweepLane',
+  batch: 'archiveSweepBatch',
+} as const;
+
+/** One archive sweep at a time: every sweep runs under this instance id. */
+export const SWEEP_INSTANCE_ID = 'archive-sweep';
+
+/** What a starter passes in. */
+export interface SweepInput {
+  dryRun?: boolean;
+  /** Limit this run to these mailboxes (still resolved and scope-checked). */
+  mailboxes?: string[];
+  trigger?: 'timer' | 'http' | 'test';
+}
+
+export interface LaneInput {
+  job: SweepJob;
+  lane: number;
+  lanes: number;
+  batches: number;
+  total: number;
+}
+
+export interface BatchInput {
+  job: SweepJob;
+  batch: number;
+  start: number;
+  end: number;
+}
+
+/** What a batch (and, summed, a lane) returns: counts only. */
+export interface BatchResult {
+  batches: number;
+  counts: SweepCounts;
+}
+
+/** A lane's custom status, read by GET /api/sweeps/archive to show progress. */
+export interface LaneStatus {
+  batchesDone: number;
+  counts: SweepCounts;
+}
+
+/** Parent's custom status: the sweep's progress as last known, and where its lanes are. */
+export interface SweepCustomStatus extends SweepStatus {
+  lanePrefix?: string;
+  lanes?: number;
+}
+
+function retryFor(job: Pick<SweepJob, 'maxAttempts' | 'firstRetryMs'>): df.RetryOptions {
+  const retry = new df.RetryOptions(job.firstRetryMs, job.maxAttempts);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
+  return retry;
+}
+
+function statusOf(
+  phase: SweepStatus['phase'],
+  dryRun: boolean,
+  total: number,
+  counts: SweepCounts,
+  batches: SweepStatus['batches'],
+): SweepStatus {
+  return {
+    phase,
+    dryRun,
+    total,
+    done: mailboxesDone(counts),
+    failed: counts.mailboxes.failed + counts.mailboxes.partial,
+    skipped: counts.mailboxes.skipped,
+    itemsArchived: counts.itemsArchived,
+    itemsPlanned: counts.itemsPlanned,
+    batches,
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const archiveSweepOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<SweepInput | undefined>() ?? {};
+  const dryRun = input.dryRun === true;
+  const startedAt = context.df.currentUtcDateTime;
+  context.df.setCustomStatus(
+    statusOf('discovering', dryRun, 0, emptyCounts(), { total: 0, done: 0, inFlight: 0 }),
+  );
+
+  const discoverInput: DiscoverInput = {
+    sweepId: context.df.instanceId,
+    startedAt: startedAt.toISOString(),
+    dryRun,
+    mailboxes: input.mailboxes,
+  };
+  const found = (yield context.df.callActivityWithRetry(
+    ACTIVITY.discover,
+    retryFor({ maxAttempts: 3, firstRetryMs: 10_000 }),
+    discoverInput,
+  )) as DiscoverOutput;
+  if ('error' in found) throw new Error(`archive sweep not started: ${found.error}`);
+  const { job, discovery } = found;
+
+  const batches = Math.ceil(discovery.total / job.batchSize);
+  const lanes = Math.min(job.maxBatchesInFlight, batches);
+  // Sub-orchestration ids carry the start time: a sweep never reuses the ids of an earlier one.
+  const lanePrefix = `${context.df.instanceId}:${job.startedAt.replace(/[^0-9TZ]/g, '')}:lane`;
+  context.df.setCustomStatus({
+    ...statusOf('archiving', dryRun, discovery.total, emptyCounts(), {
+      total: batches,
+      done: 0,
+      inFlight: lanes,
+    }),
+    lanePrefix,
+    lanes,
+  } satisfies SweepCustomStatus);
+
+  const counts = emptyCounts();
+  if (lanes > 0) {
+    const laneTasks: Task[] = [];
+    for (let lane = 0; lane < lanes; lane++) {
+      const laneInput: LaneInput = { job, lane, lanes, batches, total: discovery.total };
+      laneTasks.push(context.df.callSubOrchestrator(ORCHESTRATOR.lane, laneInput, `${lanePrefix}${lane}`));
+    }
+    const results = (yield context.df.Task.all(laneTasks)) as BatchResult[];
+    for (const r of results) addCounts(counts, r.counts);
+  }
+
+  context.df.setCustomStatus(
+    statusOf('reporting', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
+  );
+  const summary: SweepSummary = summarize(job, discovery, counts, context.df.currentUtcDateTime);
+  const reportInput: WriteReportInput = { job, batches, summary, droppedExamples: found.droppedExamples };
+  try {
+    summary.report = (yield context.df.callActivityWithRetry(
+      ACTIVITY.writeReport,
+      retryFor(job),
+      reportInput,
+    )) as SweepSummary['report'];
+  } catch (error) {
+    // The sweep itself is done; a report that cannot be written must not hide its outcome.
+    summary.reportError = errorMessage(error);
+  }
+  context.df.setCustomStatus(
+    statusOf('done', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
+  );
+  return summary;
+};
+
+export const archiveSweepLane: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const { job, lane, lanes, batches, total } = context.df.getInput<LaneInput>();
+  const counts = emptyCounts();
+  let batchesDone = 0;
+  context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
+  for (let batch = lane; batch < batches; batch += lanes) {
+    const start = batch * job.batchSize;
+    const end = Math.min(total, start + job.batchSize);
+    const batchInput: BatchInput = { job, batch, start, end };
+    try {
+      const result = (yield context.df.callSubOrchestrator(
+        ORCHESTRATOR.batch,
+        batchInput,
+        `${context.df.instanceId}:batch${batch}`,
+      )) as BatchResult;
+      addCounts(counts, result.counts);
+    } catch {
+      // The batch orchestration itself failed (e.g. its list could not be read): its mailboxes count
+      // as failed, the report lists them with code BatchFailed, and the other batches go on.
+      counts.mailboxes.failed += end - start;
+    }
+    batchesDone++;
+    context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
+  }
+  return { batches: batchesDone, counts } satisfies BatchResult;
+};
+
+export const archiveSweepBatch: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const { job, batch, start, end } = context.df.getInput<BatchInput>();
+  const retry = retryFor(job);
+  const mailboxes = (yield context.df.callActivityWithRetry(ACTIVITY.loadBatch, retry, {
+    reportPath: job.reportPath,
+    start,
+    end,
+  })) as string[];
+
+  const limits = {
+    dryRun: job.dryRun,
+    receivedBefore: job.receivedBefore,
+    folders: job.folders,
+    maxItemsPerRun: job.maxItemsPerRun,
+  };
+  const tasks = mailboxes.map((mailbox) =>
+    context.df.callActivityWithRetry(ACTIVITY.sweepMailbox, retry, { mailbox, job: limits }),
+  );
+  if (tasks.length > 0) {
+    try {
+      yield context.df.Task.all(tasks);
+    } catch {
+      // Task.all fails at the first mailbox that ran out of retries; wait for the others one by one
+      // (a task yielded again is not scheduled again).
+      for (const task of tasks) {
+        if (task.isCompleted || task.isFaulted) continue;
+        try {
+          yield task;
+        } catch {
+          /* recorded below */
+        }
+      }
+    }
+  }
+  const rows: MailboxRow[] = tasks.map((task, i) =>
+    task.isFaulted ? gaveUpRow(mailboxes[i] ?? '', errorMessage(task.result)) : (task.result as MailboxRow),
+  );
+  yield context.df.callActivityWithRetry(ACTIVITY.saveBatch, retry, {
+    reportPath: job.reportPath,
+    batch,
+    rows,
+  });
+  return { batches: 1, counts: rows.reduce(countRow, emptyCounts()) } satisfies BatchResult;
+};
+
+df.app.orchestration(ORCHESTRATOR.sweep, archiveSweepOrchestrator);
+df.app.orchestration(ORCHESTRATOR.lane, archiveSweepLane);
+df.app.orchestration(ORCHESTRATOR.batch, archiveSweepBatch);

@@ -1,0 +1,102 @@
+/**
+ * The sweep report a person reads: JSON (summary, discovery, one row per mailbox) and CSV (mailbox,
+ * outcome, items planned, items moved, error code). Same builder for the functions and the CLI.
+ */
+import {
+  MAILBOX_OUTCOMES,
+  countRow,
+  emptyCounts,
+  type DiscoveryCounts,
+  type MailboxRow,
+  type SweepCounts,
+  type SweepJob,
+  type SweepSummary,
+} from './sweepTypes';
+
+/** `archive/<date>-<instance>`: the date carries the time too, so sweeps of one day never overwrite. */
+export function reportPathFor(startedAt: Date, sweepId: string): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+  const safeId = sweepId.replace(/[^A-Za-z0-9._-]/g, '-');
+  return `archive/${stamp}-${safeId}`;
+}
+
+export function summarize(
+  job: Pick<SweepJob, 'sweepId' | 'dryRun' | 'startedAt' | 'receivedBefore' | 'folders'>,
+  discovery: DiscoveryCounts,
+  counts: SweepCounts,
+  finishedAt: Date,
+): SweepSummary {
+  const total = MAILBOX_OUTCOMES.reduce((n, o) => n + counts.mailboxes[o], 0);
+  return {
+    sweepId: job.sweepId,
+    dryRun: job.dryRun,
+    startedAt: job.startedAt,
+    finishedAt: finishedAt.toISOString(),
+    receivedBefore: job.receivedBefore,
+    folders: job.folders,
+    discovery,
+    mailboxes: { ...counts.mailboxes, total },
+    itemsPlanned: counts.itemsPlanned,
+    itemsArchived: counts.itemsArchived,
+    itemsFailed: counts.itemsFailed,
+  };
+}
+
+export function countRows(rows: readonly MailboxRow[]): SweepCounts {
+  return rows.reduce(countRow, emptyCounts());
+}
+
+const CSV_COLUMNS = ['mailbox', 'outcome', 'itemsPlanned', 'itemsMoved', 'capped', 'errorCode'] as const;
+
+function csvField(value: string): string {
+  // Quote when needed; neutralise a leading formula character so spreadsheets do not execute it.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function reportCsv(rows: readonly MailboxRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.mailbox,
+        r.outcome,
+        String(r.itemsPlanned),
+        String(r.itemsMoved),
+        r.capped ? 'yes' : '',
+        r.errorCode ?? '',
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+export interface SweepReport {
+  summary: SweepSummary;
+  droppedExamples: { address: string; reason: string }[];
+  rows: MailboxRow[];
+}
+
+export function reportJson(report: SweepReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** One line per outcome, for logs and the CLI. */
+export function describeSummary(s: SweepSummary): string {
+  const parts = MAILBOX_OUTCOMES.filter((o) => s.mailboxes[o] > 0).map((o) => `${s.mailboxes[o]} ${o}`);
+  const d = s.discovery;
+  const dropped = d.outOfScope + d.unresolved + d.notMailboxes;
+  return (
+    `${s.dryRun ? 'dry run: ' : ''}${s.mailboxes.total} mailbox(es)${parts.length ? ` (${parts.join(', ')})` : ''}; ` +
+    `items ${s.dryRun ? 'to archive' : 'archived'}: ${s.dryRun ? s.itemsPlanned : s.itemsArchived}` +
+    (s.dryRun ? '' : ` of ${s.itemsPlanned} planned`) +
+    (dropped
+      ? `; dropped: ${d.outOfScope} out of scope, ${d.unresolved} unresolved, ${d.notMailboxes} not mailboxes`
+      : '')
+  );
+}
