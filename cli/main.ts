@@ -72,7 +72,7 @@ function findCommand(args: string[]): { command: Command; rest: string[] } | und
 /** Maps any failure to its exit code and a one-line message. */
 export function exitCodeFor(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError)
-    return { code: EXIT.usage, message: `${error.message}\n(run with --help for usage)` };
+    return { code: EXIT.usage, message: `${error.message} (see mailbox-automation --help)` };
   if (error instanceof ConfigError || error instanceof OutOfScopeError)
     return { code: EXIT.usage, message: error.message };
   if (error instanceof MailboxError) {

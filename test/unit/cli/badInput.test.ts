@@ -1,0 +1,139 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runCli } from '../../../cli/main';
+
+/** A loopback server that only counts: any request reaching it means the CLI sent something. */
+let server: http.Server;
+let requests = 0;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = http.createServer((_req, res) => {
+    requests++;
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  env = {
+    EWS_URL: `http://127.0.0.1:${port}/EWS/Exchange.asmx`,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: 'svc',
+    EWS_PASSWORD: 'pw',
+    MAILBOX_SCOPE: 'contoso.com',
+  };
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  requests = 0;
+});
+
+async function run(argv: string[], overrides: Record<string, string | undefined> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: { ...env, ...overrides },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
+
+describe('bad input gets exit 2, a message naming what is wrong, and sends nothing', () => {
+  it.each([
+    [['oof', 'get', 'not-an-address'], /"not-an-address" is not an e-mail address/],
+    [
+      [
+        'oof',
+        'set',
+        'alice@contoso.com',
+        '--internal',
+        'x',
+        '--start',
+        '2026-12-10T00:00:00Z',
+        '--end',
+        '2026-12-01T00:00:00Z',
+      ],
+      /--end .* is not after --start/,
+    ],
+    [
+      [
+        'oof',
+        'set',
+        'alice@contoso.com',
+        '--internal',
+        'x',
+        '--start',
+        '2026-12-10T00:00:00',
+        '--end',
+        '2026-12-11T00:00:00Z',
+      ],
+      /--start "2026-12-10T00:00:00" is not an ISO time with a zone/,
+    ],
+    [['oof', 'set', 'alice@contoso.com'], /--internal TEXT or --internal-file FILE is required/],
+    [
+      ['oof', 'set', 'alice@contoso.com', '--internal-file', '/nonexistent/reply.html'],
+      /--internal-file "\/nonexistent\/reply.html" cannot be read/,
+    ],
+    [
+      ['oof', 'set', 'alice@contoso.com', '--internal', 'x', '--audience', 'everyone'],
+      /--audience "everyone" must be none, known or all/,
+    ],
+    [['archive', 'plan', 'alice@contoso.com', '--older-than', '1y'], /--older-than "1y" is not an age/],
+    [['archive', 'run', 'alice@contoso.com'], /--older-than is required/],
+    [
+      ['archive', 'plan', 'alice@contoso.com', '--older-than', '30d', '--folder', 'attic'],
+      /unknown folder "attic"/,
+    ],
+    [['oof', 'get'], /missing <mailbox>/],
+    [['oof', 'frobnicate', 'alice@contoso.com'], /unknown command "oof frobnicate"/],
+    [['oof', 'get', 'alice@contoso.com', '--colour'], /--colour/],
+  ])('%j', async (argv, message) => {
+    const result = await run(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/^mailbox-automation: [^\n]+\n$/);
+    expect(requests).toBe(0);
+  });
+
+  it('a mailbox outside MAILBOX_SCOPE is refused before any request', async () => {
+    const result = await run(['oof', 'get', 'dave@fabrikam.com']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/dave@fabrikam.com is out of scope \(MAILBOX_SCOPE=contoso.com\)/);
+    expect(requests).toBe(0);
+  });
+
+  it('with MAILBOX_SCOPE unset, the refusal says how to set it', async () => {
+    const result = await run(['oof', 'get', 'alice@contoso.com'], { MAILBOX_SCOPE: undefined });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/set MAILBOX_SCOPE/);
+    expect(requests).toBe(0);
+  });
+
+  it('a missing setting is named', async () => {
+    const result = await run(['oof', 'get', 'alice@contoso.com'], { EWS_URL: undefined });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/EWS_URL is not set/);
+  });
+
+  it('--ews-url with plain http to a remote host is refused', async () => {
+    const result = await run([
+      '--ews-url',
+      'http://mail.contoso.com/EWS/Exchange.asmx',
+      'oof',
+      'get',
+      'alice@contoso.com',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--ews-url .* plain http/);
+  });
+
+  it('an HTTP 500 without a SOAP answer is retried, then reported as given up (exit 4)', async () => {
+    const result = await run(['oof', 'get', 'alice@contoso.com'], {
+      EWS_MAX_ATTEMPTS: '2',
+      EWS_MAX_RETRY_WAIT_MS: '5000',
+    });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/HTTP_500 for alice@contoso.com after 2 attempts/);
+    expect(requests).toBe(2);
+  });
+});
