@@ -275,8 +275,9 @@ export class EwsClient implements MailboxOperations {
             waitMs: giveUp ? undefined : wait,
           });
           if (giveUp) throw error;
-          if (error.errorClass === 'throttled' && error.backOffMs !== undefined)
-            this.gate.backOff(error.backOffMs);
+          // A wait the server named (BackOffMilliseconds, Retry-After) is about the endpoint's shared
+          // budget: every caller pauses, not only this one.
+          if (error.backOffMs !== undefined) this.gate.backOff(error.backOffMs);
           waited += wait;
           await sleep(wait);
         }
