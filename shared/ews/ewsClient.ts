@@ -274,10 +274,10 @@ export class EwsClient implements MailboxOperations {
             code: error.code,
             waitMs: giveUp ? undefined : wait,
           });
-          if (giveUp) throw error;
           // A wait the server named (BackOffMilliseconds, Retry-After) is about the endpoint's shared
-          // budget: every caller pauses, not only this one.
+          // budget: every caller pauses, not only this one, even when this call gives up.
           if (error.backOffMs !== undefined) this.gate.backOff(error.backOffMs);
+          if (giveUp) throw error;
           waited += wait;
           await sleep(wait);
         }
