@@ -3,6 +3,7 @@
  * naming `field` when a check fails, so an HR administrator sees which field to fix.
  */
 import { isSmtpAddress } from '../address';
+import { leaveWindow } from '../oof/leaveWindow';
 
 export const LEAVE_EVENT_TYPES = ['approved', 'updated', 'cancelled'] as const;
 export type LeaveEventType = (typeof LEAVE_EVENT_TYPES)[number];
@@ -132,6 +133,14 @@ export function parseLeaveEvent(body: unknown): LeaveEvent {
   ] as const) {
     if (value !== undefined && !isDateOnly(value) && !isInstant(value)) {
       throw new LeaveEventError(field, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time with offset');
+    }
+  }
+
+  if (start !== undefined && end !== undefined) {
+    try {
+      leaveWindow(start, end, timeZone);
+    } catch {
+      throw new LeaveEventError('end', 'must not be before start (the end date is the last day of leave)');
     }
   }
 

@@ -1,0 +1,370 @@
+/**
+ * The dev host: runs the function app without the Functions host. It loads every module in functions/
+ * with the stand-in for `@azure/functions-core`, serves the HTTP triggers on their routes under /api,
+ * fires timer triggers on their NCRONTAB schedules, and runs orchestrations in-process through
+ * durable-functions' replay engine (LocalDurableHost). The real DurableClient talks to a loopback
+ * stand-in of the Durable extension's HTTP API served by the same server (/durabletask/...,
+ * /runtime/webhooks/durabletask/...). With a virtual clock, `POST /dev/clock/advance` moves time forward
+ * so durable timers and timer triggers fall due at once. Dev only: nothing persists.
+ */
+import { readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { installFunctionsCoreStandIn, registrations, type Registration } from './functionsCoreStandIn';
+import { DevClock } from './devClock';
+import { InstanceConflictError, LocalDurableHost, type InstanceRecord } from './localDurableHost';
+import { nextOccurrence, parseNcrontab } from './ncrontab';
+
+export interface DevHostOptions {
+  /** Default 7071; 0 picks a free port. */
+  port?: number;
+  /** Folder of function modules; default: functions/ beside this build (dist/functions or functions). */
+  functionsDir?: string;
+  /** `virtual`: time moves only with /dev/clock/advance on top of real time; timers wait for it. */
+  clock?: DevClock;
+  /** Settings for %NAME% in timer schedules; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Timers fire on their schedules (default true). */
+  timers?: boolean;
+  log?: (message: string) => void;
+  /** Options passed to the durable driver. */
+  durable?: ConstructorParameters<typeof LocalDurableHost>[1];
+}
+
+export interface DevHost {
+  url: string;
+  durable: LocalDurableHost;
+  clock: DevClock;
+  registrations: Map<string, Registration>;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Loads every function module in `dir` (compiled .js at runtime, .ts under ts-jest). */
+export function loadFunctionModules(dir: string): string[] {
+  installFunctionsCoreStandIn();
+  const ext = path.extname(__filename) === '.ts' ? '.ts' : '.js';
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(ext) && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+    .sort();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the worker loads modules by path, like this
+  for (const f of files) require(path.join(dir, f));
+  return files;
+}
+
+function defaultFunctionsDir(): string {
+  return path.resolve(__dirname, '..', '..', 'functions');
+}
+
+function routeRegex(route: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const pattern = route
+    .replace(/^\/+/, '')
+    .split('/')
+    .map((seg) => {
+      const m = /^\{(\w+)(?::[^}?]*)?(\?)?\}$/.exec(seg);
+      if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1] ?? '');
+      return '([^/]+)';
+    })
+    .join('/');
+  return { regex: new RegExp(`^/api/${pattern}/?$`, 'i'), names };
+}
+
+function statusJson(i: InstanceRecord, showInput: boolean): Json {
+  return {
+    name: i.name,
+    instanceId: i.instanceId,
+    runtimeStatus: i.runtimeStatus,
+    input: showInput ? (i.input ?? null) : null,
+    customStatus: i.customStatus ?? null,
+    output: i.output ?? null,
+    createdTime: i.createdTime.toISOString(),
+    lastUpdatedTime: i.lastUpdatedTime.toISOString(),
+  };
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** ISO 8601 duration (PT2H, P30D) or milliseconds. */
+export function parseAdvance(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(value);
+  if (!m) throw new Error(`"${value}" is neither milliseconds nor an ISO 8601 duration such as P30D or PT2H`);
+  const [, d, h, mi, s] = m;
+  return (((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(mi ?? 0)) * 60 + Number(s ?? 0)) * 1000;
+}
+
+export async function startDevHost(options: DevHostOptions = {}): Promise<DevHost> {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const env = options.env ?? process.env;
+  const dir = options.functionsDir ?? defaultFunctionsDir();
+  const files = loadFunctionModules(dir);
+  log(
+    `dev host: loaded ${files.length} function modules from ${dir}: ${[...registrations.keys()].join(', ')}`,
+  );
+  const clock = options.clock ?? new DevClock();
+  const durable = new LocalDurableHost(registrations, { timers: 'clock', clock, log, ...options.durable });
+
+  const server = http.createServer();
+  let base = '';
+  const clientData = (): Json => {
+    const mgmt = `${base}/runtime/webhooks/durabletask/instances/INSTANCEID`;
+    return {
+      taskHubName: 'DevHostHub',
+      rpcBaseUrl: `${base}/durabletask/`,
+      baseUrl: `${base}/runtime/webhooks/durabletask`,
+      requiredQueryStringParameters: '',
+      creationUrls: { createNewInstancePostUri: '', createAndWaitOnNewInstancePostUri: '' },
+      managementUrls: {
+        id: 'INSTANCEID',
+        statusQueryGetUri: `${mgmt}?taskHub=DevHostHub&connection=Storage`,
+        sendEventPostUri: `${mgmt}/raiseEvent/{eventName}?taskHub=DevHostHub&connection=Storage`,
+        terminatePostUri: `${mgmt}/terminate?reason={text}&taskHub=DevHostHub&connection=Storage`,
+        rewindPostUri: `${mgmt}/rewind?reason={text}&taskHub=DevHostHub&connection=Storage`,
+        purgeHistoryDeleteUri: `${mgmt}?taskHub=DevHostHub&connection=Storage`,
+        restartPostUri: `${mgmt}/restart?taskHub=DevHostHub&connection=Storage`,
+        suspendPostUri: `${mgmt}/suspend?reason={text}&taskHub=DevHostHub&connection=Storage`,
+        resumePostUri: `${mgmt}/resume?reason={text}&taskHub=DevHostHub&connection=Storage`,
+      },
+    };
+  };
+
+  // InvocationContext the way the worker builds it, with durableClient inputs bound.
+  const { InvocationContext, HttpRequest, HttpResponse } = await import('@azure/functions');
+  const contextFor = (reg: Registration): InstanceType<typeof InvocationContext> => {
+    const bindings = Object.entries(reg.metadata.bindings).map(([name, b]) => ({ ...b, name }));
+    const trigger = bindings.find((b) => b.direction === 'in' && b.type.endsWith('Trigger'));
+    const ctx = new InvocationContext({
+      functionName: reg.metadata.name,
+      invocationId: `dev-${Date.now()}-${Math.random().toString(16).slice(2)}`,
+      logHandler: (level, ...args) => log(`[${reg.metadata.name}] ${level}: ${args.map(String).join(' ')}`),
+      options: {
+        trigger: trigger as never,
+        extraInputs: bindings.filter((b) => b.direction === 'in' && b !== trigger),
+        extraOutputs: [],
+      },
+    });
+    for (const b of bindings) if (b.type === 'durableClient') ctx.extraInputs.set(b.name, clientData());
+    return ctx;
+  };
+
+  const httpRoutes = [...registrations.values()]
+    .filter((r) => r.triggerType === 'httpTrigger')
+    .map((r) => {
+      const trigger = Object.values(r.metadata.bindings).find((b) => b.type === 'httpTrigger');
+      const route = (trigger?.route as string | undefined) ?? r.metadata.name;
+      const methods = ((trigger?.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) =>
+        m.toUpperCase(),
+      );
+      return { reg: r, route, methods, ...routeRegex(route) };
+    });
+
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(text);
+  };
+
+  const durableApi = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<boolean> => {
+    const p = url.pathname.replace(/^\/runtime\/webhooks\/durabletask\//, '/durabletask/');
+    let m: RegExpExecArray | null;
+    if (req.method === 'POST' && (m = /^\/durabletask\/orchestrators\/([^/]+)(?:\/([^/]+))?$/.exec(p))) {
+      const body = (await readBody(req)).toString('utf8');
+      try {
+        const id = durable.startNew(
+          decodeURIComponent(m[1] ?? ''),
+          body ? (JSON.parse(body) as unknown) : undefined,
+          m[2] ? decodeURIComponent(m[2]) : undefined,
+        );
+        send(res, 202, { id });
+      } catch (err) {
+        send(res, err instanceof InstanceConflictError ? 409 : 400, { error: (err as Error).message });
+      }
+      return true;
+    }
+    if (req.method === 'GET' && (m = /^\/durabletask\/instances\/?([^/]*)$/.exec(p))) {
+      const showInput = url.searchParams.get('showInput') !== 'false';
+      if (!m[1]) {
+        send(
+          res,
+          200,
+          durable.listInstances().map((i) => statusJson(i, showInput)),
+        );
+        return true;
+      }
+      const i = durable.getStatus(decodeURIComponent(m[1]));
+      if (!i) send(res, 404, { error: `no instance ${m[1]}` });
+      else
+        send(
+          res,
+          i.runtimeStatus === 'Running' || i.runtimeStatus === 'Pending' ? 202 : 200,
+          statusJson(i, showInput),
+        );
+      return true;
+    }
+    if (req.method === 'POST' && (m = /^\/durabletask\/instances\/([^/]+)\/raiseEvent\/([^/]+)$/.exec(p))) {
+      const id = decodeURIComponent(m[1] ?? '');
+      const body = (await readBody(req)).toString('utf8');
+      if (!durable.getStatus(id)) send(res, 404, { error: `no instance ${id}` });
+      else
+        send(
+          res,
+          durable.raiseEvent(
+            id,
+            decodeURIComponent(m[2] ?? ''),
+            body ? (JSON.parse(body) as unknown) : undefined,
+          )
+            ? 202
+            : 410,
+        );
+      return true;
+    }
+    if (req.method === 'POST' && (m = /^\/durabletask\/instances\/([^/]+)\/terminate$/.exec(p))) {
+      const id = decodeURIComponent(m[1] ?? '');
+      if (!durable.getStatus(id)) send(res, 404, { error: `no instance ${id}` });
+      else send(res, durable.terminate(id, url.searchParams.get('reason') ?? 'terminated') ? 202 : 410);
+      return true;
+    }
+    return false;
+  };
+
+  const devApi = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
+    if (url.pathname === '/dev/clock' && req.method === 'GET') {
+      send(res, 200, { now: new Date(clock.now()).toISOString() });
+      return true;
+    }
+    if (url.pathname === '/dev/clock/advance' && req.method === 'POST') {
+      await readBody(req);
+      try {
+        const to = url.searchParams.get('to');
+        const now = to
+          ? clock.advanceTo(Date.parse(to))
+          : clock.advance(parseAdvance(url.searchParams.get('by') ?? '0'));
+        send(res, 200, { now: new Date(now).toISOString() });
+      } catch (err) {
+        send(res, 400, { error: (err as Error).message });
+      }
+      return true;
+    }
+    return false;
+  };
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', base);
+      try {
+        if (await durableApi(req, res, url)) return;
+        if (await devApi(req, res, url)) return;
+        const match = httpRoutes.map((r) => ({ r, m: r.regex.exec(url.pathname) })).find((x) => x.m);
+        if (!match?.m) return send(res, 404, { error: `no function serves ${url.pathname}` });
+        if (!match.r.methods.includes(req.method ?? 'GET'))
+          return send(res, 405, { error: `${req.method} not allowed` });
+        const params: Record<string, string> = {};
+        match.r.names.forEach((n, i) => (params[n] = decodeURIComponent(match.m?.[i + 1] ?? '')));
+        const body = await readBody(req);
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+        const request = new HttpRequest({
+          method: req.method ?? 'GET',
+          url: url.href,
+          headers,
+          params,
+          query: Object.fromEntries(url.searchParams),
+          ...(body.length ? { body: { bytes: body } } : {}),
+        });
+        const result = await match.r.reg.callback(request, contextFor(match.r.reg));
+        const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+        const out: Record<string, string> = {};
+        response.headers.forEach((v, k) => (out[k] = v));
+        const bytes = Buffer.from(await response.arrayBuffer());
+        res.writeHead(response.status, out);
+        res.end(bytes);
+      } catch (err) {
+        log(`dev host: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
+        if (!res.headersSent) send(res, 500, { error: 'function failed; see the dev host log' });
+      }
+    })();
+  });
+
+  const port = options.port ?? 7071;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Without WEBSITE_HOSTNAME, df.getClient rewrites the status URLs to localhost:7071 (its local default).
+  process.env.WEBSITE_HOSTNAME = new URL(base).host;
+
+  // Timer triggers on their NCRONTAB schedules, against the dev clock.
+  const timerHandles: NodeJS.Timeout[] = [];
+  const unsubscribers: (() => void)[] = [];
+  if (options.timers !== false) {
+    for (const reg of [...registrations.values()].filter((r) => r.triggerType === 'timerTrigger')) {
+      const trigger = Object.values(reg.metadata.bindings).find((b) => b.type === 'timerTrigger');
+      let schedule = typeof trigger?.schedule === 'string' ? trigger.schedule : '';
+      const setting = /^%(\w+)%$/.exec(schedule);
+      if (setting) {
+        const value = env[setting[1] ?? ''];
+        if (!value) {
+          log(`dev host: timer ${reg.metadata.name} not scheduled: ${setting[1]} is not set`);
+          continue;
+        }
+        schedule = value;
+      }
+      const cron = parseNcrontab(schedule);
+      let due = nextOccurrence(cron, clock.now());
+      let handle: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        if (handle) clearTimeout(handle);
+        if (due === undefined) return;
+        const wait = Math.max(0, Math.min(due - clock.now(), 2 ** 31 - 1));
+        handle = setTimeout(() => {
+          if (due === undefined || clock.now() < due) return arm();
+          due = nextOccurrence(cron, clock.now());
+          log(`dev host: timer ${reg.metadata.name} fires`);
+          Promise.resolve(
+            reg.callback({ isPastDue: false, schedule: { adjustForDST: true } }, contextFor(reg)),
+          ).catch((err: unknown) => log(`dev host: timer ${reg.metadata.name} failed: ${String(err)}`));
+          arm();
+        }, wait);
+        handle.unref();
+        timerHandles.push(handle);
+      };
+      arm();
+      unsubscribers.push(clock.onChange(arm));
+      log(`dev host: timer ${reg.metadata.name} on "${schedule}"`);
+    }
+  }
+
+  for (const r of httpRoutes)
+    log(`dev host: ${r.methods.join(',')} ${base}/api/${r.route.replace(/^\/+/, '')}`);
+  return {
+    url: base,
+    durable,
+    clock,
+    registrations,
+    close: async () => {
+      for (const u of unsubscribers) u();
+      for (const h of timerHandles) clearTimeout(h);
+      for (const i of durable.listInstances()) durable.terminate(i.instanceId, 'dev host stopped');
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
