@@ -200,7 +200,7 @@ describe('HR webhook through the dev host', () => {
     };
     expect((await post(JSON.stringify(later))).json.outcome).toBe('forwarded');
     await until(
-      async () => mailbox.oof.get(ALICE)?.end,
+      () => Promise.resolve(mailbox.oof.get(ALICE)?.end),
       (e) => e === '2031-01-09T23:00:00.000Z',
       'the new end',
     );
