@@ -1,0 +1,41 @@
+/**
+ * Every function module loads with the stand-in for the host's @azure/functions-core, and registers
+ * what the host needs: routes, methods, auth levels, schedules, durable bindings.
+ */
+import path from 'node:path';
+import { loadFunctionModules } from '../../dev/host/devHost';
+import { registrations } from '../../dev/host/functionsCoreStandIn';
+
+beforeAll(() => {
+  loadFunctionModules(path.resolve(__dirname, '../../functions'));
+});
+
+const bindingsOf = (name: string) => Object.values(registrations.get(name)?.metadata.bindings ?? {});
+
+test('the HR webhook is POST /api/hr/{source}, function-key protected, with a durable client', () => {
+  const http = bindingsOf('hrWebhook').find((b) => b.type === 'httpTrigger');
+  expect(http).toMatchObject({
+    route: 'hr/{source}',
+    methods: ['POST'],
+    authLevel: 'function',
+    direction: 'in',
+  });
+  expect(bindingsOf('hrWebhook').some((b) => b.type === 'durableClient')).toBe(true);
+});
+
+test('the leave orchestrator and its activities are registered with durable triggers', () => {
+  expect(registrations.get('leaveOrchestrator')?.triggerType).toBe('orchestrationTrigger');
+  for (const name of ['leaveCheckScope', 'leaveGetOof', 'leaveSetOof', 'leaveRestoreOof']) {
+    expect(registrations.get(name)?.triggerType).toBe('activityTrigger');
+  }
+});
+
+test('every timer trigger has a six-field NCRONTAB schedule or a %SETTING% reference', () => {
+  const timers = [...registrations.values()].filter((r) => r.triggerType === 'timerTrigger');
+  for (const t of timers) {
+    const schedule = Object.values(t.metadata.bindings).find((b) => b.type === 'timerTrigger')?.schedule;
+    expect(
+      typeof schedule === 'string' && (/^%\w+%$/.test(schedule) || schedule.trim().split(/\s+/).length === 6),
+    ).toBe(true);
+  }
+});
