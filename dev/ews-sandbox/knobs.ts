@@ -1,0 +1,134 @@
+/**
+ * The sandbox's behaviour switches: latency, anchor-mailbox penalties, throttling and injected faults.
+ * Set at start (`startEwsSandbox({ knobs })`) or at runtime (`sandbox.configure(...)`, `sandbox.injectFaults(...)`).
+ */
+
+/**
+ * Faults the sandbox can inject:
+ * - `http503`: HTTP 503 Service Unavailable (optionally with Retry-After), as a front end under load answers;
+ * - `internalServerBusy`: ErrorInternalServerError whose MessageXml InnerErrorResponseCode is ErrorServerBusy
+ *   (ResponseMessage form of Error.ErrorInternalServerError.inner-error.xml), HTTP 500 by default;
+ * - `serverBusy`: the ErrorServerBusy SOAP fault with BackOffMilliseconds (HTTP 500);
+ * - `reset`: the connection is destroyed without an answer;
+ * - `hang`: no answer at all, until the client gives up (or the sandbox closes).
+ */
+export type FaultKind = 'http503' | 'internalServerBusy' | 'serverBusy' | 'reset' | 'hang';
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'http503',
+  'internalServerBusy',
+  'serverBusy',
+  'reset',
+  'hang',
+];
+
+/** One queued fault: it hits the next request that matches `operation` and `mailbox` (both optional). */
+export interface FaultSpec {
+  kind: FaultKind;
+  /** Only this operation (GetUserOofSettings, FindItem, ...). */
+  operation?: string;
+  /** Only calls impersonating this mailbox (any of its addresses, as sent in the header). */
+  mailbox?: string;
+  /** http503: Retry-After header value in seconds. */
+  retryAfterSeconds?: number;
+  /** serverBusy: BackOffMilliseconds (default: the throttleBackOffMs knob). */
+  backOffMs?: number;
+  /** internalServerBusy: HTTP status of the answer (default 500; Exchange has also been seen to use 200). */
+  httpStatus?: number;
+}
+
+export interface SandboxKnobs {
+  /** Added to every EWS call, ms. */
+  latencyMs: number;
+  /** Extra latency when X-AnchorMailbox is missing or names another mailbox, ms. */
+  missingAnchorDelayMs: number;
+  /** Probability (0..1) of an HTTP 503 when X-AnchorMailbox is missing or wrong. */
+  missingAnchorFailureRate: number;
+  /** Calls in flight per impersonated mailbox beyond which ErrorServerBusy is answered (Exchange: 27). */
+  maxConcurrentPerMailbox: number;
+  /** BackOffMilliseconds sent with ErrorServerBusy. */
+  throttleBackOffMs: number;
+  /**
+   * When true, a mailbox stays throttled for throttleBackOffMs after an ErrorServerBusy: calls that do not
+   * wait the back-off out are refused again (with the remaining time), as Exchange's budget does.
+   */
+  enforceBackOff: boolean;
+  /** Probability (0..1) of a random fault per EWS call, drawn from faultKinds. */
+  faultRate: number;
+  faultKinds: FaultKind[];
+  /** Random faults only for these operations (empty: all). */
+  faultOperations: string[];
+  /** Most items per FindItem page (Exchange's EWSFindCountLimit default is 1000). */
+  findItemPageLimit: number;
+  /** Most items per FindItem page with a Restriction. */
+  restrictedFindItemPageLimit: number;
+  /** Validate every request against the EWS schema with xmllint (slow: for conformance tests only). */
+  strictSchema: boolean;
+}
+
+export const DEFAULT_KNOBS: SandboxKnobs = {
+  latencyMs: 0,
+  missingAnchorDelayMs: 50,
+  missingAnchorFailureRate: 0.05,
+  maxConcurrentPerMailbox: 27,
+  throttleBackOffMs: 1000,
+  enforceBackOff: true,
+  faultRate: 0,
+  faultKinds: ['http503', 'internalServerBusy', 'serverBusy'],
+  faultOperations: [],
+  findItemPageLimit: 1000,
+  restrictedFindItemPageLimit: 250,
+  strictSchema: false,
+};
+
+/** Checks knob values so that a typo fails loudly instead of silently disabling a behaviour. */
+export function checkKnobs(knobs: Partial<SandboxKnobs>): void {
+  const problems: string[] = [];
+  const nonNegative = (name: keyof SandboxKnobs): void => {
+    const v = knobs[name];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+      problems.push(`${name} must be a number >= 0`);
+  };
+  const probability = (name: keyof SandboxKnobs): void => {
+    const v = knobs[name];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
+      problems.push(`${name} must be between 0 and 1`);
+  };
+  nonNegative('latencyMs');
+  nonNegative('missingAnchorDelayMs');
+  nonNegative('throttleBackOffMs');
+  probability('missingAnchorFailureRate');
+  probability('faultRate');
+  for (const name of [
+    'maxConcurrentPerMailbox',
+    'findItemPageLimit',
+    'restrictedFindItemPageLimit',
+  ] as const) {
+    const v = knobs[name];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      problems.push(`${name} must be a whole number >= 1`);
+  }
+  for (const k of knobs.faultKinds ?? []) {
+    if (!FAULT_KINDS.includes(k))
+      problems.push(`faultKinds: unknown kind "${k}" (use ${FAULT_KINDS.join(', ')})`);
+  }
+  if (knobs.faultKinds !== undefined && knobs.faultKinds.length === 0 && (knobs.faultRate ?? 0) > 0) {
+    problems.push('faultKinds must not be empty when faultRate > 0');
+  }
+  for (const key of Object.keys(knobs)) {
+    if (!(key in DEFAULT_KNOBS)) problems.push(`unknown knob "${key}"`);
+  }
+  if (problems.length > 0) throw new Error(`sandbox knobs: ${problems.join('; ')}`);
+}
+
+/** mulberry32: a small seedable PRNG, so random faults and anchor 503s repeat run after run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
