@@ -31,7 +31,7 @@ import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
 import { validateOofSettings } from './oofValidation';
 import * as requests from './soapRequests';
 import * as responses from './soapResponses';
-import { parseXml, type XmlNode } from './xml';
+import { child, parseXml, type XmlNode } from './xml';
 import type { TokenCredential } from '@azure/identity';
 
 /** One structured line per HTTP attempt; never a body, token or reply text. */
@@ -117,18 +117,22 @@ export class EwsClient implements MailboxOperations {
   }
 
   async getOof(mailbox: string): Promise<OofSettings> {
-    const envelope = await this.call('GetUserOofSettings', mailbox, requests.getUserOofSettingsBody(mailbox));
-    return responses.readOofSettings(envelope.xml, envelope.ctx);
+    return this.call(
+      'GetUserOofSettings',
+      mailbox,
+      requests.getUserOofSettingsBody(mailbox),
+      responses.readOofSettings,
+    );
   }
 
   async setOof(mailbox: string, settings: OofSettings): Promise<void> {
     validateOofSettings(settings);
-    const envelope = await this.call(
+    await this.call(
       'SetUserOofSettings',
       mailbox,
       requests.setUserOofSettingsBody(mailbox, settings),
+      responses.readSetOofResult,
     );
-    responses.readSetOofResult(envelope.xml, envelope.ctx);
   }
 
   async findItemIdsReceivedBefore(
@@ -141,12 +145,12 @@ export class EwsClient implements MailboxOperations {
     const ids: ItemRef[] = [];
     for (let offset = 0; ids.length < limit;) {
       const pageSize = Math.min(this.pageSize, limit - ids.length);
-      const { xml, ctx } = await this.call(
+      const page = await this.call(
         'FindItem',
         mailbox,
         requests.findItemsReceivedBeforeBody(folder, receivedBefore, offset, pageSize),
+        responses.readFindItemPage,
       );
-      const page = responses.readFindItemPage(xml, ctx);
       ids.push(...page.items);
       // The server may return fewer than asked (restricted searches cap near 250): advance by what came.
       offset += page.items.length;
@@ -156,26 +160,25 @@ export class EwsClient implements MailboxOperations {
   }
 
   archiveItems(mailbox: string, sourceFolder: FolderName, items: ItemRef[]): Promise<BatchOutcome> {
-    return this.inBatches(items, async (batch) => {
-      const { xml, ctx } = await this.call(
-        'ArchiveItem',
-        mailbox,
-        requests.archiveItemBody(sourceFolder, batch),
-      );
-      return responses.readBatchOutcome(xml, 'ArchiveItem', batch, ctx);
-    });
+    return this.inBatches(items, (batch) =>
+      this.call('ArchiveItem', mailbox, requests.archiveItemBody(sourceFolder, batch), (xml, ctx) =>
+        responses.readBatchOutcome(xml, 'ArchiveItem', batch, ctx),
+      ),
+    );
   }
 
   moveItems(mailbox: string, items: ItemRef[], destination: FolderName): Promise<BatchOutcome> {
-    return this.inBatches(items, async (batch) => {
-      const { xml, ctx } = await this.call('MoveItem', mailbox, requests.moveItemBody(batch, destination));
-      return responses.readBatchOutcome(xml, 'MoveItem', batch, ctx);
-    });
+    return this.inBatches(items, (batch) =>
+      this.call('MoveItem', mailbox, requests.moveItemBody(batch, destination), (xml, ctx) =>
+        responses.readBatchOutcome(xml, 'MoveItem', batch, ctx),
+      ),
+    );
   }
 
   async getFolder(mailbox: string, folder: FolderName): Promise<FolderInfo> {
-    const { xml, ctx } = await this.call('GetFolder', mailbox, requests.getFolderBody(folder));
-    return responses.readFolder(xml, folder, ctx);
+    return this.call('GetFolder', mailbox, requests.getFolderBody(folder), (xml, ctx) =>
+      responses.readFolder(xml, folder, ctx),
+    );
   }
 
   async hasArchiveMailbox(mailbox: string): Promise<boolean> {
@@ -189,13 +192,13 @@ export class EwsClient implements MailboxOperations {
   }
 
   async expandGroup(group: string, asMailbox: string): Promise<GroupMember[]> {
-    const { xml, ctx } = await this.call('ExpandDL', asMailbox, requests.expandDlBody(group));
-    return responses.readGroupMembers(xml, ctx);
+    return this.call('ExpandDL', asMailbox, requests.expandDlBody(group), responses.readGroupMembers);
   }
 
   async resolvePrimaryAddress(nameOrAddress: string, asMailbox: string): Promise<string | undefined> {
-    const { xml, ctx } = await this.call('ResolveNames', asMailbox, requests.resolveNamesBody(nameOrAddress));
-    return responses.readResolvedAddress(xml, nameOrAddress, ctx);
+    return this.call('ResolveNames', asMailbox, requests.resolveNamesBody(nameOrAddress), (xml, ctx) =>
+      responses.readResolvedAddress(xml, nameOrAddress, ctx),
+    );
   }
 
   private async inBatches(
@@ -216,11 +219,12 @@ export class EwsClient implements MailboxOperations {
    * deadline (EWS_TIMEOUT_MS), attempt limit and total-wait limit. Permanent errors and our own bugs
    * surface at once.
    */
-  private async call(
+  private async call<T>(
     operation: string,
     mailbox: string,
     body: string,
-  ): Promise<{ xml: XmlNode; ctx: responses.ResponseContext }> {
+    read: (xml: XmlNode, ctx: responses.ResponseContext) => T,
+  ): Promise<T> {
     const { settings } = this;
     const impersonation: requests.Impersonation = {
       kind: settings.connectingSid,
@@ -240,9 +244,12 @@ export class EwsClient implements MailboxOperations {
         const started = Date.now();
         try {
           await this.endpointSlots.acquire();
-          let result;
+          let result: T;
           try {
-            result = await this.send(document, mailbox, requestId, deadline);
+            const { xml, ctx } = await this.send(document, mailbox, requestId, deadline);
+            // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
+            // ErrorInternalServerError) is retried like a fault.
+            result = read(xml, ctx);
           } finally {
             this.endpointSlots.release();
           }
@@ -361,7 +368,9 @@ export class EwsClient implements MailboxOperations {
       if (xml) {
         const fault = errorFromSoapFault(xml, ctx);
         if (fault) throw fault;
-        if (statusCode === 200) return { xml, ctx };
+        // Exchange also answers per-item errors (ErrorInternalServerError, ...) with HTTP 500 and a normal
+        // response body: the operation's reader turns them into typed errors like any other.
+        if (statusCode === 200 || hasResponseBody(xml)) return { xml, ctx };
       }
     }
     throw this.httpFailure(statusCode, headers, ctx);
@@ -432,6 +441,11 @@ export class EwsClient implements MailboxOperations {
       },
     );
   }
+}
+
+function hasResponseBody(xml: XmlNode): boolean {
+  const body = child(child(xml, 'Envelope'), 'Body');
+  return body !== undefined && Object.keys(body).some((name) => name.endsWith('Response'));
 }
 
 function readCaFile(path: string): string {
