@@ -225,6 +225,8 @@ export function validateSeed(input: unknown, source = 'seed'): SandboxSeed {
     known.add(key);
   };
 
+  const upns = new Set<string>();
+  const sids = new Set<string>();
   if (!Array.isArray(input.mailboxes)) p('mailboxes', 'must be an array');
   else {
     input.mailboxes.forEach((m: Json, i) => {
@@ -237,8 +239,14 @@ export function validateSeed(input: unknown, source = 'seed'): SandboxSeed {
         claim(x, q);
       });
       if (m.upn !== undefined) addr(m.upn, `${mp}.upn`);
+      const upnKey = `upn:${String(m.upn ?? m.address).toLowerCase()}`;
+      if (upns.has(upnKey)) p(`${mp}.upn`, `UPN ${String(m.upn ?? m.address)} is used twice`);
+      upns.add(upnKey);
       if (m.sid !== undefined && (typeof m.sid !== 'string' || !/^S-1-\d+(-\d+)+$/.test(m.sid))) {
         p(`${mp}.sid`, 'must look like S-1-5-21-...');
+      } else if (typeof m.sid === 'string') {
+        if (sids.has(m.sid.toUpperCase())) p(`${mp}.sid`, `SID ${m.sid} is used twice`);
+        sids.add(m.sid.toUpperCase());
       }
       if (m.oof !== undefined) {
         const o = m.oof;

@@ -291,9 +291,12 @@ export type Principal =
   | { kind: 'basic'; name: string; account: SeedServiceAccount }
   | { kind: 'bearer'; name: string; app: SeedApp; roles: readonly string[] };
 
-/** A deterministic SID per mailbox index, in the shape of a domain account SID. */
+/**
+ * A deterministic SID per mailbox index, in the shape of a domain account SID. Its domain part differs
+ * from the demo seed's hand-written SIDs so a derived one never collides with a seeded one.
+ */
 export function derivedSid(index: number): string {
-  return `S-1-5-21-3642464542-282065186-3871681729-${1100 + index}`;
+  return `S-1-5-21-1004336348-1177238915-682003330-${100000 + index}`;
 }
 
 export class TenantStore {
