@@ -13,7 +13,10 @@ import { EXIT, UsageError, type CliContext } from './cliContext';
 import { archivePlan, archiveRun } from './commands/archive';
 import { check } from './commands/check';
 import { groupExpand } from './commands/group';
+import { hrSend } from './commands/hrSend';
 import { oofDisable, oofGet, oofSet } from './commands/oof';
+import { sandboxCommand } from './commands/sandbox';
+import { sweepArchive } from './commands/sweepArchive';
 
 export const USAGE = `usage: mailbox-automation [--ews-url URL] <command>
 
@@ -25,6 +28,9 @@ export const USAGE = `usage: mailbox-automation [--ews-url URL] <command>
   archive plan <mailbox> --older-than 365d [--folder inbox ...] [--max-items N] [--json]   (changes nothing)
   archive run <mailbox> --older-than 365d [--folder inbox ...] [--max-items N] [--json]
   group expand <group> [--as MAILBOX] [--json]
+  sweep archive [--dry-run] [--json] [--mailbox ADDRESS ...] [--report-dir DIR]
+  hr send FILE [--url URL]             sign a LeaveEvent with HR_WEBHOOK_SECRETS and post it
+  sandbox [--port N] [--seed FILE]     start the EWS sandbox (Exchange stand-in) on 127.0.0.1
 
 Configuration comes from the environment (EWS_URL, EWS_AUTH, MAILBOX_SCOPE, ...; see README.md).
 Exit codes: 0 done, 2 bad usage or configuration (nothing sent), 3 permanent error for that mailbox,
@@ -41,6 +47,11 @@ const COMMANDS: Record<string, Command> = {
   'archive plan': archivePlan,
   'archive run': archiveRun,
   'group expand': groupExpand,
+  sandbox: (args, ctx) => sandboxCommand(args, ctx),
+  // These two read their own settings (and build their own backend only after checking arguments).
+  'hr send': (args, ctx) => hrSend(args, ctx.env, ctx.stdout, ctx.stderr),
+  'sweep archive': (args, ctx) =>
+    sweepArchive(args, ctx.env, undefined, { stdout: ctx.stdout, stderr: ctx.stderr }),
 };
 
 /** Splits off the global --ews-url option wherever it appears. */
@@ -100,7 +111,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       backend ??= createMailboxBackend(ctx.env, { url });
       return backend.operations;
     };
-    return await found.command(found.rest, ctx, ops);
+    // --ews-url reaches the commands that build their own backend through the environment.
+    const commandCtx = url === undefined ? ctx : { ...ctx, env: { ...ctx.env, EWS_URL: url } };
+    return await found.command(found.rest, commandCtx, ops);
   } catch (error) {
     const { code, message } = exitCodeFor(error);
     ctx.stderr(`mailbox-automation: ${message}\n`);

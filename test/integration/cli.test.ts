@@ -1,0 +1,170 @@
+import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
+import { loadSeedFile } from '../../dev/ews-sandbox/seed';
+import { runCli } from '../../cli/main';
+
+let sandbox: EwsSandbox;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  const seed = loadSeedFile(demoSeedPath());
+  sandbox = await startEwsSandbox({ seed, knobs: { missingAnchorFailureRate: 0 } });
+  const account = seed.serviceAccounts?.[0];
+  env = {
+    EWS_URL: sandbox.url,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: account?.username ?? '',
+    EWS_PASSWORD: account?.password ?? '',
+    MAILBOX_SCOPE: 'contoso.com,dave@fabrikam.com',
+  };
+});
+afterAll(() => sandbox.close());
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('the CLI against the demo tenant', () => {
+  it('check tells whether impersonation works and whether there is an archive', async () => {
+    const alice = await cli('check', 'alice@contoso.com');
+    expect(alice.code).toBe(0);
+    expect(alice.stdout).toMatch(/impersonation ok .* archive mailbox: yes/);
+    expect((await cli('check', 'carol@contoso.com')).stdout).toMatch(/archive mailbox: no/);
+  });
+
+  it('oof set (scheduled, times with a zone), get, then disable keeping the texts', async () => {
+    const set = await cli(
+      'oof',
+      'set',
+      'alice@contoso.com',
+      '--start',
+      '2026-12-21T09:00:00+01:00',
+      '--end',
+      '2027-01-04T09:00:00+01:00',
+      '--internal',
+      '<p>Away & back on 4 January</p>',
+      '--external',
+      'Away',
+      '--audience',
+      'known',
+    );
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Scheduled 2026-12-21T08:00:00Z to 2027-01-04T08:00:00Z');
+    const got = await cli('oof', 'get', 'alice@contoso.com', '--json');
+    expect(JSON.parse(got.stdout)).toEqual({
+      mailbox: 'alice@contoso.com',
+      state: 'Scheduled',
+      start: '2026-12-21T08:00:00.000Z',
+      end: '2027-01-04T08:00:00.000Z',
+      externalAudience: 'Known',
+      internalReply: '<p>Away & back on 4 January</p>',
+      externalReply: 'Away',
+    });
+    expect((await cli('oof', 'disable', 'alice@contoso.com')).code).toBe(0);
+    expect(sandbox.inspectMailbox('alice@contoso.com')?.oof).toMatchObject({
+      state: 'Disabled',
+      internalReply: '<p>Away & back on 4 January</p>',
+    });
+  });
+
+  it('archive plan changes nothing; archive run moves exactly what the plan counted', async () => {
+    const before = sandbox.inspectMailbox('alice@contoso.com');
+    const plan = await cli(
+      'archive',
+      'plan',
+      'alice@contoso.com',
+      '--older-than',
+      '365d',
+      '--folder',
+      'inbox',
+      '--folder',
+      'sentitems',
+      '--json',
+    );
+    expect(plan.code).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { planned: number; archiveMailbox: boolean };
+    expect(planned.archiveMailbox).toBe(true);
+    expect(planned.planned).toBeGreaterThan(0);
+    expect(sandbox.inspectMailbox('alice@contoso.com')).toEqual(before);
+
+    const run = await cli(
+      'archive',
+      'run',
+      'alice@contoso.com',
+      '--older-than',
+      '365d',
+      '--folder',
+      'inbox',
+      '--folder',
+      'sentitems',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ moved: planned.planned, failed: [] });
+    const after = sandbox.inspectMailbox('alice@contoso.com');
+    const total = (snapshot: typeof after) =>
+      Object.values(snapshot?.folders ?? {}).reduce((a, b) => a + b, 0) +
+      Object.values(snapshot?.archive.folders ?? {}).reduce((a, b) => a + b, 0);
+    expect(total(after)).toBe(total(before));
+    expect((after?.folders.inbox ?? 0) + (after?.folders.sentitems ?? 0)).toBe(
+      (before?.folders.inbox ?? 0) + (before?.folders.sentitems ?? 0) - planned.planned,
+    );
+    // A second plan finds nothing left.
+    expect(
+      JSON.parse(
+        (await cli('archive', 'plan', 'alice@contoso.com', '--older-than', '365d', '--json')).stdout,
+      ),
+    ).toMatchObject({ planned: 0 });
+  });
+
+  it('archiving a mailbox without an archive fails with exit 3 and the EWS code', async () => {
+    const result = await cli('archive', 'run', 'carol@contoso.com', '--older-than', '1d');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^mailbox-automation: ErrorArchiveMailboxNotEnabled for carol@contoso.com/);
+  });
+
+  it("a mailbox in our scope but not in the service account's: exit 3 with ErrorImpersonateUserDenied", async () => {
+    const result = await cli('oof', 'get', 'dave@fabrikam.com');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/ErrorImpersonateUserDenied for dave@fabrikam.com/);
+  });
+
+  it('group expand lists members once, nested groups expanded', async () => {
+    const result = await cli(
+      'group',
+      'expand',
+      'all-staff@contoso.com',
+      '--as',
+      'alice@contoso.com',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    const { members } = JSON.parse(result.stdout) as { members: { address: string }[] };
+    const addresses = members.map((m) => m.address).sort();
+    expect(addresses).toEqual(
+      expect.arrayContaining([
+        'alice@contoso.com',
+        'bob@contoso.com',
+        'carol@contoso.com',
+        'dave@fabrikam.com',
+      ]),
+    );
+    expect(new Set(addresses).size).toBe(addresses.length);
+  });
+
+  it('gives up with exit 4 when the server stays unavailable', async () => {
+    sandbox.injectFaults(...Array.from({ length: 3 }, () => ({ kind: 'http503' as const })));
+    env.EWS_MAX_ATTEMPTS = '3';
+    try {
+      const result = await cli('oof', 'get', 'bob@contoso.com');
+      expect(result.code).toBe(4);
+      expect(result.stderr).toMatch(/HTTP_503 for bob@contoso.com after 3 attempts/);
+    } finally {
+      delete env.EWS_MAX_ATTEMPTS;
+      sandbox.clearFaults();
+    }
+  });
+});
