@@ -182,20 +182,22 @@ export async function archiveSweepTimer(_timer: Timer, context: InvocationContex
     );
 }
 
-app.http('archiveSweepStart', {
-  route: 'sweeps/archive',
-  methods: ['POST'],
-  authLevel: 'admin',
-  extraInputs: [df.input.durableClient()],
-  handler: startArchiveSweep,
-});
+/** One route, two methods: POST starts, GET reports. */
+export async function archiveSweepHttp(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponse> {
+  return request.method.toUpperCase() === 'POST'
+    ? startArchiveSweep(request, context)
+    : getArchiveSweep(request, context);
+}
 
-app.http('archiveSweepStatus', {
+app.http('archiveSweep', {
   route: 'sweeps/archive',
-  methods: ['GET'],
+  methods: ['GET', 'POST'],
   authLevel: 'admin',
   extraInputs: [df.input.durableClient()],
-  handler: getArchiveSweep,
+  handler: archiveSweepHttp,
 });
 
 // The host resolves %ARCHIVE_SWEEP_SCHEDULE% from app settings; without the setting there is no timer
