@@ -82,6 +82,8 @@ export interface SandboxRequestLogEntry {
   responseCodes: string[];
   /** Set when a fault was injected or the anchor penalty answered 503. */
   fault?: FaultKind | 'anchor503';
+  /** The SOAP fault's faultstring, or why credentials were refused: what went wrong, in words. */
+  message?: string;
   durationMs: number;
 }
 
@@ -146,6 +148,7 @@ interface Answer {
   headers?: Record<string, string>;
   codes: string[];
   fault?: SandboxRequestLogEntry['fault'];
+  message?: string;
   /** reset: destroy the socket; hang: never answer. */
   action?: 'reset' | 'hang';
 }
@@ -154,6 +157,7 @@ const fault = (f: SoapFault, extra: Partial<Answer> = {}): Answer => ({
   status: 500,
   body: faultEnvelope(f),
   codes: [f.code],
+  message: f.message,
   ...extra,
 });
 
@@ -327,6 +331,7 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
           }),
         },
         codes: [`HTTP_${principal.status}`],
+        message: principal.reason,
       };
     }
     entry.auth = principal.kind;
@@ -459,6 +464,7 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     entry.status = answer.status;
     entry.responseCodes = answer.codes;
     entry.fault = answer.fault;
+    entry.message = answer.message;
     const finish = (): void => {
       release?.();
       release = undefined;
