@@ -2,18 +2,29 @@
  * `POST /api/hr/{source}`: HR systems report approved, changed and cancelled leaves. Checks size, media
  * type, signature and schema (nothing starts and nothing changes on any 4xx), then starts the leave's
  * orchestration or forwards the event to it, and answers 202 with the durable status URLs.
+ * - `generic`: our LeaveEvent, `X-Signature` (HR_WEBHOOK_SECRETS);
+ * - `hibob`: HiBob's time-off webhooks, `Bob-Signature` (HIBOB_WEBHOOK_SECRETS); ids only, the
+ *   orchestration re-reads the request from HiBob. HiBob's connection ping is answered 200.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { loadLeaveSettings } from '../shared/config';
 import { dispatchLeaveEvent, type LeaveInstances } from '../shared/hr/leaveDispatch';
+import { isHibobPing, parseHibobDelivery } from '../shared/hr/hibob';
 import { LeaveEventError, parseLeaveEvent } from '../shared/hr/leaveEvent';
-import { verifyGeneric } from '../shared/hr/signature';
+import { verifyGeneric, verifyHibob, type SignatureCheck } from '../shared/hr/signature';
 import { getSecretProvider, splitSecretList } from '../shared/secrets';
 import { LEAVE_ORCHESTRATOR } from './leaveOrchestrator';
 
 export const MAX_BODY_BYTES = 256 * 1024;
-export const HR_SOURCES = ['generic'] as const;
+export const HR_SOURCES = ['generic', 'hibob'] as const;
+type HrSource = (typeof HR_SOURCES)[number];
+
+/** Each source's signature header and the secret (list) that verifies it. */
+const SIGNING: Record<HrSource, { header: string; secret: string }> = {
+  generic: { header: 'X-Signature', secret: 'HR_WEBHOOK_SECRETS' },
+  hibob: { header: 'Bob-Signature', secret: 'HIBOB_WEBHOOK_SECRETS' },
+};
 
 function problem(
   status: number,
@@ -59,30 +70,32 @@ function instancesOf(client: df.DurableClient): LeaveInstances {
 }
 
 export async function hrWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const source = request.params.source ?? '';
-  if (!(HR_SOURCES as readonly string[]).includes(source)) {
+  const source = (request.params.source ?? '') as HrSource;
+  if (!HR_SOURCES.includes(source)) {
     return problem(404, 'UnknownSource', `no HR source "${source}"; use one of ${HR_SOURCES.join(', ')}`);
   }
   const body = await readLimited(request);
   if (!body) return problem(413, 'PayloadTooLarge', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  // HiBob checks a new webhook with an unsigned "Ping test": answered, and nothing else happens.
+  if (source === 'hibob' && isHibobPing(body)) return { status: 200, jsonBody: { outcome: 'pong' } };
   if (!isJson(request.headers.get('content-type'))) {
     return problem(415, 'UnsupportedMediaType', 'send the event as application/json');
   }
 
-  const secrets = splitSecretList(await getSecretProvider().get('HR_WEBHOOK_SECRETS'));
-  if (!secrets.length) context.error('HR_WEBHOOK_SECRETS is not set: every HR event is refused');
-  const check = verifyGeneric(
-    request.headers.get('x-signature'),
-    body,
-    secrets,
-    Math.floor(Date.now() / 1000),
-  );
+  const signing = SIGNING[source];
+  const secrets = splitSecretList(await getSecretProvider().get(signing.secret));
+  if (!secrets.length) context.error(`${signing.secret} is not set: every ${source} event is refused`);
+  const header = request.headers.get(signing.header);
+  const check: SignatureCheck =
+    source === 'hibob'
+      ? verifyHibob(header, body, secrets)
+      : verifyGeneric(header, body, secrets, Math.floor(Date.now() / 1000));
   if (!check.ok) {
     context.warn(`hr/${source}: signature refused (${check.reason})`);
     return problem(
       401,
       'InvalidSignature',
-      `the X-Signature header is ${check.reason === 'no-secret' ? 'not accepted' : check.reason}`,
+      `the ${signing.header} header is ${check.reason === 'no-secret' ? 'not accepted' : check.reason}`,
     );
   }
 
@@ -92,16 +105,25 @@ export async function hrWebhook(request: HttpRequest, context: InvocationContext
   } catch {
     return problem(400, 'InvalidJson', 'the body is not valid JSON', { field: '(body)' });
   }
+  const settings = loadLeaveSettings(process.env);
   let event;
   try {
-    event = parseLeaveEvent(parsed);
+    if (source === 'hibob') {
+      const delivery = parseHibobDelivery(parsed, settings.hibobApiUrl);
+      if (delivery.kind === 'ignored') {
+        context.info(`hr/${source}: ignored (${delivery.reason})`);
+        return { status: 200, jsonBody: { outcome: 'ignored', reason: delivery.reason } };
+      }
+      event = delivery.notice;
+    } else {
+      event = parseLeaveEvent(parsed);
+    }
   } catch (err) {
     if (err instanceof LeaveEventError)
       return problem(400, 'InvalidLeaveEvent', err.message, { field: err.field });
     throw err;
   }
 
-  const settings = loadLeaveSettings(process.env);
   const client = df.getClient(context);
   const outcome = await dispatchLeaveEvent(source, event, instancesOf(client), {
     firstRetryMs: settings.firstRetryMs,

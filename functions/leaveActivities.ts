@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { loadLeaveSettings, loadMailboxScope, type Env } from '../shared/config';
+import type { LeaveNotice } from '../shared/hr/hibob';
+import type { HibobFetchResult } from '../shared/hr/hibobApi';
 import type { LeaveEvent } from '../shared/hr/leaveEvent';
 import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOperations';
 import { isMailboxError } from '../shared/mailbox/mailboxError';
@@ -19,6 +21,7 @@ export const LEAVE_CHECK_SCOPE = 'leaveCheckScope';
 export const LEAVE_GET_OOF = 'leaveGetOof';
 export const LEAVE_SET_OOF = 'leaveSetOof';
 export const LEAVE_RESTORE_OOF = 'leaveRestoreOof';
+export const LEAVE_FETCH_HIBOB = 'leaveFetchHibob';
 
 /** An activity's answer: the value, or the permanent error that ends the leave workflow. */
 export type ActivityResult<T> =
@@ -159,3 +162,50 @@ export async function leaveRestoreOof(
   });
 }
 df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
+
+/**
+ * Re-reads a HiBob time-off request (the webhook carries ids only) and maps it to a LeaveEvent; a request
+ * that is no longer approved, or gone, comes back as `withdrawn`. HiBob's 429/5xx are thrown (retried).
+ */
+export async function leaveFetchHibob(
+  notice: LeaveNotice,
+  context: InvocationContext,
+): Promise<ActivityResult<HibobFetchResult>> {
+  const settings = loadLeaveSettings(process.env);
+  const secrets = getSecretProvider();
+  const [serviceUserId, serviceUserToken] = await Promise.all([
+    secrets.get('HIBOB_SERVICE_USER_ID'),
+    secrets.get('HIBOB_SERVICE_USER_TOKEN'),
+  ]);
+  if (!serviceUserId || !serviceUserToken) {
+    const message = 'HIBOB_SERVICE_USER_ID and HIBOB_SERVICE_USER_TOKEN must be set to read HiBob requests';
+    context.error(`${LEAVE_FETCH_HIBOB}: ${message}`);
+    return { ok: false, code: 'HibobNotConfigured', errorClass: 'permanent', message };
+  }
+  const { fetchHibobLeave, HibobApiError } = await import('../shared/hr/hibobApi');
+  try {
+    const result = await fetchHibobLeave(notice, {
+      apiBase: settings.hibobApiUrl,
+      serviceUserId,
+      serviceUserToken,
+      timeZone: settings.hibobTimeZone,
+      locale: settings.hibobLocale,
+    });
+    context.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
+    return { ok: true, value: result };
+  } catch (err) {
+    if (!(err instanceof HibobApiError)) throw err;
+    if (err.retryable) {
+      context.warn(`${LEAVE_FETCH_HIBOB}: transient ${err.code}, will be retried`);
+      throw new Error(`${err.code}: ${err.message}`);
+    }
+    if (err.code === 'HibobAccessDenied') {
+      // The token may have been rotated in Key Vault since it was cached.
+      secrets.invalidate('HIBOB_SERVICE_USER_ID');
+      secrets.invalidate('HIBOB_SERVICE_USER_TOKEN');
+    }
+    context.error(`${LEAVE_FETCH_HIBOB}: permanent ${err.code}`);
+    return { ok: false, code: err.code, errorClass: 'permanent', message: err.message };
+  }
+}
+df.app.activity(LEAVE_FETCH_HIBOB, { handler: leaveFetchHibob });

@@ -7,8 +7,11 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { isNewer, type LeaveEvent } from '../shared/hr/leaveEvent';
+import { isLeaveNotice, type LeaveNotice } from '../shared/hr/hibob';
+import type { HibobFetchResult } from '../shared/hr/hibobApi';
 import {
   LEAVE_EVENT_NAME,
+  type LeaveDelivery,
   type LeaveOrchestrationInput,
   type RetrySettings,
 } from '../shared/hr/leaveDispatch';
@@ -16,6 +19,7 @@ import type { OofSettings } from '../shared/mailbox/mailboxOperations';
 import { leaveWindow, type LeaveWindow } from '../shared/oof/leaveWindow';
 import {
   LEAVE_CHECK_SCOPE,
+  LEAVE_FETCH_HIBOB,
   LEAVE_GET_OOF,
   LEAVE_RESTORE_OOF,
   LEAVE_SET_OOF,
@@ -48,7 +52,8 @@ export interface LeaveSummary {
 
 /** The custom status while it runs: the phase a person watching the status URL sees. */
 export interface LeaveStatus {
-  phase: 'checking-scope' | 'snapshot' | 'scheduling' | 'waiting' | 'restoring' | 'done' | 'failed';
+  phase:
+    'fetching' | 'checking-scope' | 'snapshot' | 'scheduling' | 'waiting' | 'restoring' | 'done' | 'failed';
   until?: string;
   code?: string;
 }
@@ -104,9 +109,39 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
   const retrySettings = input.retry ?? DEFAULT_RETRY;
   const retry = new df.RetryOptions(retrySettings.firstRetryMs, retrySettings.maxAttempts);
   retry.backoffCoefficient = 2;
-  let event = input.event;
-  const mailbox = event.employee.email;
   const status = (s: LeaveStatus): void => context.df.setCustomStatus(s);
+
+  /** A HiBob notice carries ids only: its request as it stands now, read in an activity. */
+  const fetch = function* (
+    notice: LeaveNotice,
+  ): Generator<Task, HibobFetchResult, ActivityResult<HibobFetchResult>> {
+    status({ phase: 'fetching' });
+    return yield* call<HibobFetchResult>(context, retry, LEAVE_FETCH_HIBOB, notice);
+  };
+
+  let event: LeaveEvent;
+  if (isLeaveNotice(input.event)) {
+    const fetched: HibobFetchResult = yield* fetch(input.event);
+    if (fetched.state !== 'approved') {
+      status({ phase: 'done' });
+      const summary: LeaveSummary = {
+        outcome: 'nothing-to-do',
+        mailbox: '',
+        source: input.source,
+        leaveId: input.event.leaveId,
+        timesSet: 0,
+        eventsApplied: [input.event.eventId],
+        eventsIgnored: [],
+        lastEventOccurredAt: input.event.occurredAt,
+        note: `the request is ${fetched.status} in ${input.source}; nothing changed`,
+      };
+      return summary;
+    }
+    event = fetched.event;
+  } else {
+    event = input.event;
+  }
+  const mailbox = event.employee.email;
   const summary: LeaveSummary = {
     outcome: 'nothing-to-do',
     mailbox,
@@ -169,11 +204,31 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
       break;
     }
     timer.cancel();
-    const next = change.result as LeaveEvent;
-    if (!next || next.leaveId !== event.leaveId || !isNewer(next, event)) {
+    const delivered = change.result as LeaveDelivery | undefined;
+    if (!delivered || delivered.leaveId !== event.leaveId || !isNewer(delivered, event)) {
       // a duplicate delivery, or older than what we applied: ignore
-      summary.eventsIgnored.push(String(next?.eventId));
+      summary.eventsIgnored.push(String(delivered?.eventId));
       continue;
+    }
+    let next: LeaveEvent;
+    if (!isLeaveNotice(delivered)) {
+      next = delivered;
+    } else {
+      const withdrawn: LeaveEvent = {
+        ...event,
+        eventId: delivered.eventId,
+        type: 'cancelled',
+        occurredAt: delivered.occurredAt,
+      };
+      if (delivered.type === 'cancelled') {
+        next = withdrawn;
+      } else {
+        const fetched: HibobFetchResult = yield* fetch(delivered);
+        next =
+          fetched.state === 'approved'
+            ? { ...fetched.event, eventId: delivered.eventId, occurredAt: delivered.occurredAt }
+            : withdrawn;
+      }
     }
     event = next;
     summary.eventsApplied.push(next.eventId);

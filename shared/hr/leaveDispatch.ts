@@ -3,8 +3,12 @@
  * running one, or nothing (a duplicate, an older event, a cancellation of nothing). The same decision
  * for every HR source; functions/ adapts a DurableClient to `LeaveInstances`.
  */
+import type { LeaveNotice } from './hibob';
 import { isNewer, type LeaveEvent } from './leaveEvent';
 import { leaveInstanceId } from './instanceId';
+
+/** What reaches the orchestration: a full LeaveEvent, or a notice whose details it fetches (HiBob). */
+export type LeaveDelivery = LeaveEvent | LeaveNotice;
 
 /** The external event carrying a later LeaveEvent to a running leave orchestration. */
 export const LEAVE_EVENT_NAME = 'LeaveEvent';
@@ -17,7 +21,7 @@ export interface RetrySettings {
 /** The leave orchestration's input. */
 export interface LeaveOrchestrationInput {
   source: string;
-  event: LeaveEvent;
+  event: LeaveDelivery;
   retry?: RetrySettings;
 }
 
@@ -32,7 +36,7 @@ export interface LeaveInstances {
   /** Undefined when no instance with that id exists. */
   status(instanceId: string): Promise<InstanceStatus | undefined>;
   start(instanceId: string, input: LeaveOrchestrationInput): Promise<void>;
-  raise(instanceId: string, eventName: string, event: LeaveEvent): Promise<void>;
+  raise(instanceId: string, eventName: string, event: LeaveDelivery): Promise<void>;
 }
 
 export type DispatchOutcome =
@@ -51,7 +55,7 @@ function lastAppliedAt(status: InstanceStatus): string | undefined {
 
 export async function dispatchLeaveEvent(
   source: string,
-  event: LeaveEvent,
+  event: LeaveDelivery,
   instances: LeaveInstances,
   retry?: RetrySettings,
 ): Promise<DispatchOutcome> {

@@ -1,0 +1,241 @@
+/**
+ * HiBob's time-off webhooks end to end: a loopback stand-in of HiBob's API (dev/hibob), the dev host, the
+ * real EWS client and the EWS sandbox as the mailbox of record. Deliveries carry ids only; the leave
+ * orchestration re-reads the request from HiBob before it touches the mailbox.
+ */
+import path from 'node:path';
+import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import {
+  hibobDelivery,
+  startHibobApi,
+  type HibobApiServer,
+  type HibobRequestRecord,
+} from '../../dev/hibob/hibobApiServer';
+import { DevClock } from '../../dev/host/devClock';
+import { startDevHost, type DevHost } from '../../dev/host/devHost';
+import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
+import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
+import { signHibob } from '../../shared/hr/signature';
+import { resetSecretProvider } from '../../shared/secrets';
+
+const SECRET = 'hibob-webhook-secret';
+const SERVICE_USER = { id: 'SERVICE-USER-7', token: 'hibob-service-token' };
+const ALICE = 'alice@contoso.com';
+const seed = loadSeedFile(path.resolve(__dirname, '../../dev/seeds/demo-tenant.json'));
+
+let sandbox: EwsSandbox;
+let hibob: HibobApiServer;
+let host: DevHost;
+const logs: string[] = [];
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  const account = seed.serviceAccounts?.[0];
+  if (!account) throw new Error('the demo seed has no service account');
+  sandbox = await startEwsSandbox({ seed, knobs: { latencyMs: 0 } });
+  hibob = await startHibobApi({
+    serviceUser: SERVICE_USER,
+    employees: [{ id: '3332883884017713238', email: ALICE, displayName: 'Alice Wilber' }],
+  });
+  Object.assign(process.env, {
+    EWS_URL: sandbox.url,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: account.username,
+    EWS_PASSWORD: account.password,
+    MAILBOX_SCOPE: 'contoso.com',
+    HIBOB_WEBHOOK_SECRETS: `${SECRET},an-older-secret`,
+    HIBOB_SERVICE_USER_ID: SERVICE_USER.id,
+    HIBOB_SERVICE_USER_TOKEN: SERVICE_USER.token,
+    HIBOB_API_URL: hibob.url,
+    HIBOB_TIME_ZONE: 'Europe/Berlin',
+    HIBOB_LOCALE: 'en',
+    LEAVE_RETRY_FIRST_MS: '10',
+  });
+  delete process.env.KEY_VAULT_URI;
+  resetSecretProvider();
+  await resetMailboxOperations();
+  useLeaveMailboxOperations(undefined);
+  host = await startDevHost({
+    port: 0,
+    functionsDir: path.resolve(__dirname, '../../functions'),
+    clock: new DevClock(),
+    timers: false,
+    log: (m) => logs.push(m),
+  });
+});
+
+afterAll(async () => {
+  await host.close();
+  await resetMailboxOperations();
+  await hibob.close();
+  await sandbox.close();
+  process.env = saved;
+  resetSecretProvider();
+});
+
+let nextId = 9000;
+function request(overrides: Partial<HibobRequestRecord> = {}): HibobRequestRecord {
+  return {
+    requestId: ++nextId,
+    employeeId: '3332883884017713238',
+    policyTypeDisplayName: 'Holiday',
+    type: 'days',
+    startDate: '2030-08-05',
+    startDatePortion: 'all_day',
+    endDate: '2030-08-16',
+    endDatePortion: 'all_day',
+    status: 'approved',
+    ...overrides,
+  };
+}
+
+async function deliver(
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: Record<string, string> }> {
+  const res = await fetch(`${host.url}/api/hr/hibob`, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, string>) : {} };
+}
+
+const send = (type: string, r: HibobRequestRecord, triggeredAt?: string) => {
+  const d = hibobDelivery(SECRET, type, r, hibob.url, triggeredAt);
+  return deliver(d.body, d.headers);
+};
+
+interface Status {
+  runtimeStatus: string;
+  customStatus: { phase?: string } | null;
+  output: Record<string, unknown> | null;
+}
+async function until(url: string, ok: (s: Status) => boolean, what: string): Promise<Status> {
+  for (let i = 0; i < 500; i++) {
+    const s = (await (await fetch(url)).json()) as Status;
+    if (ok(s)) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const oof = () => sandbox.inspectMailbox(ALICE)?.oof;
+
+describe('POST /api/hr/hibob', () => {
+  test('HiBob’s connection ping is answered and starts nothing', async () => {
+    const n = host.durable.listInstances().length;
+    expect((await deliver('Ping test', { 'content-type': 'text/plain' })).status).toBe(200);
+    expect((await deliver('{"text":"Ping test"}', { 'content-type': 'application/json' })).json.outcome).toBe(
+      'pong',
+    );
+    expect(host.durable.listInstances().length).toBe(n);
+  });
+
+  test('a missing or wrong Bob-Signature is refused with 401; nothing is fetched, nothing starts', async () => {
+    const r = request();
+    hibob.putRequest(r);
+    const d = hibobDelivery(SECRET, 'timeoff.request.approved', r, hibob.url);
+    const calls = hibob.calls.length;
+    const n = host.durable.listInstances().length;
+    expect((await deliver(d.body, { 'content-type': 'application/json' })).status).toBe(401);
+    const forged = hibobDelivery('not-the-secret', 'timeoff.request.approved', r, hibob.url);
+    expect(
+      (await deliver(d.body, { ...d.headers, 'bob-signature': forged.headers['bob-signature'] ?? '' }))
+        .status,
+    ).toBe(401);
+    // Signed for another body: a replayed signature does not cover a changed payload.
+    expect((await deliver(d.body.replace('2030', '2031') + ' ', d.headers)).status).toBe(401);
+    expect(hibob.calls.length).toBe(calls);
+    expect(host.durable.listInstances().length).toBe(n);
+  });
+
+  test('a getApi link to any other host is refused with 400 naming data.getApi, and nothing is fetched', async () => {
+    const r = request();
+    const calls = hibob.calls.length;
+    const n = host.durable.listInstances().length;
+    for (const getApi of [
+      `https://evil.example.com/v1/timeoff/employees/${r.employeeId}/requests/${r.requestId}`,
+      `http://127.0.0.2:${new URL(hibob.url).port}/v1/timeoff/employees/${r.employeeId}/requests/${r.requestId}`,
+      `${hibob.url}/v1/people/search`,
+      `//evil.example.com/v1/timeoff/x`,
+    ]) {
+      const d = hibobDelivery(SECRET, 'timeoff.request.approved', r, hibob.url);
+      const body = d.body.replace(/"getApi":"[^"]*"/, `"getApi":${JSON.stringify(getApi)}`);
+      const answer = await deliver(body, { ...d.headers, 'bob-signature': signHibob(SECRET, body) });
+      expect(answer.status).toBe(400);
+      expect(answer.json.field).toBe('data.getApi');
+    }
+    expect(hibob.calls.length).toBe(calls);
+    expect(host.durable.listInstances().length).toBe(n);
+  });
+
+  test('events that do not change replies (requested, declined) are acknowledged and start nothing', async () => {
+    const n = host.durable.listInstances().length;
+    const r = request({ status: 'pending' });
+    hibob.putRequest(r);
+    const answer = await send('timeoff.request.requested', r);
+    expect(answer.status).toBe(200);
+    expect(answer.json.outcome).toBe('ignored');
+    expect(host.durable.listInstances().length).toBe(n);
+  });
+
+  test('approved: the request is re-read from HiBob and Alice’s replies are scheduled; cancelled: they are restored', async () => {
+    const before = oof();
+    const r = request();
+    hibob.putRequest(r);
+    const triggeredAt = new Date(Date.now() - 60_000).toISOString();
+    const approved = await send('timeoff.request.approved', r, triggeredAt);
+    expect(approved.status).toBe(202);
+    expect(approved.json.outcome).toBe('started');
+    expect(approved.json.id).toBe(`leave-hibob-${r.requestId}`);
+    const url = approved.json.statusQueryGetUri ?? '';
+    await until(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
+    expect(oof()).toMatchObject({
+      state: 'Scheduled',
+      start: '2030-08-04T22:00:00.000Z',
+      end: '2030-08-16T22:00:00.000Z',
+    });
+    expect(oof()?.internalReply).toContain('Alice Wilber is on leave');
+    const fetched = hibob.calls.filter((c) => c.authorized).map((c) => `${c.method} ${c.path}`);
+    expect(fetched).toEqual(
+      expect.arrayContaining([
+        `GET /v1/timeoff/employees/${r.employeeId}/requests/${r.requestId}`,
+        `POST /v1/people/${r.employeeId}`,
+      ]),
+    );
+
+    // The same delivery again (HiBob retries) reaches the same orchestration and changes nothing.
+    const again = await send('timeoff.request.approved', r, triggeredAt);
+    expect(again.json).toMatchObject({ id: approved.json.id, outcome: 'forwarded' });
+
+    // HiBob moves the end date: the orchestration re-reads the request and moves the replies.
+    hibob.putRequest({ ...r, endDate: '2030-08-23' });
+    await send('timeoff.request.setEndDate', r, new Date(Date.now() - 30_000).toISOString());
+    await until(url, () => oof()?.end === '2030-08-23T22:00:00.000Z', 'the new end date in the mailbox');
+
+    hibob.putRequest({ ...r, status: 'canceled' });
+    await send('timeoff.request.cancelled', r);
+    const done = await until(url, (s) => s.runtimeStatus !== 'Running', 'the end');
+    expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'cancelled', timesSet: 2 });
+    expect({ ...oof(), start: '', end: '' }).toEqual({ ...before, start: '', end: '' });
+  });
+
+  test('approved, but HiBob no longer has the request (deleted meanwhile): nothing changes in the mailbox', async () => {
+    const before = oof();
+    const r = request();
+    const answer = await send('timeoff.request.approved', r);
+    expect(answer.status).toBe(202);
+    const done = await until(
+      answer.json.statusQueryGetUri ?? '',
+      (s) => s.runtimeStatus !== 'Running',
+      'the end',
+    );
+    expect(done.output).toMatchObject({ outcome: 'nothing-to-do' });
+    expect(oof()).toEqual(before);
+  });
+
+  test('the service user’s token and the signing secret never appear in the logs', () => {
+    const all = logs.join('\n');
+    expect(all).toContain('hr/hibob');
+    expect(all).not.toContain(SERVICE_USER.token);
+    expect(all).not.toContain(SECRET);
+  });
+});
