@@ -38,7 +38,13 @@ export class EwsJavascriptApiOofClient {
     return OofState[settings.State];
   }
 
-  async setScheduledOof(mailbox: string, startIso: string, endIso: string, internal: string, external: string): Promise<void> {
+  async setScheduledOof(
+    mailbox: string,
+    startIso: string,
+    endIso: string,
+    internal: string,
+    external: string,
+  ): Promise<void> {
     this.actAs(mailbox);
     const settings = new OofSettings();
     settings.State = OofState.Scheduled;

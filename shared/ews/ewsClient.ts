@@ -350,7 +350,10 @@ export class EwsClient implements MailboxOperations {
           'user-agent': 'mailbox-automation',
         },
         body: document,
-        signal: AbortSignal.timeout(remaining),
+        // undici's own timers (a shared timer wheel) are much cheaper per call than an AbortSignal timer,
+        // and together bound the attempt by the call's deadline.
+        headersTimeout: remaining,
+        bodyTimeout: remaining,
       });
       statusCode = response.statusCode;
       headers = response.headers;

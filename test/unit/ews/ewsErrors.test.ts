@@ -7,7 +7,7 @@ import {
   retryAfterMs,
 } from '../../../shared/ews/ewsErrors';
 import { readBatchOutcome, responseMessages } from '../../../shared/ews/soapResponses';
-import { parseXml, XmlRefusedError } from '../../../shared/ews/xml';
+import { attr, child, parseXml, text, XmlRefusedError } from '../../../shared/ews/xml';
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
 
 const sample = (name: string) =>
@@ -141,5 +141,15 @@ describe('response parsing safety', () => {
     expect(retryAfterMs('Wed, 25 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
     expect(retryAfterMs(undefined)).toBeUndefined();
     expect(retryAfterMs('soon')).toBeUndefined();
+  });
+});
+
+describe('text from Exchange is decoded exactly once', () => {
+  it('predefined entities, numeric references, and escaped entities left as text', () => {
+    const xml = parseXml(
+      `<a><m>&lt;p&gt; caf&#233; &#x1F334; &amp;lt;b&amp;gt; &quot;q&quot; &apos;s&apos; ]]&gt;</m><i Id="x&amp;y"/></a>`,
+    );
+    expect(text(child(xml, 'a'), 'm')).toBe(`<p> café 🌴 &lt;b&gt; "q" 's' ]]>`);
+    expect(attr(child(child(xml, 'a'), 'i'), 'Id')).toBe('x&y');
   });
 });

@@ -1,0 +1,188 @@
+/**
+ * Archive sweep benchmark: 10,000 mailboxes on the EWS sandbox with 20 ms per call, the real EWS client,
+ * the real orchestrations through the dev host's in-process durable driver (reports in memory).
+ * Throughput is EWS calls per second against the bound: configured concurrency / latency, where the
+ * configured concurrency is the smaller of the mailboxes in flight (batch size x batches in flight)
+ * and the EWS client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Target: at least 90 % of the bound.
+ */
+import { spawn } from 'node:child_process';
+import { extname, join } from 'node:path';
+import { installFunctionsCoreStandIn, registrations } from '../dev/host/functionsCoreStandIn';
+
+export interface SweepBenchResult {
+  mailboxes: number;
+  latencyMs: number;
+  batchSize: number;
+  maxBatchesInFlight: number;
+  /** EWS_MAX_IN_FLIGHT of the client. */
+  endpointInFlight: number;
+  /** min(batchSize * maxBatchesInFlight, endpointInFlight). */
+  concurrency: number;
+  ewsCalls: number;
+  seconds: number;
+  callsPerSecond: number;
+  /** concurrency / latency. */
+  boundCallsPerSecond: number;
+  /** callsPerSecond / boundCallsPerSecond. */
+  efficiency: number;
+  target: number;
+  mailboxesPerSecond: number;
+  itemsArchived: number;
+  outcome: Record<string, number>;
+  /** process.resourceUsage().maxRSS, MiB, and the highest heapUsed sampled every 100 ms, MiB. */
+  peakRssMiB: number;
+  peakHeapMiB: number;
+  /** Events in the parent orchestration's history (grows with lanes, not mailboxes). */
+  parentHistoryEvents: number;
+}
+
+export async function runSweepBenchmark(
+  options: { mailboxes?: number; latencyMs?: number; endpointInFlight?: number } = {},
+): Promise<SweepBenchResult> {
+  installFunctionsCoreStandIn();
+  const mailboxes = options.mailboxes ?? 10_000;
+  const latencyMs = options.latencyMs ?? 20;
+  const endpointInFlight = options.endpointInFlight ?? 27;
+  const batchSize = 50;
+  const maxBatchesInFlight = 10;
+
+  const { startEwsSandbox } = await import('../dev/ews-sandbox/ewsSandbox');
+  const { generateTenant, generatedAddress, GENERATED_SERVICE_ACCOUNT } =
+    await import('../dev/ews-sandbox/generateTenant');
+  const { LocalDurableHost } = await import('../dev/host/localDurableHost');
+  const { createMailboxBackend } = await import('../shared/mailbox/mailboxBackend');
+  const { loadSweepSettings, loadMailboxScope } = await import('../shared/config');
+  const { overrideSweepDependencies } = await import('../shared/sweep/sweepDependencies');
+  const { MemorySweepStore } = await import('../shared/sweep/sweepStore');
+  const { ORCHESTRATOR } = await import('../functions/archiveSweepOrchestrator');
+  if (!registrations.has(ORCHESTRATOR.sweep)) {
+    throw new Error(
+      'the sweep orchestrator did not register: load @azure/functions only after installFunctionsCoreStandIn()',
+    );
+  }
+  type Ops = import('../shared/mailbox/mailboxOperations').MailboxOperations;
+
+  // The sandbox runs in a child process (bench/sandboxProcess.ts): in this process it would compete for
+  // the one JS thread with the client and the orchestrations and cap what is measured.
+  const sandbox = await startSandboxProcess({
+    tenant: { mailboxes, itemsPerMailbox: 4, oldFraction: 0.5, oldAgeDays: 365, groupSize: 100 },
+    knobs: { latencyMs },
+  });
+  const env = {
+    EWS_URL: sandbox.url,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: sandbox.username,
+    EWS_PASSWORD: sandbox.password,
+    EWS_MAX_IN_FLIGHT: String(endpointInFlight),
+    EWS_CONNECTIONS: String(endpointInFlight),
+    MAILBOX_SCOPE: 'contoso.com',
+    MAILBOX_SCOPE_GROUP: 'all-staff@contoso.com',
+    EWS_SERVICE_MAILBOX: generatedAddress(0),
+    ARCHIVE_OLDER_THAN_DAYS: '365',
+    SWEEP_BATCH_SIZE: String(batchSize),
+    SWEEP_MAX_BATCHES_IN_FLIGHT: String(maxBatchesInFlight),
+  };
+  const backend = createMailboxBackend(env);
+  let calls = 0;
+  const counted = new Proxy(backend.operations, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as Ops;
+  const settings = loadSweepSettings(env);
+  const store = new MemorySweepStore();
+  overrideSweepDependencies({
+    settings: () => settings,
+    scope: () => loadMailboxScope(env),
+    operations: () => Promise.resolve(counted),
+    store: () => store,
+  });
+
+  let peakHeap = 0;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
+  const host = new LocalDurableHost(registrations, { timers: 'skip' });
+  const started = process.hrtime.bigint();
+  let summary: import('../shared/sweep/sweepTypes').SweepSummary;
+  let parentEvents = 0;
+  try {
+    const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep-bench');
+    if (run.status !== 'Completed') throw new Error(`sweep ${run.status}: ${run.error ?? ''}`);
+    summary = run.output as typeof summary;
+    parentEvents = run.history.length;
+  } finally {
+    clearInterval(sampler);
+    overrideSweepDependencies(undefined);
+    await backend.close();
+    sandbox.close();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const concurrency = Math.min(batchSize * maxBatchesInFlight, endpointInFlight);
+  const bound = concurrency / (latencyMs / 1000);
+  const callsPerSecond = calls / seconds;
+  const { total, ...outcome } = summary.mailboxes;
+  return {
+    mailboxes: total,
+    latencyMs,
+    batchSize,
+    maxBatchesInFlight,
+    endpointInFlight,
+    concurrency,
+    ewsCalls: calls,
+    seconds: round(seconds),
+    callsPerSecond: round(callsPerSecond),
+    boundCallsPerSecond: round(bound),
+    efficiency: round(callsPerSecond / bound, 3),
+    target: 0.9,
+    mailboxesPerSecond: round(total / seconds),
+    itemsArchived: summary.itemsArchived,
+    outcome,
+    peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+    peakHeapMiB: round(peakHeap / 1024 / 1024),
+    parentHistoryEvents: parentEvents,
+  };
+}
+
+interface SandboxChild {
+  url: string;
+  username: string;
+  password: string;
+  close(): void;
+}
+
+function startSandboxProcess(options: unknown): Promise<SandboxChild> {
+  const script = join(__dirname, `sandboxProcess${extname(__filename)}`);
+  const child = spawn(process.execPath, [script, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.once('exit', (code) => reject(new Error(`sandbox process exited (${code})`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n')[0];
+      if (buffer.includes('\n') && line) {
+        const info = JSON.parse(line) as Omit<SandboxChild, 'close'>;
+        resolve({ ...info, close: () => child.stdin.end() });
+      }
+    });
+  });
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+if (require.main === module) {
+  runSweepBenchmark({ mailboxes: Number(process.argv[2] ?? 10_000) })
+    .then((r) => console.log(JSON.stringify(r, null, 2)))
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
