@@ -1,7 +1,9 @@
 /**
- * `npm start`: until the dev host exists, starts the EWS sandbox with the demo tenant on 127.0.0.1 and
- * prints how to point the CLI at it. Settings: SANDBOX_PORT (default 8443), SANDBOX_SEED (a seed file),
- * SANDBOX_TLS=1 (serve https with a fresh self-signed certificate; its CA is written to a temp file).
+ * `npm start`: starts the EWS sandbox with the demo tenant on 127.0.0.1, then the dev host (the function
+ * app's HTTP routes, timers and orchestrations) on 127.0.0.1:7071 configured for that sandbox, and prints
+ * how to point the CLI at them. Settings: SANDBOX_PORT (default 8443), SANDBOX_SEED (a seed file),
+ * SANDBOX_TLS=1 (serve https with a fresh self-signed certificate; its CA is written to a temp file),
+ * PORT (dev host, default 7071), HR_WEBHOOK_SECRETS (default a dev secret, printed).
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +11,9 @@ import path from 'node:path';
 import { startEwsSandbox } from './ews-sandbox';
 import { loadSeedFile } from './ews-sandbox/seed';
 import { generateLoopbackCertificate } from './identity/tlsCertificate';
+import { startDevHost } from './host/devHost';
+
+const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
 
 function findSeed(): string {
   // Works from dev/ (ts) and from dist/dev/ (compiled): the seeds stay in the source tree.
@@ -54,14 +59,44 @@ async function main(): Promise<void> {
     '  export MAILBOX_SCOPE=contoso.com',
     ...(caFile ? [`  export EWS_CA_FILE=${caFile}`] : []),
     '  npx mailbox-automation oof get alice@contoso.com',
+    '  npx mailbox-automation archive plan alice@contoso.com --older-than 365d',
+    '  npx mailbox-automation check carol@contoso.com          # no archive mailbox',
+    '  npx mailbox-automation oof get dave@fabrikam.com        # out of scope: refused before any call',
     '',
     `Inspect a mailbox: curl ${tls ? '--cacert ' + caFile + ' ' : ''}${inspect}`,
     'Behaviour: calls without a matching X-AnchorMailbox are slower and sometimes answer 503 (see dev/ews-sandbox/README.md).',
     'Ctrl+C stops it.',
   ];
   console.log(lines.join('\n'));
+
+  // The dev host runs the function app against this sandbox; settings already exported win.
+  const appEnv: Record<string, string | undefined> = {
+    EWS_URL: sandbox.url,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: account?.username,
+    EWS_PASSWORD: account?.password,
+    EWS_CA_FILE: caFile,
+    MAILBOX_SCOPE: 'contoso.com',
+    HR_WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
+  };
+  for (const [name, value] of Object.entries(appEnv)) if (value) process.env[name] ??= value;
+  const host = await startDevHost({ port: Number(process.env.PORT ?? 7071) });
+  console.log(
+    [
+      '',
+      `Dev host (the function app) listening: ${host.url}`,
+      'Send a signed leave approval and see the OOF change (in another terminal, with the exports above):',
+      `  export HR_WEBHOOK_SECRETS='${process.env.HR_WEBHOOK_SECRETS ?? ''}'`,
+      `  npx mailbox-automation hr send docs/examples/leave-approved.json --url ${host.url}/api/hr/generic`,
+      '  npx mailbox-automation oof get alice@contoso.com',
+      `Let the leave end at once (virtual clock): curl -X POST '${host.url}/dev/clock/advance?to=2030-07-13T00:00:00Z'`,
+    ].join('\n'),
+  );
   const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
+    void host
+      .close()
+      .then(() => sandbox.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
