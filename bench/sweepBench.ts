@@ -34,6 +34,8 @@ export interface SweepBenchResult {
   peakHeapMiB: number;
   /** Events in the parent orchestration's history (grows with lanes, not mailboxes). */
   parentHistoryEvents: number;
+  /** CPU seconds of this process (client + orchestrations) per wall-clock second; near 1 means CPU-bound. */
+  cpuShare: number;
 }
 
 export async function runSweepBenchmark(
@@ -46,9 +48,7 @@ export async function runSweepBenchmark(
   const batchSize = 50;
   const maxBatchesInFlight = 10;
 
-  const { startEwsSandbox } = await import('../dev/ews-sandbox/ewsSandbox');
-  const { generateTenant, generatedAddress, GENERATED_SERVICE_ACCOUNT } =
-    await import('../dev/ews-sandbox/generateTenant');
+  const { generatedAddress } = await import('../dev/ews-sandbox/generateTenant');
   const { LocalDurableHost } = await import('../dev/host/localDurableHost');
   const { createMailboxBackend } = await import('../shared/mailbox/mailboxBackend');
   const { loadSweepSettings, loadMailboxScope } = await import('../shared/config');
@@ -106,6 +106,7 @@ export async function runSweepBenchmark(
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
   const host = new LocalDurableHost(registrations, { timers: 'skip' });
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let summary: import('../shared/sweep/sweepTypes').SweepSummary;
   let parentEvents = 0;
@@ -121,6 +122,7 @@ export async function runSweepBenchmark(
     sandbox.close();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   const concurrency = Math.min(batchSize * maxBatchesInFlight, endpointInFlight);
   const bound = concurrency / (latencyMs / 1000);
   const callsPerSecond = calls / seconds;
@@ -144,6 +146,7 @@ export async function runSweepBenchmark(
     peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
     peakHeapMiB: round(peakHeap / 1024 / 1024),
     parentHistoryEvents: parentEvents,
+    cpuShare: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
   };
 }
 
