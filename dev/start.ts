@@ -12,6 +12,7 @@ import { startEwsSandbox } from './ews-sandbox';
 import { loadSeedFile } from './ews-sandbox/seed';
 import { generateLoopbackCertificate } from './identity/tlsCertificate';
 import { startDevHost } from './host/devHost';
+import { startAzurite } from './azurite';
 
 const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
 
@@ -80,6 +81,10 @@ async function main(): Promise<void> {
     HR_WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
   };
   for (const [name, value] of Object.entries(appEnv)) if (value) process.env[name] ??= value;
+  // Azurite (in memory, 127.0.0.1) holds the sweep reports, as the app's storage account does in Azure.
+  const azurite = await startAzurite({ blobPort: Number(process.env.AZURITE_BLOB_PORT ?? 10000) });
+  process.env.AzureWebJobsStorage ??= azurite.connectionString;
+  console.log(`Azurite (blob storage for sweep reports): ${azurite.blobEndpoint}`);
   const host = await startDevHost({ port: Number(process.env.PORT ?? 7071) });
   console.log(
     [
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
     void host
       .close()
       .then(() => sandbox.close())
+      .then(() => azurite.stop())
       .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);

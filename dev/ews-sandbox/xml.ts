@@ -22,8 +22,6 @@ export interface XmlElement {
   children: XmlElement[];
   /** Concatenated character data directly inside this element (entities decoded, CDATA kept verbatim). */
   text: string;
-  /** 1-based line of the start tag when known (for ErrorSchemaValidation's LineNumber). */
-  line?: number;
 }
 
 /** The document is not well-formed XML, or uses something we refuse (DOCTYPE, undefined entities). */
