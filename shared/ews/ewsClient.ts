@@ -28,6 +28,7 @@ import {
 } from './auth';
 import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore, sleep } from './concurrency';
 import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
+import { postAndCollect } from './httpExchange';
 import { validateOofSettings } from './oofValidation';
 import * as requests from './soapRequests';
 import * as responses from './soapResponses';
@@ -60,6 +61,9 @@ export interface EwsClientOptions {
   /** ArchiveItem/MoveItem ids per request (DESIGN.md: at most 100). */
   batchSize?: number;
 }
+
+/** A FindItem page of 1,000 ids is ~300 KB; anything near this is not an EWS answer we asked for. */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Archive-mailbox folders: GetFolder on one of these fails when the user has no archive. */
 const NO_ARCHIVE_CODES = new Set([
@@ -336,8 +340,7 @@ export class EwsClient implements MailboxOperations {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await this.pool.request({
-        method: 'POST',
+      const answer = await postAndCollect(this.pool, {
         path: this.path,
         headers: {
           'content-type': 'text/xml; charset=utf-8',
@@ -354,10 +357,11 @@ export class EwsClient implements MailboxOperations {
         // and together bound the attempt by the call's deadline.
         headersTimeout: remaining,
         bodyTimeout: remaining,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
       });
-      statusCode = response.statusCode;
-      headers = response.headers;
-      text = await response.body.text();
+      statusCode = answer.statusCode;
+      headers = answer.headers;
+      text = answer.body;
     } catch (error) {
       throw this.transportFailure(error, mailbox, requestId);
     }
