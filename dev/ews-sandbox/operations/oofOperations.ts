@@ -63,7 +63,11 @@ export function getUserOofSettings(ctx: OperationContext): OperationResult {
 function readReply(el: XmlElement | undefined): { text: string; lang?: string } | undefined {
   if (!el) return undefined;
   checkChildren(el, [[T, 'Message']]);
-  return { text: child(el, T, 'Message')?.text ?? '', lang: el.attrs[`{${NS.xml}}lang`] };
+  const message = child(el, T, 'Message');
+  // Message is xs:string: unescaped HTML arrives as child elements, which Exchange refuses. Ignoring them
+  // would silently store an empty reply (seen with a client that does not escape its text).
+  if (message) checkChildren(message, []);
+  return { text: message?.text ?? '', lang: el.attrs[`{${NS.xml}}lang`] };
 }
 
 export function setUserOofSettings(ctx: OperationContext): OperationResult {
