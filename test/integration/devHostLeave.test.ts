@@ -1,7 +1,9 @@
 /**
  * The HR webhook and the leave orchestration through the dev host: real HTTP on 127.0.0.1, the real
  * DurableClient against the dev host's stand-in of the extension API, the real replay engine, and an
- * in-memory mailbox. Time is the dev host's virtual clock.
+ * in-memory mailbox. Time is the dev host's virtual clock. What the sandbox end-to-end tests
+ * (leaveEndToEnd, hibobWebhook) already show against a real EWS mailbox is not repeated here: these cover
+ * the webhook's refusals, the fuzz, duplicates and ordering, scope, and what the logs may hold.
  */
 import path from 'node:path';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
@@ -154,18 +156,6 @@ describe('HR webhook through the dev host', () => {
     await fetch(String(r.json.terminatePostUri).replace('{text}', 'cleanup'), { method: 'POST' });
   });
 
-  test('at the end of the leave (clock advanced) the previous replies come back exactly', async () => {
-    const r = await post(JSON.stringify(leaveEvent()));
-    const url = String(r.json.statusQueryGetUri);
-    await waiting(url);
-    expect(mailbox.oof.get(ALICE)?.state).toBe('Scheduled');
-    clock.advance(25 * 86_400_000); // 25 days: a long timer, fired in pieces
-    const s = await finished(url);
-    expect(s.runtimeStatus).toBe('Completed');
-    expect(s.output).toMatchObject({ outcome: 'restored', endedBy: 'end-of-leave', timesSet: 1 });
-    expect(mailbox.oof.get(ALICE)).toEqual(previous);
-  });
-
   test('the same event delivered five times changes the mailbox once', async () => {
     const body = JSON.stringify(leaveEvent());
     const answers = [];
@@ -249,22 +239,6 @@ describe('HR webhook through the dev host', () => {
     expect(r.status).toBe(202);
     expect(r.json.outcome).toBe('ignored');
     expect(mailbox.calls).toEqual([]);
-  });
-
-  test('if the person changed their replies during the leave, they are left alone', async () => {
-    const url = String((await post(JSON.stringify(leaveEvent()))).json.statusQueryGetUri);
-    await waiting(url);
-    const own: OofSettings = {
-      state: 'Enabled',
-      externalAudience: 'None',
-      internalReply: 'my own words',
-      externalReply: '',
-    };
-    mailbox.oof.set(ALICE, own);
-    clock.advance(30 * 86_400_000);
-    const s = await finished(url);
-    expect(s.output).toMatchObject({ outcome: 'left-as-changed' });
-    expect(mailbox.oof.get(ALICE)).toEqual(own);
   });
 
   test('a mailbox outside MAILBOX_SCOPE: the orchestration says so and no mailbox call is made', async () => {
