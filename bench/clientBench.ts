@@ -25,8 +25,10 @@ export interface ArchiveThroughput {
 }
 
 const MAILBOXES = 50;
+// Plain text: ews-javascript-api does not escape reply text (HTML or & would make its request invalid),
+// so both clients send the same, escape-free payload and do the same work.
 const REPLY =
-  '<html><body><p>I am out of the office &amp; back on Monday. For urgent matters contact the service desk.</p></body></html>';
+  'I am out of the office until Monday 4 January with limited access to e-mail. For urgent matters please contact the service desk.';
 
 function ourClient(sandbox: SandboxChild): EwsClient {
   return new EwsClient(
@@ -82,6 +84,12 @@ export async function oofCpuBenchmark(callsPerRound = 1000, rounds = 5): Promise
     for (const op of Object.values(operations)) {
       await cpuPerCall(200, op.ours);
       await cpuPerCall(200, op.theirs);
+    }
+    // Both clients really did the work: what ews-javascript-api stored reads back as sent.
+    await operations.SetUserOofSettings.theirs(0);
+    const stored = await ours.getOof(mailbox(0));
+    if (stored.internalReply !== REPLY || stored.state !== 'Scheduled') {
+      throw new Error(`ews-javascript-api did not store the reply: ${JSON.stringify(stored)}`);
     }
     const results: CpuPerCall[] = [];
     for (const [operation, op] of Object.entries(operations) as [

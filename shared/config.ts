@@ -317,7 +317,10 @@ function optionalSmtp(env: Env, name: string): string | undefined {
 export function loadReportsStorage(env: Env): ReportsStorageSettings | undefined {
   const container = env.REPORTS_CONTAINER?.trim() || 'reports';
   if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
-    throw new ConfigError(`REPORTS_CONTAINER "${container}" is not a valid blob container name`, 'REPORTS_CONTAINER');
+    throw new ConfigError(
+      `REPORTS_CONTAINER "${container}" is not a valid blob container name`,
+      'REPORTS_CONTAINER',
+    );
   }
   const connectionString = env.REPORTS_STORAGE_CONNECTION_STRING?.trim() || env.AzureWebJobsStorage?.trim();
   if (connectionString) return { kind: 'connectionString', connectionString, container };
@@ -332,7 +335,12 @@ export function loadReportsStorage(env: Env): ReportsStorageSettings | undefined
         'AzureWebJobsStorage__accountName',
       );
     }
-    return { kind: 'identity', blobServiceUrl: `https://${account}.blob.core.windows.net`, clientId, container };
+    return {
+      kind: 'identity',
+      blobServiceUrl: `https://${account}.blob.core.windows.net`,
+      clientId,
+      container,
+    };
   }
   return undefined;
 }
@@ -367,7 +375,8 @@ export function loadSweepSettings(env: Env): SweepSettings {
     );
   }
   const batchSize = positiveInt(env, 'SWEEP_BATCH_SIZE', 50);
-  if (batchSize > 1000) throw new ConfigError(`SWEEP_BATCH_SIZE must be at most 1000, got ${batchSize}`, 'SWEEP_BATCH_SIZE');
+  if (batchSize > 1000)
+    throw new ConfigError(`SWEEP_BATCH_SIZE must be at most 1000, got ${batchSize}`, 'SWEEP_BATCH_SIZE');
   return {
     schedule,
     olderThanDays: positiveInt(env, 'ARCHIVE_OLDER_THAN_DAYS', 365),

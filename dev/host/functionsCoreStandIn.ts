@@ -4,7 +4,7 @@
  * for every app.* registration. We capture them so the dev host and the tests can run the real
  * function modules without the Functions host.
  */
-import Module = require('module');
+import Module from 'node:module';
 
 export interface BindingMetadata {
   type: string;
@@ -64,8 +64,10 @@ export function installFunctionsCoreStandIn(): void {
   installed = true;
   const proto = Module.prototype as unknown as { require: (id: string) => unknown };
   proto.require = new Proxy(proto.require, {
-    apply(target, thisArg, args: unknown[]) {
-      return args[0] === '@azure/functions-core' ? functionsCoreStandIn : Reflect.apply(target, thisArg, args);
+    apply(target, thisArg, args: unknown[]): unknown {
+      return args[0] === '@azure/functions-core'
+        ? functionsCoreStandIn
+        : Reflect.apply(target, thisArg, args);
     },
   });
 }

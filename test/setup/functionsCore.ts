@@ -2,6 +2,8 @@
 // registers its functions (captured in `registrations`) instead of switching @azure/functions to test mode.
 jest.mock(
   '@azure/functions-core',
-  () => (jest.requireActual('../../dev/host/functionsCoreStandIn') as { functionsCoreStandIn: unknown }).functionsCoreStandIn,
+  () =>
+    jest.requireActual<{ functionsCoreStandIn: unknown }>('../../dev/host/functionsCoreStandIn')
+      .functionsCoreStandIn,
   { virtual: true },
 );
