@@ -13,6 +13,8 @@ const AUDIENCES: Record<string, ExternalAudience> = { none: 'None', known: 'Know
 export function describeOof(mailbox: string, oof: OofSettings): string {
   const lines = [`${mailbox}: automatic replies ${oof.state}`];
   if (oof.state === 'Scheduled') lines.push(`  from ${oof.start ?? '?'} to ${oof.end ?? '?'} (UTC)`);
+  else if (oof.start && oof.end)
+    lines.push(`  (last time window kept by Exchange: ${oof.start} to ${oof.end} UTC)`);
   lines.push(`  external audience: ${oof.externalAudience}`);
   lines.push(`  internal reply: ${oof.internalReply === '' ? '(none)' : oof.internalReply}`);
   lines.push(`  external reply: ${oof.externalReply === '' ? '(none)' : oof.externalReply}`);
@@ -105,12 +107,7 @@ export async function oofDisable(
     ctx.stdout(`${mailbox}: automatic replies were already off; nothing changed\n`);
     return 0;
   }
-  await mailboxes.setOof(mailbox, {
-    state: 'Disabled',
-    externalAudience: current.externalAudience,
-    internalReply: current.internalReply,
-    externalReply: current.externalReply,
-  });
+  await mailboxes.setOof(mailbox, { ...current, state: 'Disabled' });
   ctx.stdout(`${mailbox}: automatic replies turned off (texts kept)\n`);
   return 0;
 }

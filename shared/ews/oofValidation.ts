@@ -17,14 +17,14 @@ export function validateOofSettings(settings: OofSettings): void {
       'audience',
     );
   }
-  if (settings.state !== 'Scheduled') return;
+  if (settings.state !== 'Scheduled' && settings.start === undefined && settings.end === undefined) return;
   for (const [name, value] of [
     ['start', settings.start],
     ['end', settings.end],
   ] as const) {
     if (!value || !UTC_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
       throw new ConfigError(
-        `a scheduled OOF needs ${name} as a UTC time like 2026-12-01T08:00:00Z, got "${value ?? ''}"`,
+        `an OOF time window needs ${name} as a UTC time like 2026-12-01T08:00:00Z, got "${value ?? ''}"`,
         name,
       );
     }

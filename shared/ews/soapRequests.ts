@@ -37,9 +37,10 @@ export function getUserOofSettingsBody(mailbox: string): string {
 }
 
 export function setUserOofSettingsBody(mailbox: string, settings: OofSettings): string {
-  // Duration only with Scheduled (DESIGN.md): other states ignore it, and sending a stale one invites confusion.
+  // Duration is required with Scheduled. With Enabled or Disabled Exchange only stores it (Outlook shows it as
+  // the pre-filled window), so it is sent when given: that is how a snapshot is restored exactly.
   const duration =
-    settings.state === 'Scheduled'
+    settings.start !== undefined && settings.end !== undefined
       ? `<t:Duration><t:StartTime>${escapeXml(settings.start ?? '')}</t:StartTime><t:EndTime>${escapeXml(settings.end ?? '')}</t:EndTime></t:Duration>`
       : '';
   return (

@@ -77,11 +77,12 @@ export function readOofSettings(envelope: XmlNode, ctx: ResponseContext): OofSet
     internalReply: text(child(settings, 'InternalReply'), 'Message') ?? '',
     externalReply: text(child(settings, 'ExternalReply'), 'Message') ?? '',
   };
-  if (state === 'Scheduled') {
-    const duration = child(settings, 'Duration');
-    result.start = utcIso(text(duration, 'StartTime'));
-    result.end = utcIso(text(duration, 'EndTime'));
-  }
+  // Exchange keeps the last time window in every state (Outlook pre-fills it); we read it always so that
+  // a snapshot restores exactly, not only the state and texts.
+  const duration = child(settings, 'Duration');
+  const start = utcIso(text(duration, 'StartTime'));
+  const end = utcIso(text(duration, 'EndTime'));
+  if (start !== undefined && end !== undefined) Object.assign(result, { start, end });
   return result;
 }
 

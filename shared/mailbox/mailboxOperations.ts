@@ -13,7 +13,10 @@ export type ExternalAudience = 'None' | 'Known' | 'All';
 /** A mailbox's automatic-reply (OOF) settings, as read from or written to Exchange. */
 export interface OofSettings {
   state: OofState;
-  /** Only with `Scheduled`: UTC instants as ISO 8601 strings ending in `Z`. */
+  /**
+   * The time window, UTC instants as ISO 8601 strings ending in `Z`. Required with `Scheduled`; in the other
+   * states Exchange keeps the last window (Outlook pre-fills it), so it is read and restored as well.
+   */
   start?: string;
   end?: string;
   externalAudience: ExternalAudience;
