@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, figures printed as a table (and as JSON with --json). */
 import { archiveThroughputBenchmark, oofCpuBenchmark } from './clientBench';
+import { runSweepBenchmark } from './sweepBench';
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
@@ -29,6 +30,32 @@ async function main(): Promise<void> {
       `\nArchiving ${archive.items} items (FindItem + ArchiveItem ×100, re-query from offset 0): ` +
         `${archive.seconds.toFixed(2)} s, ${archive.itemsPerSecond.toFixed(0)} items/s, ${archive.requests} requests`,
     );
+  }
+
+  // Skippable for a quick client-only run: BENCH_SWEEP=0.
+  if (process.env.BENCH_SWEEP !== '0') {
+    const mailboxes = Number(process.env.BENCH_SWEEP_MAILBOXES ?? 10_000);
+    const sweep = await runSweepBenchmark({ mailboxes });
+    results.sweep = sweep;
+    if (!json) {
+      console.log(
+        `\nArchive sweep of ${sweep.mailboxes} mailboxes, ${sweep.latencyMs} ms per EWS call, ` +
+          `${sweep.maxBatchesInFlight} batches of ${sweep.batchSize} in flight, client cap ${sweep.endpointInFlight}:`,
+      );
+      console.log(
+        `  ${sweep.ewsCalls} calls in ${sweep.seconds.toFixed(1)} s = ${sweep.callsPerSecond.toFixed(0)} calls/s; ` +
+          `bound ${sweep.boundCallsPerSecond.toFixed(0)} calls/s (concurrency ${sweep.concurrency} / latency); ` +
+          `efficiency ${(sweep.efficiency * 100).toFixed(0)} % (target ${(sweep.target * 100).toFixed(0)} %: ` +
+          `${sweep.efficiency >= sweep.target ? 'met' : 'MISSED'})`,
+      );
+      console.log(
+        `  ${sweep.mailboxesPerSecond.toFixed(0)} mailboxes/s, ${sweep.itemsArchived} items archived, outcomes ${JSON.stringify(sweep.outcome)}`,
+      );
+      console.log(
+        `  peak RSS ${sweep.peakRssMiB.toFixed(0)} MiB, peak heap ${sweep.peakHeapMiB.toFixed(0)} MiB, ` +
+          `parent orchestration history ${sweep.parentHistoryEvents} events, CPU share ${sweep.cpuShare.toFixed(2)}`,
+      );
+    }
   }
 
   if (json) console.log(JSON.stringify(results, null, 2));
