@@ -17,7 +17,7 @@ export const DEFAULT_TEMPLATES: TemplateSet = {
       '<p>Hello,</p><p>{{name}} is on leave and will be back on {{firstDayBack}}.</p>' +
       '{{#delegate}}<p>For anything urgent, please contact {{delegateName}}{{delegateContact}}.</p>{{/delegate}}',
     external:
-      '<p>Thank you for your message. {{name}} is out of the office until {{firstDayBack}}, exclusive; your e-mail will not be forwarded.</p>' +
+      '<p>Thank you for your message. {{name}} is out of the office and back on {{firstDayBack}}; your e-mail will not be forwarded.</p>' +
       '{{#delegate}}<p>For urgent matters, please contact {{delegateName}}{{delegateContact}}.</p>{{/delegate}}',
   },
   de: {

@@ -136,7 +136,7 @@ describe('leave workflow against the EWS sandbox', () => {
       '<p>Hello,</p><p>Alice Wilber is on leave and will be back on Saturday, 6 April 2030.</p>' +
         '<p>For anything urgent, please contact Carol Smith (carol@contoso.com).</p>',
     );
-    expect(during.externalReply).toContain('Alice Wilber is out of the office until Saturday, 6 April 2030');
+    expect(during.externalReply).toContain('Alice Wilber is out of the office and back on Saturday, 6 April 2030');
 
     clock.advanceTo(Date.parse('2030-04-06T00:00:00Z')); // past the end of the leave: the durable timer fires
     const done = await finished(links.statusQueryGetUri ?? '');
