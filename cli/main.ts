@@ -86,6 +86,19 @@ export function exitCodeFor(error: unknown): { code: number; message: string } {
     return { code: EXIT.usage, message: `${error.message} (see mailbox-automation --help)` };
   if (error instanceof ConfigError || error instanceof OutOfScopeError)
     return { code: EXIT.usage, message: error.message };
+  // @azure/identity refusing our credentials (wrong secret, no managed identity here) is configuration: nothing
+  // reached Exchange. A token endpoint that is down (5xx) is not.
+  const identity = error as { name?: string; statusCode?: number; message?: string };
+  if (
+    identity.name === 'CredentialUnavailableError' ||
+    identity.name === 'AuthenticationRequiredError' ||
+    (identity.name === 'AuthenticationError' && (identity.statusCode ?? 400) < 500)
+  ) {
+    return {
+      code: EXIT.usage,
+      message: `the OAuth credential was refused: ${identity.message ?? ''}`.split('\n')[0] ?? '',
+    };
+  }
   if (error instanceof MailboxError) {
     const where = error.mailbox ? ` for ${error.mailbox}` : '';
     const tries = error.attempts && error.attempts > 1 ? ` after ${error.attempts} attempts` : '';

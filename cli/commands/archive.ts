@@ -12,6 +12,7 @@ import {
 import { UsageError } from '../cliContext';
 import { planArchive, runArchive, type ArchiveOptions } from '../../shared/archive/archiveMailbox';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
+import { assertArchivingSupported } from '../../shared/config';
 
 const ARCHIVE_FLAGS = {
   'older-than': { type: 'string' },
@@ -45,6 +46,7 @@ export async function archivePlan(
   ops: () => MailboxOperations,
 ): Promise<number> {
   const { mailbox, options, parsed } = archiveArgs(args);
+  assertArchivingSupported(ctx.env); // Graph cannot reach the archive: exit 2, nothing sent
   const mailboxes = ops();
   const hasArchive = await mailboxes.hasArchiveMailbox(mailbox);
   const plan = await planArchive(mailboxes, mailbox, options);
@@ -69,6 +71,7 @@ export async function archiveRun(
   ops: () => MailboxOperations,
 ): Promise<number> {
   const { mailbox, options, parsed } = archiveArgs(args);
+  assertArchivingSupported(ctx.env); // Graph cannot reach the archive: exit 2, nothing sent
   const result = await runArchive(ops(), mailbox, options);
   if (flag(parsed, 'json')) {
     ctx.stdout(JSON.stringify(result, null, 2) + '\n');

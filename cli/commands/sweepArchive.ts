@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadMailboxScope, loadSweepSettings, type Env } from '../../shared/config';
+import { assertArchivingSupported, loadMailboxScope, loadSweepSettings, type Env } from '../../shared/config';
 import { ConfigError } from '../../shared/configError';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { isSmtpAddress } from '../../shared/address';
@@ -118,6 +118,7 @@ export async function sweepArchive(
   try {
     settings = loadSweepSettings(env);
     scope = loadMailboxScope(env);
+    assertArchivingSupported(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);

@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-} from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { EwsAuthSettings } from '../config';
 import { ConfigError } from '../configError';
 
@@ -65,11 +60,30 @@ export interface CredentialOptions {
   ca?: string;
 }
 
-/** The @azure/identity credential the settings describe. */
+/**
+ * The @azure/identity credential the settings describe. @azure/identity is loaded on the first token
+ * request, not at start: it takes longer to load than the rest of the app (cold starts, CLI), and Basic
+ * never needs it. Settings problems (an unreadable certificate) still surface before anything is sent.
+ */
 export function createTokenCredential(
   auth: Extract<EwsAuthSettings, { kind: 'oauth' }>,
   options: CredentialOptions = {},
 ): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes: string | string[], tokenOptions?: GetTokenOptions): Promise<AccessToken | null> {
+      credential ??= loadCredential(auth, options);
+      return (await credential).getToken(scopes, tokenOptions);
+    },
+  };
+}
+
+async function loadCredential(
+  auth: Extract<EwsAuthSettings, { kind: 'oauth' }>,
+  options: CredentialOptions,
+): Promise<TokenCredential> {
+  const { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } =
+    await import('@azure/identity');
   const common = {
     authorityHost: auth.authorityHost,
     // Instance discovery asks login.microsoftonline.com about the authority; a custom authority host

@@ -339,13 +339,16 @@ export class EwsClient implements MailboxOperations {
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    // Outside the try: a credential failure (wrong secret, unreadable certificate) is not a connection
+    // problem to retry, and surfaces as what it is.
+    const authorization = await this.authorization.header(authRetried);
     try {
       const answer = await postAndCollect(this.pool, {
         path: this.path,
         headers: {
           'content-type': 'text/xml; charset=utf-8',
           accept: 'text/xml',
-          authorization: await this.authorization.header(authRetried),
+          authorization,
           // Routes the call to the mailbox's server: without it Exchange proxies, slower and with 500/503s.
           'x-anchormailbox': mailbox,
           'client-request-id': requestId,

@@ -15,6 +15,7 @@ import {
 import { generateClientCertificate } from '../../dev/identity/tlsCertificate';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
 import { sandboxClient } from '../support/ewsTestClient';
+import { runCli } from '../../cli/main';
 
 const APP = { clientId: '0f1e2d3c-0000-4000-8000-0000000000a1', clientSecret: 'app-secret' };
 const CERT_APP = '0f1e2d3c-0000-4000-8000-0000000000a2';
@@ -166,6 +167,22 @@ describe('app-only OAuth through @azure/identity', () => {
     await expect(client.getOof('alice@contoso.com').finally(() => client.close())).rejects.toThrow(
       /7000215|invalid_client/,
     );
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it('through the CLI, a refused credential is a configuration error (exit 2) and nothing reaches EWS', async () => {
+    let stderr = '';
+    const code = await runCli(['oof', 'get', 'alice@contoso.com'], {
+      env: {
+        EWS_URL: sandbox.url,
+        MAILBOX_SCOPE: 'contoso.com',
+        ...oauthEnv(APP.clientId, { EWS_CLIENT_SECRET: 'wrong' }),
+      },
+      stdout: () => undefined,
+      stderr: (text) => (stderr += text),
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^mailbox-automation: the OAuth credential was refused: .*invalid_client/);
     expect(sandbox.requests).toHaveLength(0);
   });
 });

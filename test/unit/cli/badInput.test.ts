@@ -109,6 +109,18 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     expect(requests).toBe(0);
   });
 
+  it('an unreadable client certificate is named, and nothing is sent', async () => {
+    const result = await run(['oof', 'get', 'alice@contoso.com'], {
+      EWS_AUTH: 'oauth',
+      EWS_TENANT_ID: 'contoso.onmicrosoft.com',
+      EWS_CLIENT_ID: '00000000-0000-4000-8000-000000000001',
+      EWS_CLIENT_CERTIFICATE_PATH: '/nonexistent/app.pem',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/EWS_CLIENT_CERTIFICATE_PATH "\/nonexistent\/app.pem" cannot be read/);
+    expect(requests).toBe(0);
+  });
+
   it('a missing setting is named', async () => {
     const result = await run(['oof', 'get', 'alice@contoso.com'], { EWS_URL: undefined });
     expect(result.code).toBe(2);
