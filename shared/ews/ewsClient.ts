@@ -62,6 +62,17 @@ export interface EwsClientOptions {
   batchSize?: number;
 }
 
+/** Node's TLS verification failures: a configuration problem, not a transient one. */
+const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** A FindItem page of 1,000 ids is ~300 KB; anything near this is not an EWS answer we asked for. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -427,6 +438,18 @@ export class EwsClient implements MailboxOperations {
 
   private transportFailure(error: unknown, mailbox: string, requestId: string): MailboxError {
     const err = error as { name?: string; code?: string; message?: string };
+    if (err.code && TLS_TRUST_CODES.has(err.code)) {
+      // Retrying cannot make an untrusted certificate trusted: say what to do instead.
+      return transportError(
+        'TLS',
+        `the EWS server's certificate is not trusted (${err.code}); if it is issued by your own CA, set EWS_CA_FILE to that CA's PEM file`,
+        {
+          mailbox,
+          requestId,
+          errorClass: 'permanent',
+        },
+      );
+    }
     if (
       err.name === 'TimeoutError' ||
       err.name === 'AbortError' ||

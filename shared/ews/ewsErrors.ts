@@ -110,7 +110,7 @@ export function errorFromResponseMessage(message: XmlNode, ctx: ErrorContext): M
 
 /** Transport-level failure (no EWS answer we could read). */
 export function transportError(
-  code: 'TIMEOUT' | 'CONNECTION' | `HTTP_${number}`,
+  code: 'TIMEOUT' | 'CONNECTION' | 'TLS' | `HTTP_${number}`,
   message: string,
   ctx: ErrorContext & { backOffMs?: number; errorClass?: ErrorClass },
 ): MailboxError {

@@ -362,3 +362,38 @@ describe('directory', () => {
     }
   });
 });
+
+describe('TLS', () => {
+  it('trusts a private CA given in EWS_CA_FILE, and refuses an untrusted certificate at once without retrying', async () => {
+    const { generateLoopbackCertificate } = await import('../../dev/identity/tlsCertificate');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const certificate = await generateLoopbackCertificate();
+    const tlsSandbox = await startEwsSandbox({
+      seed,
+      tls: certificate,
+      knobs: { missingAnchorFailureRate: 0 },
+    });
+    const caFile = join(mkdtempSync(join(tmpdir(), 'ews-ca-')), 'ca.pem');
+    writeFileSync(caFile, certificate.caPem);
+    try {
+      expect(tlsSandbox.url).toMatch(/^https:/);
+      const trusted = sandboxClient(tlsSandbox, { EWS_CA_FILE: caFile });
+      await expect(
+        trusted.client.getOof('alice@contoso.com').finally(() => trusted.client.close()),
+      ).resolves.toMatchObject({
+        externalAudience: expect.any(String) as string,
+      });
+
+      const untrusted = sandboxClient(tlsSandbox);
+      const error = await rejection(
+        untrusted.client.getOof('alice@contoso.com').finally(() => untrusted.client.close()),
+      );
+      expect(error).toMatchObject({ code: 'TLS', errorClass: 'permanent', attempts: 1 });
+      expect(error.message).toMatch(/set EWS_CA_FILE/);
+    } finally {
+      await tlsSandbox.close();
+    }
+  });
+});
