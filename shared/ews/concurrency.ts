@@ -1,11 +1,17 @@
-/** A counting semaphore: at most `limit` holders, the rest wait in arrival order. */
+/** A counting semaphore: at most `limit` holders, the rest wait in arrival order. The limit can change. */
 export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private currentLimit: number;
 
-  constructor(readonly limit: number) {
+  constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1)
       throw new RangeError(`semaphore limit must be >= 1, got ${limit}`);
+    this.currentLimit = limit;
+  }
+
+  get limit(): number {
+    return this.currentLimit;
   }
 
   get inUse(): number {
@@ -17,7 +23,7 @@ export class Semaphore {
   }
 
   acquire(): Promise<void> {
-    if (this.active < this.limit) {
+    if (this.active < this.currentLimit) {
       this.active++;
       return Promise.resolve();
     }
@@ -25,10 +31,20 @@ export class Semaphore {
   }
 
   release(): void {
-    const next = this.waiting.shift();
-    // Hand the slot straight to the next waiter, so a late arrival cannot overtake the queue.
+    // Hand the slot straight to the next waiter, so a late arrival cannot overtake the queue; after the
+    // limit was lowered, slots above it are retired instead.
+    const next = this.active <= this.currentLimit ? this.waiting.shift() : undefined;
     if (next) next();
     else this.active--;
+  }
+
+  /** Changes the limit; holders above a lowered limit finish, and a raised limit admits waiters at once. */
+  setLimit(limit: number): void {
+    this.currentLimit = Math.max(1, Math.floor(limit));
+    while (this.active < this.currentLimit && this.waiting.length > 0) {
+      this.active++;
+      this.waiting.shift()?.();
+    }
   }
 }
 

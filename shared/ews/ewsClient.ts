@@ -62,6 +62,9 @@ export interface EwsClientOptions {
   batchSize?: number;
 }
 
+/** Successful calls before one endpoint slot is given back after ErrorExceededConnectionCount. */
+const RECOVERY_SUCCESSES = 20;
+
 /** Node's TLS verification failures: a configuration problem, not a transient one. */
 const TLS_TRUST_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -91,6 +94,7 @@ export class EwsClient implements MailboxOperations {
   private readonly endpointSlots: Semaphore;
   private readonly mailboxSlots: KeyedSemaphore;
   private readonly pageSize: number;
+  private successesSinceChange = 0;
   private readonly batchSize: number;
 
   constructor(
@@ -268,6 +272,7 @@ export class EwsClient implements MailboxOperations {
           } finally {
             this.endpointSlots.release();
           }
+          this.recoverConcurrency();
           this.options.onCall?.({
             operation,
             mailbox,
@@ -296,6 +301,7 @@ export class EwsClient implements MailboxOperations {
             code: error.code,
             waitMs: giveUp ? undefined : wait,
           });
+          if (error.code === 'ErrorExceededConnectionCount') this.lowerConcurrency();
           // A wait the server named (BackOffMilliseconds, Retry-After) is about the endpoint's shared
           // budget: every caller pauses, not only this one, even when this call gives up.
           if (error.backOffMs !== undefined) this.gate.backOff(error.backOffMs);
@@ -307,6 +313,29 @@ export class EwsClient implements MailboxOperations {
     } finally {
       releaseMailbox();
     }
+  }
+
+  /**
+   * ErrorExceededConnectionCount: the server's concurrency budget for this account is lower than our cap
+   * (on-premises throttling policies can be). Halve the endpoint cap; successes then raise it again by one
+   * slot per RECOVERY_SUCCESSES calls, up to the configured EWS_MAX_IN_FLIGHT (additive increase,
+   * multiplicative decrease, as TCP does for the same kind of problem).
+   */
+  private lowerConcurrency(): void {
+    this.successesSinceChange = 0;
+    this.endpointSlots.setLimit(this.endpointSlots.limit / 2);
+  }
+
+  private recoverConcurrency(): void {
+    if (this.endpointSlots.limit >= this.settings.maxInFlightPerEndpoint) return;
+    if (++this.successesSinceChange < RECOVERY_SUCCESSES) return;
+    this.successesSinceChange = 0;
+    this.endpointSlots.setLimit(this.endpointSlots.limit + 1);
+  }
+
+  /** Calls in flight to the endpoint right now may not exceed this (lowered after ErrorExceededConnectionCount). */
+  get endpointConcurrency(): number {
+    return this.endpointSlots.limit;
   }
 
   private retryWait(error: MailboxError, attempt: number): number {
