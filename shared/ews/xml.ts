@@ -36,8 +36,6 @@ const ALWAYS_ARRAY = new Set([
   'PostItem',
   'Task',
 ]);
-// Response messages are named after their operation (FindItemResponseMessage, ...).
-const RESPONSE_MESSAGE = /ResponseMessage$/;
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -51,7 +49,12 @@ const parser = new XMLParser({
   // parser's own decoding runs several regular expressions over every value and dominated parse time.
   processEntities: false,
   htmlEntities: false,
-  isArray: (name) => ALWAYS_ARRAY.has(name) || RESPONSE_MESSAGE.test(name),
+  // Response messages are named after their operation (FindItemResponseMessage, ...).
+  isArray: (name) => ALWAYS_ARRAY.has(name) || name.endsWith('ResponseMessage'),
+  // Nothing is read from the SOAP header (ServerVersionInfo and its namespace declarations) or the XML
+  // declaration: skipping their structure saves measurable CPU on every call.
+  stopNodes: ['Envelope.Header'],
+  ignoreDeclaration: true,
 });
 
 /** A parsed XML node: element children by local name, attributes as `@_Name`, text as `#text`. */
