@@ -7,7 +7,7 @@ import { app, HttpRequest, HttpResponse, InvocationContext, Timer } from '@azure
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { isSmtpAddress } from '../shared/address';
-import { loadMailboxScope, loadSweepSettings } from '../shared/config';
+import { assertArchivingSupported, loadMailboxScope, loadSweepSettings } from '../shared/config';
 import { ConfigError } from '../shared/configError';
 import { addCounts, emptyCounts } from '../shared/sweep/sweepTypes';
 import {
@@ -69,6 +69,17 @@ function checkConfiguration(): ConfigError | undefined {
   }
 }
 
+/** The back end cannot archive (MAILBOX_BACKEND=graph): the sweep refuses to start, saying why. */
+function archivingRefused(): ConfigError | undefined {
+  try {
+    assertArchivingSupported(process.env);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+}
+
 function parseStartBody(raw: string): SweepInput | { error: string; field: string } {
   if (raw.trim() === '') return {};
   let body: unknown;
@@ -107,6 +118,8 @@ export async function startArchiveSweep(
 ): Promise<HttpResponse> {
   const parsed = parseStartBody(await request.text());
   if ('error' in parsed) return problem(400, parsed.error, { field: parsed.field });
+  const refused = archivingRefused();
+  if (refused) return problem(409, refused.message, { setting: refused.setting });
   const bad = checkConfiguration();
   if (bad) return problem(500, bad.message, { setting: bad.setting });
   const client = df.getClient(context);
@@ -173,6 +186,11 @@ export async function getArchiveSweep(
 }
 
 export async function archiveSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  const refused = archivingRefused();
+  if (refused) {
+    context.error(`archive sweep not started: ${refused.message}`);
+    return;
+  }
   const client = df.getClient(context);
   const outcome = await startSweep(client, { trigger: 'timer' });
   if (outcome.started) context.log(`archive sweep started by the schedule as ${outcome.instanceId}`);

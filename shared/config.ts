@@ -392,3 +392,102 @@ export function loadSweepSettings(env: Env): SweepSettings {
     reports: loadReportsStorage(env),
   };
 }
+
+// ---- mailbox back end: EWS or Microsoft Graph (shared/mailbox/mailboxBackend.ts, shared/graph) ----
+
+/** Which implementation of the mailbox operations the app uses (`MAILBOX_BACKEND`, default ews). */
+export type MailboxBackendKind = 'ews' | 'graph';
+
+export function loadMailboxBackendKind(env: Env): MailboxBackendKind {
+  const raw = (env.MAILBOX_BACKEND ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'ews') return 'ews';
+  if (raw === 'graph') return 'graph';
+  throw new ConfigError(
+    `MAILBOX_BACKEND must be "ews" (Exchange Server, or Exchange Online while EWS is allowed) or "graph" ` +
+      `(Exchange Online through Microsoft Graph), got "${env.MAILBOX_BACKEND}"`,
+    'MAILBOX_BACKEND',
+  );
+}
+
+export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com/v1.0';
+export const DEFAULT_GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+export interface GraphSettings {
+  /** Base URL up to and including the version segment, e.g. https://graph.microsoft.com/v1.0. */
+  url: URL;
+  /** The same app registration (or managed identity) as EWS, asking for a Graph token. */
+  auth: Extract<EwsAuthSettings, { kind: 'oauth' }>;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  connections: number;
+  maxInFlightPerMailbox: number;
+  maxInFlightPerEndpoint: number;
+  maxAttempts: number;
+  maxTotalWaitMs: number;
+  /** Extra CA (PEM file) trusted for Graph and the token endpoint (loopback stand-ins). */
+  caFile?: string;
+}
+
+/**
+ * Graph settings. Credentials are the EWS ones (EWS_TENANT_ID, EWS_CLIENT_ID, EWS_CLIENT_SECRET or
+ * EWS_CLIENT_CERTIFICATE_PATH, else the managed identity; EWS_AUTHORITY_HOST): one app registration, read
+ * by the same code, with the Graph scope. Graph has no Basic auth.
+ */
+export function loadGraphSettings(env: Env): GraphSettings {
+  if ((env.EWS_AUTH ?? 'oauth').trim().toLowerCase() !== 'oauth') {
+    throw new ConfigError(
+      'EWS_AUTH=basic cannot be used with MAILBOX_BACKEND=graph: Microsoft Graph takes app-only OAuth only ' +
+        '(unset EWS_AUTH and give EWS_TENANT_ID, EWS_CLIENT_ID and a secret, certificate or managed identity)',
+      'EWS_AUTH',
+    );
+  }
+  const raw = env.GRAPH_URL?.trim() || DEFAULT_GRAPH_URL;
+  let url: URL;
+  try {
+    url = new URL(raw.replace(/\/+$/, ''));
+  } catch {
+    throw new ConfigError(`GRAPH_URL "${raw}" is not a URL (expected ${DEFAULT_GRAPH_URL})`, 'GRAPH_URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new ConfigError(
+      `GRAPH_URL "${raw}" must use https (plain http is accepted for a loopback stand-in only)`,
+      'GRAPH_URL',
+    );
+  }
+  // Reuse the EWS credential rules as they are; the endpoint given here only satisfies that loader.
+  const ews = loadEwsSettings({
+    ...env,
+    EWS_URL: 'https://outlook.office365.com/EWS/Exchange.asmx',
+    EWS_AUTH: 'oauth',
+    EWS_OAUTH_SCOPE: env.GRAPH_OAUTH_SCOPE?.trim() || DEFAULT_GRAPH_SCOPE,
+  });
+  if (ews.auth.kind !== 'oauth') throw new ConfigError('Graph needs app-only OAuth', 'EWS_AUTH');
+  return {
+    url,
+    auth: ews.auth,
+    timeoutMs: positiveInt(env, 'GRAPH_TIMEOUT_MS', 100_000),
+    connectTimeoutMs: positiveInt(env, 'GRAPH_CONNECT_TIMEOUT_MS', 10_000),
+    connections: positiveInt(env, 'GRAPH_CONNECTIONS', 32),
+    maxInFlightPerMailbox: positiveInt(env, 'GRAPH_MAX_IN_FLIGHT_PER_MAILBOX', 4),
+    maxInFlightPerEndpoint: positiveInt(env, 'GRAPH_MAX_IN_FLIGHT', 20),
+    maxAttempts: positiveInt(env, 'GRAPH_MAX_ATTEMPTS', 6),
+    maxTotalWaitMs: positiveInt(env, 'GRAPH_MAX_RETRY_WAIT_MS', 120_000),
+    caFile: env.GRAPH_CA_FILE?.trim() || env.EWS_CA_FILE?.trim() || undefined,
+  };
+}
+
+/**
+ * Refuses archive work on a back end that cannot archive: Microsoft Graph v1.0 has no path to the
+ * In-Place Archive mailbox. Throws ConfigError naming MAILBOX_BACKEND (the sweep's HTTP start answers
+ * 409, the CLI exits 2), so nothing starts rather than a sweep that silently does nothing.
+ */
+export function assertArchivingSupported(env: Env): void {
+  if (loadMailboxBackendKind(env) === 'graph') {
+    throw new ConfigError(
+      'archiving needs the EWS back end: MAILBOX_BACKEND=graph cannot reach the In-Place Archive mailbox ' +
+        '(Microsoft Graph v1.0 has no API for it). Run archive sweeps with MAILBOX_BACKEND=ews ' +
+        '(Exchange Server, or Exchange Online while the app is allowed to use EWS)',
+      'MAILBOX_BACKEND',
+    );
+  }
+}

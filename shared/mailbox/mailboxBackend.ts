@@ -1,12 +1,23 @@
 /**
- * Builds the process's mailbox operations from configuration: the EWS client wrapped in the scope guard.
+ * Builds the process's mailbox operations from configuration: the EWS client or, with
+ * MAILBOX_BACKEND=graph, the Microsoft Graph client, either wrapped in the scope guard.
  * One per process (connection pool, token cache and throttling state only work when shared).
  */
-import { loadEwsSettings, loadMailboxScope, type Env } from '../config';
+import {
+  loadEwsSettings,
+  loadGraphSettings,
+  loadMailboxBackendKind,
+  loadMailboxScope,
+  type Env,
+  type MailboxBackendKind,
+} from '../config';
+import { ConfigError } from '../configError';
 import { EwsClient, type EwsClientOptions } from '../ews/ewsClient';
+import { GraphClient, type GraphCallEvent, type GraphClientOptions } from '../graph/graphClient';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';
 
 export interface MailboxBackend {
+  kind: MailboxBackendKind;
   operations: ScopedMailboxOperations;
   close(): Promise<void>;
 }
@@ -16,10 +27,32 @@ export function createMailboxBackend(
   env: Env,
   overrides: { url?: string } = {},
   clientOptions: EwsClientOptions = {},
+  graphOptions: GraphClientOptions = {},
 ): MailboxBackend {
   const scope = loadMailboxScope(env);
+  if (loadMailboxBackendKind(env) === 'graph') {
+    if (overrides.url !== undefined) {
+      throw new ConfigError(
+        '--ews-url applies to the EWS back end; MAILBOX_BACKEND is graph (set GRAPH_URL)',
+        '--ews-url',
+      );
+    }
+    const settings = loadGraphSettings(env);
+    const client = new GraphClient(settings, { onCall: logGraphProblem, ...graphOptions });
+    return {
+      kind: 'graph',
+      operations: new ScopedMailboxOperations(client, scope),
+      close: () => client.close(),
+    };
+  }
   const client = new EwsClient(loadEwsSettings(env, overrides), clientOptions);
-  return { operations: new ScopedMailboxOperations(client, scope), close: () => client.close() };
+  return { kind: 'ews', operations: new ScopedMailboxOperations(client, scope), close: () => client.close() };
+}
+
+/** Retries and failures, one structured line each, with Graph's request-id for support cases. */
+function logGraphProblem(event: GraphCallEvent): void {
+  if (event.outcome === 'ok') return;
+  console.warn(JSON.stringify({ source: 'graph', ...event }));
 }
 
 export function createMailboxOperations(env: Env): ScopedMailboxOperations {

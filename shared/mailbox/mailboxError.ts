@@ -20,6 +20,8 @@ export interface MailboxErrorDetails {
   innerCode?: string;
   /** client-request-id we sent, for correlating with the server's logs. */
   requestId?: string;
+  /** request-id the server answered (Microsoft Graph), what Microsoft support asks for. */
+  serverRequestId?: string;
   /** How many attempts were made before giving up (set by the retrying client). */
   attempts?: number;
 }
@@ -33,6 +35,7 @@ export class MailboxError extends Error {
   readonly backOffMs?: number;
   readonly innerCode?: string;
   readonly requestId?: string;
+  readonly serverRequestId?: string;
   attempts?: number;
 
   constructor(details: MailboxErrorDetails) {
@@ -45,6 +48,7 @@ export class MailboxError extends Error {
     this.backOffMs = details.backOffMs;
     this.innerCode = details.innerCode;
     this.requestId = details.requestId;
+    this.serverRequestId = details.serverRequestId;
     this.attempts = details.attempts;
   }
 
@@ -62,6 +66,7 @@ export class MailboxError extends Error {
       backOffMs: this.backOffMs,
       innerCode: this.innerCode,
       requestId: this.requestId,
+      serverRequestId: this.serverRequestId,
       attempts: this.attempts,
     };
   }

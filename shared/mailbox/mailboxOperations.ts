@@ -81,6 +81,9 @@ export interface GroupMember {
   kind: string;
 }
 
+/** One mailbox's automatic replies from a many-mailbox read: the settings, or why they could not be read. */
+export type OofReadResult = { mailbox: string; settings: OofSettings } | { mailbox: string; error: Error };
+
 /** Mailbox operations, each acting as the given mailbox (impersonation) unless stated otherwise. */
 export interface MailboxOperations {
   getOof(mailbox: string): Promise<OofSettings>;
@@ -104,4 +107,9 @@ export interface MailboxOperations {
   expandGroup(group: string, asMailbox: string): Promise<GroupMember[]>;
   /** ResolveNames: the primary SMTP address of a name or address, or undefined when nothing matches. */
   resolvePrimaryAddress(nameOrAddress: string, asMailbox: string): Promise<string | undefined>;
+  /**
+   * Optional: many mailboxes' automatic replies in few requests (Graph `$batch`), one result per mailbox in
+   * the order given; a failure for one mailbox is its result, never thrown.
+   */
+  getOofMany?(mailboxes: readonly string[]): Promise<OofReadResult[]>;
 }

@@ -7,6 +7,7 @@ import type {
   GroupMember,
   ItemRef,
   MailboxOperations,
+  OofReadResult,
   OofSettings,
 } from './mailboxOperations';
 
@@ -70,5 +71,37 @@ export class ScopedMailboxOperations implements MailboxOperations {
   resolvePrimaryAddress(nameOrAddress: string, asMailbox: string): Promise<string | undefined> {
     this.scope.assertAllows(asMailbox);
     return this.inner.resolvePrimaryAddress(nameOrAddress, asMailbox);
+  }
+
+  /**
+   * Many mailboxes' automatic replies: out-of-scope ones get their OutOfScopeError as result and are never
+   * sent; the rest go through the inner getOofMany (Graph `$batch`) or, without one, one getOof each.
+   */
+  async getOofMany(mailboxes: readonly string[]): Promise<OofReadResult[]> {
+    const results = new Array<OofReadResult>(mailboxes.length);
+    const allowed: number[] = [];
+    mailboxes.forEach((mailbox, index) => {
+      try {
+        this.scope.assertAllows(mailbox);
+        allowed.push(index);
+      } catch (error) {
+        results[index] = { mailbox, error: error as Error };
+      }
+    });
+    const addresses = allowed.map((index) => mailboxes[index] ?? '');
+    const read = this.inner.getOofMany
+      ? await this.inner.getOofMany(addresses)
+      : await Promise.all(
+          addresses.map((mailbox) =>
+            this.inner.getOof(mailbox).then(
+              (settings): OofReadResult => ({ mailbox, settings }),
+              (error: unknown): OofReadResult => ({ mailbox, error: error as Error }),
+            ),
+          ),
+        );
+    allowed.forEach((index, i) => {
+      results[index] = read[i] ?? { mailbox: mailboxes[index] ?? '', error: new Error('no result') };
+    });
+    return results;
   }
 }

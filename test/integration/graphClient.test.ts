@@ -1,0 +1,425 @@
+/**
+ * The Graph back end against the loopback Graph stand-in, sharing its tenant with the EWS sandbox: real
+ * @azure/identity credential (token server over HTTPS, RS256 tokens for Graph's audience and roles), real
+ * undici pool, the stand-in's request log as the witness of what went over the wire.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/graph/graphStandIn';
+import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
+import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
+import { loadGraphSettings, type Env } from '../../shared/config';
+import { GraphClient, type GraphCallEvent } from '../../shared/graph/graphClient';
+import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
+import { createMailboxBackend } from '../../shared/mailbox/mailboxBackend';
+import { MailboxError } from '../../shared/mailbox/mailboxError';
+import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
+import { OutOfScopeError } from '../../shared/scope';
+import { sandboxClient } from '../support/ewsTestClient';
+
+const seed = loadSeedFile(demoSeedPath());
+const APP = seed.apps?.[0]?.clientId ?? '';
+const SECRET = 'graph-app-secret';
+const NO_ROLES = { clientId: '0f1e2d3c-0000-4000-8000-0000000000b1', clientSecret: 'no-roles' };
+const EXTRA = Array.from({ length: 41 }, (_, i) => `user${String(i + 1).padStart(2, '0')}@contoso.com`);
+
+let tokens: EntraTokenServer;
+let sandbox: EwsSandbox;
+let graph: GraphStandIn;
+let env: Env;
+let client: GraphClient;
+let calls: GraphCallEvent[];
+
+beforeAll(async () => {
+  tokens = await startEntraTokenServer({
+    clients: [
+      { clientId: APP, clientSecret: SECRET, roles: GRAPH_ROLES },
+      { ...NO_ROLES, roles: [] },
+    ],
+  });
+  const account = seed.serviceAccounts?.[0];
+  sandbox = await startEwsSandbox({
+    seed: { ...seed, mailboxes: [...seed.mailboxes, ...EXTRA.map((address) => ({ address }))] },
+    knobs: { latencyMs: 0, missingAnchorFailureRate: 0 },
+  });
+  graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKeyPem] });
+  const dir = mkdtempSync(join(tmpdir(), 'graph-client-'));
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, tokens.caPem);
+  env = {
+    MAILBOX_BACKEND: 'graph',
+    GRAPH_URL: graph.url,
+    GRAPH_CA_FILE: caFile,
+    EWS_TENANT_ID: tokens.tenantId,
+    EWS_CLIENT_ID: APP,
+    EWS_CLIENT_SECRET: SECRET,
+    EWS_AUTHORITY_HOST: tokens.authorityHost,
+    MAILBOX_SCOPE: 'contoso.com',
+    GRAPH_MAX_ATTEMPTS: '4',
+  };
+  calls = [];
+  client = new GraphClient(loadGraphSettings(env), {
+    backOffBaseMs: 20,
+    backOffCapMs: 200,
+    onCall: (e) => calls.push(e),
+  });
+  expect(account).toBeDefined();
+});
+
+afterAll(async () => {
+  await client.close();
+  await graph.close();
+  await sandbox.close();
+  await tokens.close();
+});
+
+beforeEach(() => {
+  graph.clearRequests();
+  graph.clearFaults();
+  calls.length = 0;
+});
+
+async function failure(promise: Promise<unknown>): Promise<MailboxError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof MailboxError) return error;
+    throw error;
+  }
+  throw new Error('expected a MailboxError');
+}
+
+const ews = () =>
+  sandboxClient(sandbox, {
+    EWS_USERNAME: seed.serviceAccounts?.[0]?.username,
+    EWS_PASSWORD: seed.serviceAccounts?.[0]?.password,
+  }).client;
+
+describe('automatic replies through Graph, on the same mailboxes EWS sees', () => {
+  test('Graph and EWS read the same settings for every demo mailbox, window included', async () => {
+    const viaEws = ews();
+    try {
+      for (const mailbox of ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com']) {
+        expect(await client.getOof(mailbox)).toEqual(await viaEws.getOof(mailbox));
+      }
+    } finally {
+      await viaEws.close();
+    }
+    const bob = await client.getOof('bob@contoso.com');
+    expect(bob).toMatchObject({ state: 'Scheduled', externalAudience: 'Known' });
+    expect(bob.start).toMatch(/Z$/);
+  });
+
+  test('a snapshot taken with EWS restores exactly through Graph, and the other way round', async () => {
+    const viaEws = ews();
+    try {
+      const snapshot = await viaEws.getOof('bob@contoso.com');
+      const leave: OofSettings = {
+        state: 'Scheduled',
+        start: '2030-03-24T23:00:00.000Z',
+        end: '2030-04-05T22:00:00.000Z',
+        externalAudience: 'Known',
+        internalReply: '<p>On leave &amp; back on 6 April</p>',
+        externalReply: '<p>Out of office</p>',
+      };
+      await client.setOof('bob@contoso.com', leave);
+      expect(await viaEws.getOof('bob@contoso.com')).toEqual(leave);
+      await client.setOof('bob@contoso.com', snapshot);
+      expect(await viaEws.getOof('bob@contoso.com')).toEqual(snapshot);
+
+      const carol = await client.getOof('carol@contoso.com');
+      await viaEws.setOof('carol@contoso.com', { ...leave, state: 'Disabled' });
+      expect(await client.getOof('carol@contoso.com')).toEqual({ ...leave, state: 'Disabled' });
+      await viaEws.setOof('carol@contoso.com', carol);
+      expect(await client.getOof('carol@contoso.com')).toEqual(carol);
+    } finally {
+      await viaEws.close();
+    }
+  });
+
+  test('when Graph answers in the mailbox’s Windows zone, a window across the DST change still reads right', async () => {
+    const leave: OofSettings = {
+      state: 'Scheduled',
+      start: '2030-03-24T23:00:00.000Z',
+      end: '2030-04-05T22:00:00.000Z',
+      externalAudience: 'All',
+      internalReply: 'away',
+      externalReply: 'away',
+    };
+    const before = await client.getOof('alice@contoso.com');
+    await client.setOof('alice@contoso.com', leave);
+    graph.configure({ answerTimeZone: 'W. Europe Standard Time' });
+    try {
+      const raw = await fetch(
+        `${graph.url}/users/alice@contoso.com/mailboxSettings/automaticRepliesSetting`,
+        {
+          headers: {
+            authorization: `Bearer ${tokens.issueToken({ aud: 'https://graph.microsoft.com', tid: tokens.tenantId, appid: APP, roles: GRAPH_ROLES, exp: Math.floor(Date.now() / 1000) + 600 })}`,
+          },
+        },
+      );
+      const body = (await raw.json()) as { scheduledStartDateTime: unknown; scheduledEndDateTime: unknown };
+      expect(body.scheduledStartDateTime).toEqual({
+        dateTime: '2030-03-25T00:00:00.0000000',
+        timeZone: 'W. Europe Standard Time',
+      });
+      expect(body.scheduledEndDateTime).toEqual({
+        dateTime: '2030-04-06T00:00:00.0000000',
+        timeZone: 'W. Europe Standard Time',
+      });
+      expect(await client.getOof('alice@contoso.com')).toEqual(leave);
+    } finally {
+      graph.configure({ answerTimeZone: 'UTC' });
+      await client.setOof('alice@contoso.com', before);
+    }
+  });
+});
+
+describe('throttling and errors', () => {
+  test('429 with Retry-After: the client waits at least that long, then succeeds', async () => {
+    graph.injectFaults({
+      status: 429,
+      retryAfterSeconds: 1,
+      operation: 'getMailboxSettings',
+      mailbox: 'carol@contoso.com',
+    });
+    const started = Date.now();
+    await client.getOof('carol@contoso.com');
+    const elapsed = Date.now() - started;
+    const attempts = graph.requests.filter((r) => r.operation === 'getMailboxSettings');
+    expect(attempts.map((r) => r.status)).toEqual([429, 200]);
+    const gap = Date.parse(attempts[1]?.at ?? '') - Date.parse(attempts[0]?.at ?? '');
+    expect(gap).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(3000);
+    expect(calls.find((c) => c.outcome === 'retry')).toMatchObject({ code: 'TooManyRequests', status: 429 });
+    expect(calls.find((c) => c.outcome === 'retry')?.waitMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  test('503 with Retry-After is honoured the same way', async () => {
+    graph.injectFaults({ status: 503, retryAfterSeconds: 1, operation: 'getMailboxSettings' });
+    const started = Date.now();
+    await client.getOof('alice@contoso.com');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(graph.requests.map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  test('500 and 502 without Retry-After are retried with a short jittered back-off', async () => {
+    graph.injectFaults({ status: 500 }, { status: 502 });
+    await client.getOof('alice@contoso.com');
+    expect(graph.requests.map((r) => r.status)).toEqual([500, 502, 200]);
+    const waits = calls.filter((c) => c.outcome === 'retry').map((c) => c.waitMs ?? 0);
+    expect(waits).toHaveLength(2);
+    for (const w of waits) expect(w).toBeLessThanOrEqual(200);
+  });
+
+  test('transient failures past the attempt limit surface as retryable, after exactly GRAPH_MAX_ATTEMPTS requests', async () => {
+    graph.injectFaults(...Array.from({ length: 6 }, () => ({ status: 500 as const })));
+    const error = await failure(client.getOof('alice@contoso.com'));
+    expect(error).toMatchObject({ errorClass: 'transient', httpStatus: 500, attempts: 4 });
+    expect(graph.requests).toHaveLength(4);
+  });
+
+  test('403 (the app’s access policy excludes the mailbox) is permanent at once: one request, ids captured', async () => {
+    const error = await failure(client.getOof('dave@fabrikam.com'));
+    expect(error).toMatchObject({
+      code: 'ErrorAccessDenied',
+      errorClass: 'permanent',
+      httpStatus: 403,
+      attempts: 1,
+    });
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/application access policy or RBAC for Applications/);
+    expect(graph.requests).toHaveLength(1);
+    const [logged] = graph.requests;
+    expect(error.requestId).toBe(logged?.clientRequestId);
+    expect(error.serverRequestId).toBe(logged?.requestId);
+    expect(calls).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        requestId: logged?.clientRequestId,
+        serverRequestId: logged?.requestId,
+      }),
+    ]);
+  });
+
+  test('404 (no such user) is permanent at once: one request', async () => {
+    const error = await failure(
+      client.setOof('nobody@contoso.com', {
+        state: 'Disabled',
+        externalAudience: 'All',
+        internalReply: '',
+        externalReply: '',
+      }),
+    );
+    expect(error).toMatchObject({
+      code: 'ErrorInvalidUser',
+      errorClass: 'permanent',
+      httpStatus: 404,
+      attempts: 1,
+    });
+    expect(graph.requests).toHaveLength(1);
+  });
+
+  test('an app without the Graph permissions is refused (403), not retried', async () => {
+    const noRoles = new GraphClient(
+      loadGraphSettings({
+        ...env,
+        EWS_CLIENT_ID: NO_ROLES.clientId,
+        EWS_CLIENT_SECRET: NO_ROLES.clientSecret,
+      }),
+    );
+    try {
+      const error = await failure(noRoles.getOof('alice@contoso.com'));
+      expect(error).toMatchObject({ errorClass: 'permanent', httpStatus: 403 });
+      expect(graph.requests).toHaveLength(1);
+    } finally {
+      await noRoles.close();
+    }
+  });
+
+  test('archiving is refused with a typed permanent error and nothing sent', async () => {
+    for (const call of [
+      () => client.hasArchiveMailbox('alice@contoso.com'),
+      () => client.findItemIdsReceivedBefore('alice@contoso.com'),
+      () => client.archiveItems('alice@contoso.com'),
+      () => client.moveItems('alice@contoso.com'),
+      () => client.getFolder('alice@contoso.com'),
+    ]) {
+      const error = await failure(call());
+      expect(error).toMatchObject({ code: 'NotSupportedByGraph', errorClass: 'permanent' });
+      expect(error.message).toMatch(/archiving needs the EWS back end/);
+    }
+    expect(graph.requests).toHaveLength(0);
+  });
+});
+
+describe('many mailboxes at once: $batch', () => {
+  test('45 mailboxes in 3 batches of at most 20; a throttled item is asked again, failures stay per mailbox', async () => {
+    const mailboxes = [
+      'alice@contoso.com',
+      'bob@contoso.com',
+      'nobody@contoso.com',
+      'dave@fabrikam.com',
+      ...EXTRA,
+    ];
+    graph.injectFaults({
+      status: 429,
+      retryAfterSeconds: 1,
+      operation: 'getMailboxSettings',
+      mailbox: 'user07@contoso.com',
+    });
+    const started = Date.now();
+    const results = await client.getOofMany(mailboxes);
+    expect(results.map((r) => r.mailbox)).toEqual(mailboxes);
+    const failed = results.filter((r) => 'error' in r);
+    expect(
+      failed.map((r) => [r.mailbox, ('error' in r && (r.error as MailboxError).httpStatus) || 0]),
+    ).toEqual([
+      ['nobody@contoso.com', 404],
+      ['dave@fabrikam.com', 403],
+    ]);
+    expect(results.find((r) => r.mailbox === 'bob@contoso.com')).toMatchObject({
+      settings: { state: 'Scheduled' },
+    });
+    const batches = graph.requests.filter((r) => r.operation === 'batch');
+    expect(batches).toHaveLength(4); // 20 + 20 + 5, and one more for the throttled item
+    const user07 = graph.requests.filter((r) => r.mailbox === 'user07@contoso.com').map((r) => r.status);
+    expect(user07).toEqual([429, 200]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    for (const b of batches) {
+      expect(graph.requests.filter((r) => r.batchRequestId === b.requestId).length).toBeLessThanOrEqual(20);
+    }
+  });
+
+  test('through the scope guard: out-of-scope mailboxes are answered without being sent', async () => {
+    const backend = createMailboxBackend(env);
+    try {
+      const results = await backend.operations.getOofMany(['dave@fabrikam.com', 'alice@contoso.com']);
+      expect(results[0]).toMatchObject({ mailbox: 'dave@fabrikam.com' });
+      expect('error' in (results[0] ?? {}) && (results[0] as { error: Error }).error).toBeInstanceOf(
+        OutOfScopeError,
+      );
+      expect(results[1]).toEqual({
+        mailbox: 'alice@contoso.com',
+        settings: await client.getOof('alice@contoso.com'),
+      });
+      expect(graph.requests.some((r) => r.mailbox === 'dave@fabrikam.com')).toBe(false);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe('directory: groups and addresses', () => {
+  test('a group expands to every user with a mailbox, nested groups included, across pages', async () => {
+    graph.configure({ pageSize: 2 });
+    try {
+      const members = await client.expandGroup('all-staff@contoso.com', 'alice@contoso.com');
+      expect(members.map((m) => m.address).sort()).toEqual([
+        'alice@contoso.com',
+        'bob@contoso.com',
+        'carol@contoso.com',
+        'dave@fabrikam.com',
+      ]);
+      expect(members.every((m) => m.kind === 'Mailbox')).toBe(true);
+      expect(graph.requests.filter((r) => r.operation === 'listTransitiveMembers')).toHaveLength(2);
+      // The sweep's level-by-level expansion stops at once: no nested group comes back.
+      const deep = await expandGroupDeep(client, 'all-staff@contoso.com', 'alice@contoso.com');
+      expect(deep.groups).toEqual(['all-staff@contoso.com']);
+      expect(deep.members).toHaveLength(4);
+    } finally {
+      graph.configure({ pageSize: 100 });
+    }
+    const error = await failure(client.expandGroup('nosuchgroup@contoso.com', 'alice@contoso.com'));
+    expect(error).toMatchObject({ code: 'GroupNotFound', errorClass: 'permanent' });
+  });
+
+  test('addresses resolve to the primary SMTP address by UPN, primary or proxy address; unknown ones to undefined', async () => {
+    expect(await client.resolvePrimaryAddress('alice.wilber@corp.contoso.com', 'alice@contoso.com')).toBe(
+      'alice@contoso.com',
+    );
+    expect(await client.resolvePrimaryAddress('a.wilber@contoso.com', 'alice@contoso.com')).toBe(
+      'alice@contoso.com',
+    );
+    expect(await client.resolvePrimaryAddress('SMTP:Robert.Kelly@contoso.com', 'alice@contoso.com')).toBe(
+      'bob@contoso.com',
+    );
+    expect(await client.resolvePrimaryAddress('nobody@contoso.com', 'alice@contoso.com')).toBeUndefined();
+  });
+});
+
+/** The guard throws before returning a promise: either way, nothing may be sent. */
+const settle = async (call: () => Promise<unknown>): Promise<unknown> => call();
+
+describe('the scope guard runs before anything is sent', () => {
+  test('an out-of-scope mailbox is refused with no token request and no Graph request', async () => {
+    const backend = createMailboxBackend(env);
+    const tokenRequests = tokens.requests.length;
+    try {
+      expect(backend.kind).toBe('graph');
+      await expect(settle(() => backend.operations.getOof('dave@fabrikam.com'))).rejects.toBeInstanceOf(
+        OutOfScopeError,
+      );
+      await expect(
+        settle(() =>
+          backend.operations.setOof('dave@fabrikam.com', {
+            state: 'Disabled',
+            externalAudience: 'All',
+            internalReply: '',
+            externalReply: '',
+          }),
+        ),
+      ).rejects.toBeInstanceOf(OutOfScopeError);
+      await expect(
+        settle(() => backend.operations.expandGroup('all-staff@contoso.com', 'dave@fabrikam.com')),
+      ).rejects.toBeInstanceOf(OutOfScopeError);
+      expect(graph.requests).toHaveLength(0);
+      expect(tokens.requests.length).toBe(tokenRequests);
+    } finally {
+      await backend.close();
+    }
+  });
+});
