@@ -3,11 +3,18 @@
  * the dev host (real HTTP, real DurableClient, durable-functions' replay engine, virtual clock), the real
  * activities with the real EWS client built from the environment (EWS_URL, EWS_AUTH=basic, ...), and the
  * sandbox's own inspection to see what Exchange would show. No fake mailbox anywhere.
+ *
+ * Run twice, unchanged, once per back end: MAILBOX_BACKEND=graph talks to the Graph stand-in sharing the
+ * sandbox's tenant (token from the loopback Entra server), so the same inspection shows what Graph did.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadSeedFile, startEwsSandbox, type EwsSandbox, type MailboxSnapshot } from '../../dev/ews-sandbox';
+import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/graph/graphStandIn';
 import { DevClock } from '../../dev/host/devClock';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
+import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
 import { loadEwsSettings } from '../../shared/config';
 import { EwsClient } from '../../shared/ews/ewsClient';
@@ -24,43 +31,11 @@ const account = seed.serviceAccounts?.[0];
 let sandbox: EwsSandbox;
 let host: DevHost;
 let clock: DevClock;
+let tokens: EntraTokenServer | undefined;
+let graph: GraphStandIn | undefined;
 const logs: string[] = [];
 const saved = { ...process.env };
-
-beforeAll(async () => {
-  if (!account) throw new Error('the demo seed has no service account');
-  sandbox = await startEwsSandbox({ seed, knobs: { latencyMs: 0 } });
-  Object.assign(process.env, {
-    EWS_URL: sandbox.url,
-    EWS_AUTH: 'basic',
-    EWS_USERNAME: account.username,
-    EWS_PASSWORD: account.password,
-    MAILBOX_SCOPE: 'contoso.com',
-    HR_WEBHOOK_SECRETS: SECRET,
-    LEAVE_OOF_AUDIENCE: 'known',
-    LEAVE_RETRY_FIRST_MS: '10',
-  });
-  delete process.env.KEY_VAULT_URI;
-  resetSecretProvider();
-  await resetMailboxOperations();
-  useLeaveMailboxOperations(undefined); // the activities build the real backend from the environment
-  clock = new DevClock();
-  host = await startDevHost({
-    port: 0,
-    functionsDir: path.resolve(__dirname, '../../functions'),
-    clock,
-    timers: false,
-    log: (m) => logs.push(m),
-  });
-});
-
-afterAll(async () => {
-  await host.close();
-  await resetMailboxOperations();
-  await sandbox.close();
-  process.env = saved;
-  resetSecretProvider();
-});
+const GRAPH_SECRET = 'e2e-graph-app-secret';
 
 const oofOf = (address: string): MailboxSnapshot['oof'] => {
   const snapshot = sandbox.inspectMailbox(address);
@@ -116,102 +91,180 @@ function approval(mailbox: string, displayName: string, start: string, end: stri
   };
 }
 
-describe('leave workflow against the EWS sandbox', () => {
-  test('a signed approval schedules Alice’s replies in Exchange with the right UTC times and text; at the end her settings come back', async () => {
-    const before = oofOf(ALICE);
-    expect(before.state).toBe('Disabled');
-
-    const links = await post(approval(ALICE, 'Alice Wilber', '2030-03-25', '2030-04-05'));
-    await waiting(links.statusQueryGetUri ?? '');
-
-    const during = oofOf(ALICE);
-    expect(during).toMatchObject({
-      state: 'Scheduled',
-      // Berlin is UTC+1 until the last Sunday of March 2030 (the 31st), UTC+2 after: both offsets show.
-      start: '2030-03-24T23:00:00.000Z',
-      end: '2030-04-05T22:00:00.000Z',
-      externalAudience: 'Known',
+function startBackends(backend: 'ews' | 'graph'): void {
+  beforeAll(async () => {
+    if (!account) throw new Error('the demo seed has no service account');
+    sandbox = await startEwsSandbox({ seed, knobs: { latencyMs: 0 } });
+    Object.assign(process.env, {
+      EWS_URL: sandbox.url,
+      EWS_AUTH: 'basic',
+      EWS_USERNAME: account.username,
+      EWS_PASSWORD: account.password,
+      MAILBOX_SCOPE: 'contoso.com',
+      HR_WEBHOOK_SECRETS: SECRET,
+      LEAVE_OOF_AUDIENCE: 'known',
+      LEAVE_RETRY_FIRST_MS: '10',
     });
-    expect(during.internalReply).toBe(
-      '<p>Hello,</p><p>Alice Wilber is on leave and will be back on Saturday, 6 April 2030.</p>' +
-        '<p>For anything urgent, please contact Carol Smith (carol@contoso.com).</p>',
-    );
-    expect(during.externalReply).toContain('Alice Wilber is out of the office and back on Saturday, 6 April 2030');
-
-    clock.advanceTo(Date.parse('2030-04-06T00:00:00Z')); // past the end of the leave: the durable timer fires
-    const done = await finished(links.statusQueryGetUri ?? '');
-    expect(done.runtimeStatus).toBe('Completed');
-    expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'end-of-leave', timesSet: 1 });
-
-    const after = oofOf(ALICE);
-    // Everything comes back exactly, the time window Exchange keeps with a Disabled OOF included
-    // (Outlook pre-fills it): a restore that left the leave's dates there would show.
-    expect(after).toEqual(before);
-  });
-
-  test('Bob’s own scheduled replies (times included) are restored exactly after a cancellation', async () => {
-    const before = oofOf(BOB);
-    expect(before.state).toBe('Scheduled');
-    const event = approval(BOB, 'Bob Kelly', '2031-07-01', '2031-07-14');
-    const links = await post(event);
-    await waiting(links.statusQueryGetUri ?? '');
-    expect(oofOf(BOB)).toMatchObject({
-      state: 'Scheduled',
-      start: '2031-06-30T22:00:00.000Z',
-      end: '2031-07-14T22:00:00.000Z',
-    });
-
-    await post({
-      ...event,
-      eventId: `${String(event.eventId)}-cxl`,
-      type: 'cancelled',
-      occurredAt: new Date(clock.now()).toISOString(),
-    });
-    const done = await finished(links.statusQueryGetUri ?? '');
-    expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'cancelled' });
-    expect(oofOf(BOB)).toEqual(before);
-  });
-
-  test('when Alice changes her replies herself during the leave, the end of the leave leaves them as she set them', async () => {
-    const links = await post(approval(ALICE, 'Alice Wilber', '2032-02-02', '2032-02-06'));
-    await waiting(links.statusQueryGetUri ?? '');
-    expect(oofOf(ALICE).state).toBe('Scheduled');
-
-    // Alice, in Outlook, as herself: SetUserOofSettings through EWS (a client of her own, no app involved).
-    const own = new EwsClient(
-      loadEwsSettings({
-        EWS_URL: sandbox.url,
-        EWS_AUTH: 'basic',
-        EWS_USERNAME: account?.username,
-        EWS_PASSWORD: account?.password,
-      }),
-    );
-    try {
-      await own.setOof(ALICE, {
-        state: 'Enabled',
-        externalAudience: 'None',
-        internalReply: 'Back on Monday, call me if it burns.',
-        externalReply: '',
+    if (backend === 'graph') {
+      // The same app registration, asking the loopback Entra for a Graph token; the stand-in shares the tenant.
+      const appId = seed.apps?.[0]?.clientId ?? '';
+      tokens = await startEntraTokenServer({
+        clients: [{ clientId: appId, clientSecret: GRAPH_SECRET, roles: GRAPH_ROLES }],
       });
-    } finally {
-      await own.close();
+      graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKeyPem] });
+      const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'e2e-graph-')), 'ca.pem');
+      writeFileSync(caFile, tokens.caPem);
+      delete process.env.EWS_AUTH;
+      Object.assign(process.env, {
+        MAILBOX_BACKEND: 'graph',
+        GRAPH_URL: graph.url,
+        GRAPH_CA_FILE: caFile,
+        EWS_TENANT_ID: tokens.tenantId,
+        EWS_CLIENT_ID: appId,
+        EWS_CLIENT_SECRET: GRAPH_SECRET,
+        EWS_AUTHORITY_HOST: tokens.authorityHost,
+      });
     }
-    const hers = oofOf(ALICE);
-
-    clock.advanceTo(Date.parse('2032-02-08T00:00:00Z'));
-    const done = await finished(links.statusQueryGetUri ?? '');
-    expect(done.output).toMatchObject({ outcome: 'left-as-changed', endedBy: 'end-of-leave' });
-    expect(oofOf(ALICE)).toEqual(hers);
-    expect(hers).toMatchObject({ state: 'Enabled', internalReply: 'Back on Monday, call me if it burns.' });
+    delete process.env.KEY_VAULT_URI;
+    resetSecretProvider();
+    await resetMailboxOperations();
+    useLeaveMailboxOperations(undefined); // the activities build the real backend from the environment
+    clock = new DevClock();
+    host = await startDevHost({
+      port: 0,
+      functionsDir: path.resolve(__dirname, '../../functions'),
+      clock,
+      timers: false,
+      log: (m) => logs.push(m),
+    });
   });
 
-  test('every EWS call carried the impersonation of the person and a matching anchor mailbox', () => {
-    const calls = sandbox.requests.filter((r) => r.operation?.endsWith('UserOofSettings'));
-    expect(calls.length).toBeGreaterThan(0);
-    for (const r of calls) {
-      expect(r.anchorMatches).toBe(true);
-      expect([ALICE, BOB]).toContain(r.mailbox);
-    }
-    expect(logs.join('\n')).not.toContain(account?.password ?? '(none)');
+  afterAll(async () => {
+    await host.close();
+    await resetMailboxOperations();
+    await graph?.close();
+    await tokens?.close();
+    graph = undefined;
+    tokens = undefined;
+    await sandbox.close();
+    process.env = { ...saved };
+    resetSecretProvider();
   });
-});
+}
+
+describe.each(['ews', 'graph'] as const)(
+  'leave workflow against the EWS sandbox (MAILBOX_BACKEND=%s)',
+  (backend) => {
+    startBackends(backend);
+
+    test('a signed approval schedules Alice’s replies in Exchange with the right UTC times and text; at the end her settings come back', async () => {
+      const before = oofOf(ALICE);
+      expect(before.state).toBe('Disabled');
+
+      const links = await post(approval(ALICE, 'Alice Wilber', '2030-03-25', '2030-04-05'));
+      await waiting(links.statusQueryGetUri ?? '');
+
+      const during = oofOf(ALICE);
+      expect(during).toMatchObject({
+        state: 'Scheduled',
+        // Berlin is UTC+1 until the last Sunday of March 2030 (the 31st), UTC+2 after: both offsets show.
+        start: '2030-03-24T23:00:00.000Z',
+        end: '2030-04-05T22:00:00.000Z',
+        externalAudience: 'Known',
+      });
+      expect(during.internalReply).toBe(
+        '<p>Hello,</p><p>Alice Wilber is on leave and will be back on Saturday, 6 April 2030.</p>' +
+          '<p>For anything urgent, please contact Carol Smith (carol@contoso.com).</p>',
+      );
+      expect(during.externalReply).toContain(
+        'Alice Wilber is out of the office and back on Saturday, 6 April 2030',
+      );
+
+      clock.advanceTo(Date.parse('2030-04-06T00:00:00Z')); // past the end of the leave: the durable timer fires
+      const done = await finished(links.statusQueryGetUri ?? '');
+      expect(done.runtimeStatus).toBe('Completed');
+      expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'end-of-leave', timesSet: 1 });
+
+      const after = oofOf(ALICE);
+      // Everything comes back exactly, the time window Exchange keeps with a Disabled OOF included
+      // (Outlook pre-fills it): a restore that left the leave's dates there would show.
+      expect(after).toEqual(before);
+    });
+
+    test('Bob’s own scheduled replies (times included) are restored exactly after a cancellation', async () => {
+      const before = oofOf(BOB);
+      expect(before.state).toBe('Scheduled');
+      const event = approval(BOB, 'Bob Kelly', '2031-07-01', '2031-07-14');
+      const links = await post(event);
+      await waiting(links.statusQueryGetUri ?? '');
+      expect(oofOf(BOB)).toMatchObject({
+        state: 'Scheduled',
+        start: '2031-06-30T22:00:00.000Z',
+        end: '2031-07-14T22:00:00.000Z',
+      });
+
+      await post({
+        ...event,
+        eventId: `${String(event.eventId)}-cxl`,
+        type: 'cancelled',
+        occurredAt: new Date(clock.now()).toISOString(),
+      });
+      const done = await finished(links.statusQueryGetUri ?? '');
+      expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'cancelled' });
+      expect(oofOf(BOB)).toEqual(before);
+    });
+
+    test('when Alice changes her replies herself during the leave, the end of the leave leaves them as she set them', async () => {
+      const links = await post(approval(ALICE, 'Alice Wilber', '2032-02-02', '2032-02-06'));
+      await waiting(links.statusQueryGetUri ?? '');
+      expect(oofOf(ALICE).state).toBe('Scheduled');
+
+      // Alice, in Outlook, as herself: SetUserOofSettings through EWS (a client of her own, no app involved).
+      const own = new EwsClient(
+        loadEwsSettings({
+          EWS_URL: sandbox.url,
+          EWS_AUTH: 'basic',
+          EWS_USERNAME: account?.username,
+          EWS_PASSWORD: account?.password,
+        }),
+      );
+      try {
+        await own.setOof(ALICE, {
+          state: 'Enabled',
+          externalAudience: 'None',
+          internalReply: 'Back on Monday, call me if it burns.',
+          externalReply: '',
+        });
+      } finally {
+        await own.close();
+      }
+      const hers = oofOf(ALICE);
+
+      clock.advanceTo(Date.parse('2032-02-08T00:00:00Z'));
+      const done = await finished(links.statusQueryGetUri ?? '');
+      expect(done.output).toMatchObject({ outcome: 'left-as-changed', endedBy: 'end-of-leave' });
+      expect(oofOf(ALICE)).toEqual(hers);
+      expect(hers).toMatchObject({ state: 'Enabled', internalReply: 'Back on Monday, call me if it burns.' });
+    });
+
+    test('every EWS call carried the impersonation of the person and a matching anchor mailbox', () => {
+      const calls = sandbox.requests.filter((r) => r.operation?.endsWith('UserOofSettings'));
+      expect(calls.length).toBeGreaterThan(0);
+      for (const r of calls) {
+        expect(r.anchorMatches).toBe(true);
+        expect([ALICE, BOB]).toContain(r.mailbox);
+      }
+      expect(logs.join('\n')).not.toContain(account?.password ?? '(none)');
+      if (backend === 'graph') {
+        // The workflow's own calls went through Graph, each about the person and carrying a client-request-id.
+        const graphCalls = graph?.requests.filter((r) => r.operation?.endsWith('MailboxSettings')) ?? [];
+        expect(graphCalls.length).toBeGreaterThan(0);
+        for (const r of graphCalls) {
+          expect([ALICE, BOB]).toContain(r.mailbox);
+          expect(r.clientRequestId).toMatch(/^[0-9a-f-]{36}$/);
+        }
+        expect(logs.join('\n')).not.toContain(GRAPH_SECRET);
+      }
+    });
+  },
+);

@@ -1,0 +1,86 @@
+/**
+ * With MAILBOX_BACKEND=graph, archiving cannot work (Graph v1.0 has no path to the In-Place Archive): the
+ * archive sweep refuses to start, over HTTP, on its timer and from the CLI, saying why. Never a sweep that
+ * runs and silently does nothing.
+ */
+import path from 'node:path';
+import { InvocationContext } from '@azure/functions';
+import { runCli } from '../../cli/main';
+import { startDevHost, type DevHost } from '../../dev/host/devHost';
+import { archiveSweepTimer } from '../../functions/archiveSweep';
+import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
+
+const GRAPH_ENV = {
+  MAILBOX_BACKEND: 'graph',
+  GRAPH_URL: 'http://127.0.0.1:9/v1.0', // nothing listens there: nothing may be sent
+  EWS_TENANT_ID: '8a1b2c3d-0000-4000-8000-00000000c0de',
+  EWS_CLIENT_ID: '00000000-0000-4000-8000-00000000c11e',
+  EWS_CLIENT_SECRET: 'not-used',
+  MAILBOX_SCOPE: 'contoso.com',
+  SWEEP_MAILBOXES: 'alice@contoso.com',
+};
+const saved = { ...process.env };
+let host: DevHost;
+
+beforeAll(async () => {
+  Object.assign(process.env, GRAPH_ENV);
+  await resetMailboxOperations();
+  host = await startDevHost({
+    port: 0,
+    functionsDir: path.resolve(__dirname, '../../functions'),
+    timers: false,
+    log: () => undefined,
+  });
+});
+
+afterAll(async () => {
+  await host.close();
+  process.env = { ...saved };
+  await resetMailboxOperations();
+});
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: GRAPH_ENV,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
+
+test('POST /api/sweeps/archive answers 409 naming MAILBOX_BACKEND, and no sweep exists afterwards', async () => {
+  const res = await fetch(`${host.url}/api/sweeps/archive`, { method: 'POST', body: '{"dryRun":true}' });
+  expect(res.status).toBe(409);
+  const body = (await res.json()) as { error: string; setting: string };
+  expect(body.setting).toBe('MAILBOX_BACKEND');
+  expect(body.error).toMatch(/archiving needs the EWS back end/);
+  expect(body.error).toMatch(/In-Place Archive/);
+  expect((await fetch(`${host.url}/api/sweeps/archive`)).status).toBe(404);
+});
+
+test('the timer logs an error and starts nothing', async () => {
+  const errors: string[] = [];
+  const context = new InvocationContext({
+    invocationId: 'timer-1',
+    functionName: 'archiveSweepTimer',
+    logHandler: (level, ...args) => {
+      if (level === 'error') errors.push(args.join(' '));
+    },
+  });
+  await archiveSweepTimer({ isPastDue: false, scheduleStatus: undefined } as never, context);
+  expect(errors).toEqual([
+    expect.stringMatching(/archive sweep not started: archiving needs the EWS back end/),
+  ]);
+});
+
+test.each([
+  [['sweep', 'archive', '--dry-run']],
+  [['archive', 'plan', 'alice@contoso.com', '--older-than', '365d']],
+  [['archive', 'run', 'alice@contoso.com', '--older-than', '365d']],
+])('mailbox-automation %j exits 2 with the reason, nothing sent', async (argv) => {
+  const { code, stderr } = await cli(...argv);
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/archiving needs the EWS back end: MAILBOX_BACKEND=graph/);
+});
