@@ -13,6 +13,7 @@ import { loadSeedFile } from './ews-sandbox/seed';
 import { generateLoopbackCertificate } from './identity/tlsCertificate';
 import { startDevHost } from './host/devHost';
 import { startAzurite } from './azurite';
+import { startDevGraph } from './graph/devGraph';
 
 const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
 
@@ -70,6 +71,19 @@ async function main(): Promise<void> {
   ];
   console.log(lines.join('\n'));
 
+  // MAILBOX_BACKEND=graph: a Graph stand-in over the same mailboxes (GRAPH_PORT, default any free port).
+  const devGraph =
+    process.env.MAILBOX_BACKEND?.trim().toLowerCase() === 'graph'
+      ? await startDevGraph(
+          sandbox.tenant,
+          seed.apps?.[0]?.clientId ?? '',
+          Number(process.env.GRAPH_PORT ?? 0),
+        )
+      : undefined;
+  if (devGraph) {
+    console.log(['', ...devGraph.lines].join('\n'));
+    for (const [name, value] of Object.entries(devGraph.env)) process.env[name] ??= value;
+  }
   // The dev host runs the function app against this sandbox; settings already exported win.
   const appEnv: Record<string, string | undefined> = {
     EWS_URL: sandbox.url,
@@ -100,6 +114,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     void host
       .close()
+      .then(() => devGraph?.close())
       .then(() => sandbox.close())
       .then(() => azurite.stop())
       .then(() => process.exit(0));

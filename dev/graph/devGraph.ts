@@ -1,0 +1,55 @@
+/**
+ * `npm start` with MAILBOX_BACKEND=graph: the loopback Entra token server and the Graph stand-in over the
+ * EWS sandbox's tenant, and the settings that point the app (and the CLI) at them. The demo app registration
+ * gets a dev-only secret and Graph's application permissions.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TenantStore } from '../ews-sandbox/tenantStore';
+import { startEntraTokenServer } from '../identity/entraTokenServer';
+import { GRAPH_ROLES, startGraphStandIn } from './graphStandIn';
+
+const DEV_GRAPH_SECRET = 'dev-only-graph-app-secret';
+
+export interface DevGraph {
+  /** Settings for the app: MAILBOX_BACKEND=graph, GRAPH_URL, the app's credentials and the CA to trust. */
+  env: Record<string, string>;
+  /** What to print: the same settings as exports for the CLI. */
+  lines: string[];
+  close(): Promise<void>;
+}
+
+export async function startDevGraph(tenant: TenantStore, clientId: string, port = 0): Promise<DevGraph> {
+  const tokens = await startEntraTokenServer({
+    tenantId: tenant.tenantId,
+    clients: [{ clientId, clientSecret: DEV_GRAPH_SECRET, roles: GRAPH_ROLES }],
+  });
+  const graph = await startGraphStandIn({ tenant, signingKeys: [tokens.signingKeyPem], port });
+  const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'graph-stand-in-')), 'entra-ca.pem');
+  writeFileSync(caFile, tokens.caPem);
+  const env = {
+    MAILBOX_BACKEND: 'graph',
+    GRAPH_URL: graph.url,
+    GRAPH_CA_FILE: caFile,
+    EWS_AUTH: 'oauth',
+    EWS_TENANT_ID: tokens.tenantId,
+    EWS_CLIENT_ID: clientId,
+    EWS_CLIENT_SECRET: DEV_GRAPH_SECRET,
+    EWS_AUTHORITY_HOST: tokens.authorityHost,
+  };
+  return {
+    env,
+    lines: [
+      `Microsoft Graph stand-in listening: ${graph.url} (same mailboxes as the EWS sandbox)`,
+      `Entra token server: ${tokens.authorityHost}`,
+      'The dev host uses the Graph back end. To use it from the CLI too (in another terminal):',
+      ...Object.entries(env).map(([name, value]) => `  export ${name}='${value}'`),
+      '  npx mailbox-automation oof get alice@contoso.com',
+    ],
+    close: async () => {
+      await graph.close();
+      await tokens.close();
+    },
+  };
+}
