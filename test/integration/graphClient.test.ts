@@ -280,6 +280,23 @@ describe('throttling and errors', () => {
     }
   });
 
+  test('401 (a token Graph does not accept) is tried once more with a fresh token, then permanent', async () => {
+    const wrongAudience = new GraphClient(
+      loadGraphSettings({ ...env, GRAPH_OAUTH_SCOPE: 'https://outlook.office365.com/.default' }),
+    );
+    try {
+      const error = await failure(wrongAudience.getOof('alice@contoso.com'));
+      expect(error).toMatchObject({
+        code: 'InvalidAuthenticationToken',
+        errorClass: 'permanent',
+        httpStatus: 401,
+      });
+      expect(graph.requests.map((r) => r.status)).toEqual([401, 401]);
+    } finally {
+      await wrongAudience.close();
+    }
+  });
+
   test('archiving is refused with a typed permanent error and nothing sent', async () => {
     for (const call of [
       () => client.hasArchiveMailbox('alice@contoso.com'),
