@@ -363,7 +363,17 @@ export class GraphClient implements MailboxOperations {
     try {
       return fromGraphAutomaticReplies(value);
     } catch (error) {
-      if (error instanceof UnmappableOofError) throw unexpected(operation, mailbox, error.message, answer);
+      if (error instanceof UnmappableOofError) {
+        // Asking again gives the same answer: permanent for this mailbox, never guessed.
+        throw new MailboxError({
+          code: error.code,
+          errorClass: 'permanent',
+          message: `${operation}: the automatic replies Microsoft Graph answered cannot be mapped: ${error.message}`,
+          mailbox,
+          requestId: answer.requestId,
+          serverRequestId: answer.serverRequestId,
+        });
+      }
       throw error;
     }
   }
