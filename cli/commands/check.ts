@@ -1,26 +1,49 @@
 import type { CliContext } from '../cliContext';
 import { flag, mailboxArgument, parse } from '../arguments';
+import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 
-/** Can we impersonate the mailbox (GetFolder on its inbox), and does it have an archive mailbox? */
+interface CheckResult {
+  mailbox: string;
+  access: 'ok';
+  /** Inbox item count, when the back end can read folders (EWS). */
+  inboxItems?: number;
+  /** Whether an archive mailbox exists; undefined when the back end cannot tell (Graph). */
+  archiveMailbox?: boolean;
+}
+
+/**
+ * Can we act as the mailbox, and does it have an archive mailbox? On EWS: GetFolder on its inbox and on
+ * its archive root. On Graph (no folder or archive access): its automatic-reply settings.
+ */
 export async function check(args: string[], ctx: CliContext, ops: () => MailboxOperations): Promise<number> {
   const parsed = parse(args, { json: { type: 'boolean' } }, ['mailbox']);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
   const mailboxes = ops();
-  const inbox = await mailboxes.getFolder(mailbox, 'inbox');
-  const archive = await mailboxes.hasArchiveMailbox(mailbox);
+  let result: CheckResult;
+  try {
+    const inbox = await mailboxes.getFolder(mailbox, 'inbox');
+    result = {
+      mailbox,
+      access: 'ok',
+      inboxItems: inbox.totalCount,
+      archiveMailbox: await mailboxes.hasArchiveMailbox(mailbox),
+    };
+  } catch (error) {
+    if (!(error instanceof MailboxError && error.code === 'NotSupportedByGraph')) throw error;
+    await mailboxes.getOof(mailbox);
+    result = { mailbox, access: 'ok' };
+  }
   if (flag(parsed, 'json')) {
+    ctx.stdout(JSON.stringify(result, null, 2) + '\n');
+  } else if (result.inboxItems === undefined) {
     ctx.stdout(
-      JSON.stringify(
-        { mailbox, impersonation: 'ok', inboxItems: inbox.totalCount, archiveMailbox: archive },
-        null,
-        2,
-      ) + '\n',
+      `${mailbox}: access ok (automatic replies readable); archive mailbox: not visible through Microsoft Graph\n`,
     );
   } else {
     ctx.stdout(
-      `${mailbox}: impersonation ok (inbox holds ${inbox.totalCount} items); ` +
-        `archive mailbox: ${archive ? 'yes' : 'no'}\n`,
+      `${mailbox}: impersonation ok (inbox holds ${result.inboxItems} items); ` +
+        `archive mailbox: ${result.archiveMailbox ? 'yes' : 'no'}\n`,
     );
   }
   return 0;

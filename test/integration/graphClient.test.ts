@@ -440,3 +440,21 @@ describe('the scope guard runs before anything is sent', () => {
     }
   });
 });
+
+describe('the CLI on the Graph back end', () => {
+  it('check proves access through the automatic-reply settings and says the archive is not visible', async () => {
+    const { runCli } = await import('../../cli/main');
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['check', 'alice@contoso.com'], {
+      env,
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /alice@contoso.com: access ok .* archive mailbox: not visible through Microsoft Graph/,
+    );
+  });
+});
