@@ -1,7 +1,9 @@
 /**
  * The EWS sandbox in a child process, so the benchmark's CPU figures count the client alone.
  * argv[2]: JSON { tenant: GenerateTenantOptions, knobs?: Partial<SandboxKnobs> }. Prints one JSON line
- * { url, username, password } when listening; exits when its parent closes stdin.
+ * { url, username, password, cpuMicros } when listening; when its parent closes stdin, prints
+ * { cpuMicros } (this process's CPU time so far, user + system, µs) and exits. The difference of the two
+ * is what the sandbox itself spent while a benchmark ran against it.
  */
 import {
   generateTenant,
@@ -25,10 +27,24 @@ async function main(): Promise<void> {
   });
   const account = seed.serviceAccounts?.[0];
   process.stdout.write(
-    JSON.stringify({ url: sandbox.url, username: account?.username, password: account?.password }) + '\n',
+    JSON.stringify({
+      url: sandbox.url,
+      username: account?.username,
+      password: account?.password,
+      cpuMicros: cpuMicros(),
+    }) + '\n',
   );
   process.stdin.resume();
-  process.stdin.on('end', () => void sandbox.close().then(() => process.exit(0)));
+  process.stdin.on('end', () => {
+    process.stdout.write(JSON.stringify({ cpuMicros: cpuMicros() }) + '\n', () => {
+      void sandbox.close().then(() => process.exit(0));
+    });
+  });
+}
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 void main();

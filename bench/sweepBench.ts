@@ -6,6 +6,7 @@
  * and the EWS client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Target: at least 90 % of the bound.
  */
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { extname, join } from 'node:path';
 import { installFunctionsCoreStandIn, registrations } from '../dev/host/functionsCoreStandIn';
 
@@ -36,6 +37,22 @@ export interface SweepBenchResult {
   parentHistoryEvents: number;
   /** CPU seconds of this process (client + orchestrations) per wall-clock second; near 1 means CPU-bound. */
   cpuShare: number;
+  /** This process's CPU per EWS call, µs (EWS client, orchestrations, activities). */
+  cpuMicrosPerCall: number;
+  /** The sandbox process's CPU per wall-clock second, and per EWS call (µs). */
+  sandboxCpuShare: number;
+  sandboxCpuMicrosPerCall: number;
+  /**
+   * concurrency × seconds / ewsCalls, ms: how long each of the `concurrency` slots took per call on
+   * average, idle time included. latencyMs would be the bound; the difference is the per-call overhead
+   * (both processes' CPU on the call's path, waiting for a busy event loop or core, discovery, the tail).
+   */
+  slotMsPerCall: number;
+  /** From the sweep's start to its first mailbox call (discovery: group expansion, the list to storage). */
+  discoverySeconds: number;
+  /** Machine context: cores and the 1-minute load average when the run started (others' work included). */
+  cpus: number;
+  loadAverage: number;
 }
 
 export async function runSweepBenchmark(
@@ -84,12 +101,15 @@ export async function runSweepBenchmark(
   };
   const backend = createMailboxBackend(env);
   let calls = 0;
+  let firstMailboxCall = 0n;
   const counted = new Proxy(backend.operations, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         calls++;
+        if (firstMailboxCall === 0n && prop === 'hasArchiveMailbox')
+          firstMailboxCall = process.hrtime.bigint();
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -106,23 +126,28 @@ export async function runSweepBenchmark(
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
   const host = new LocalDurableHost(registrations, { timers: 'skip' });
+  const loadAverage = loadavg()[0] ?? 0;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let summary: import('../shared/sweep/sweepTypes').SweepSummary;
   let parentEvents = 0;
+  let sandboxCpuMicros: number | undefined;
+  let seconds = 0;
+  let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   try {
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep-bench');
     if (run.status !== 'Completed') throw new Error(`sweep ${run.status}: ${run.error ?? ''}`);
     summary = run.output as typeof summary;
     parentEvents = run.history.length;
   } finally {
+    seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
     overrideSweepDependencies(undefined);
     await backend.close();
-    sandbox.close();
+    const cpuAtEnd = await sandbox.close();
+    sandboxCpuMicros = cpuAtEnd === undefined ? undefined : cpuAtEnd - sandbox.cpuMicros;
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = process.cpuUsage(cpuBefore);
   const concurrency = Math.min(batchSize * maxBatchesInFlight, endpointInFlight);
   const bound = concurrency / (latencyMs / 1000);
   const callsPerSecond = calls / seconds;
@@ -147,6 +172,13 @@ export async function runSweepBenchmark(
     peakHeapMiB: round(peakHeap / 1024 / 1024),
     parentHistoryEvents: parentEvents,
     cpuShare: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
+    cpuMicrosPerCall: Math.round((cpu.user + cpu.system) / calls),
+    sandboxCpuShare: sandboxCpuMicros === undefined ? NaN : round(sandboxCpuMicros / 1e6 / seconds, 2),
+    sandboxCpuMicrosPerCall: sandboxCpuMicros === undefined ? NaN : Math.round(sandboxCpuMicros / calls),
+    slotMsPerCall: round((concurrency * seconds * 1000) / calls, 2),
+    discoverySeconds: firstMailboxCall === 0n ? NaN : round(Number(firstMailboxCall - started) / 1e9, 2),
+    cpus: cpus().length,
+    loadAverage: round(loadAverage, 2),
   };
 }
 
@@ -154,7 +186,10 @@ interface SandboxChild {
   url: string;
   username: string;
   password: string;
-  close(): void;
+  /** The sandbox process's CPU time (µs) when it started listening. */
+  cpuMicros: number;
+  /** Stops the sandbox; resolves with its CPU time (µs) at the end, if it said. */
+  close(): Promise<number | undefined>;
 }
 
 function startSandboxProcess(options: unknown): Promise<SandboxChild> {
@@ -162,16 +197,38 @@ function startSandboxProcess(options: unknown): Promise<SandboxChild> {
   const child = spawn(process.execPath, [script, JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  // Line 1: { url, username, password, cpuMicros } when listening; line 2: { cpuMicros } when closing.
+  const lines: unknown[] = [];
+  const waiting: ((line: unknown) => void)[] = [];
+  let buffer = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, i).trim();
+      buffer = buffer.slice(i + 1);
+      if (!line) continue;
+      const value = JSON.parse(line) as unknown;
+      const next = waiting.shift();
+      if (next) next(value);
+      else lines.push(value);
+    }
+  });
+  const exited = new Promise<undefined>((resolve) => child.once('exit', () => resolve(undefined)));
+  const nextLine = (): Promise<unknown> =>
+    lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiting.push(resolve));
   return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.once('exit', (code) => reject(new Error(`sandbox process exited (${code})`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n')[0];
-      if (buffer.includes('\n') && line) {
-        const info = JSON.parse(line) as Omit<SandboxChild, 'close'>;
-        resolve({ ...info, close: () => child.stdin.end() });
-      }
+    void exited.then(() => reject(new Error('sandbox process exited before it listened')));
+    void nextLine().then((first) => {
+      const info = first as Omit<SandboxChild, 'close'>;
+      resolve({
+        ...info,
+        close: async () => {
+          child.stdin.end();
+          const last = (await Promise.race([nextLine(), exited])) as { cpuMicros?: number } | undefined;
+          await exited;
+          return last?.cpuMicros;
+        },
+      });
     });
   });
 }
