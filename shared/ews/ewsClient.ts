@@ -4,12 +4,12 @@
  * One instance per process (DESIGN.md): it owns the undici connection pool to the endpoint, the token
  * cache, the endpoint's shared back-off gate and the in-flight caps, all of which only work if shared.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import type { EwsSettings } from '../config';
 import { ConfigError } from '../configError';
 import { MailboxError } from '../mailbox/mailboxError';
+import { callWithRetries } from '../mailbox/retryingCall';
 import type {
   BatchOutcome,
   FindOldItemsOptions,
@@ -26,7 +26,7 @@ import {
   TokenAuthorization,
   type AuthorizationProvider,
 } from './auth';
-import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore, sleep } from './concurrency';
+import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore } from './concurrency';
 import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
 import { postAndCollect } from './httpExchange';
 import { validateOofSettings } from './oofValidation';
@@ -234,9 +234,9 @@ export class EwsClient implements MailboxOperations {
   }
 
   /**
-   * Sends one operation as `mailbox`, retrying transient and throttled failures within the call's
-   * deadline (EWS_TIMEOUT_MS), attempt limit and total-wait limit. Permanent errors and our own bugs
-   * surface at once.
+   * Sends one operation as `mailbox` through the shared retry loop (shared/mailbox/retryingCall.ts), with
+   * what is particular to EWS: the endpoint's shared back-off gate, the per-mailbox and endpoint caps, and
+   * a lower cap after ErrorExceededConnectionCount.
    */
   private async call<T>(
     operation: string,
@@ -255,61 +255,50 @@ export class EwsClient implements MailboxOperations {
     const document = requests.envelope(settings.serverVersion, impersonation, body);
     const releaseMailbox = await this.mailboxSlots.acquire(mailbox.toLowerCase());
     try {
-      const deadline = Date.now() + settings.timeoutMs;
-      let waited = 0;
-      for (let attempt = 1; ; attempt++) {
-        await this.waitForGate(deadline, operation, mailbox);
-        const requestId = randomUUID();
-        const started = Date.now();
-        try {
+      return await callWithRetries<T>({
+        limits: settings,
+        pauseBefore: () => this.gate.remaining(),
+        pausePastDeadline: (pause) =>
+          new MailboxError({
+            code: 'ErrorServerBusy',
+            errorClass: 'throttled',
+            message: `${operation}: the endpoint asked every caller to back off for ${pause} ms, beyond this call's deadline`,
+            mailbox,
+            backOffMs: pause,
+          }),
+        attempt: async (requestId, deadline) => {
           await this.endpointSlots.acquire();
-          let result: T;
           try {
             const { xml, ctx } = await this.send(document, mailbox, requestId, deadline);
             // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
             // ErrorInternalServerError) is retried like a fault.
-            result = read(xml, ctx);
+            const result = read(xml, ctx);
+            this.recoverConcurrency();
+            return result;
           } finally {
             this.endpointSlots.release();
           }
-          this.recoverConcurrency();
-          this.options.onCall?.({
-            operation,
-            mailbox,
-            requestId,
-            attempt,
-            durationMs: Date.now() - started,
-            outcome: 'ok',
-          });
-          return result;
-        } catch (error) {
-          if (!(error instanceof MailboxError)) throw error;
-          error.attempts = attempt;
-          const wait = error.retryable ? this.retryWait(error, attempt) : undefined;
-          const giveUp =
-            wait === undefined ||
-            attempt >= settings.maxAttempts ||
-            waited + wait > settings.maxTotalWaitMs ||
-            Date.now() + wait >= deadline;
-          this.options.onCall?.({
-            operation,
-            mailbox,
-            requestId,
-            attempt,
-            durationMs: Date.now() - started,
-            outcome: giveUp ? 'failed' : 'retry',
-            code: error.code,
-            waitMs: giveUp ? undefined : wait,
-          });
+        },
+        retryWait: (error, attempt) => this.retryWait(error, attempt),
+        learn: (error) => {
           if (error.code === 'ErrorExceededConnectionCount') this.lowerConcurrency();
           // A wait the server named (BackOffMilliseconds, Retry-After) is about the endpoint's shared
-          // budget: every caller pauses, not only this one, even when this call gives up.
+          // budget: every caller pauses, not only this one.
           if (error.backOffMs !== undefined) this.gate.backOff(error.backOffMs);
-          if (giveUp) throw error;
-          waited += wait;
-          await sleep(wait);
-        }
-      }
+        },
+        report: this.options.onCall
+          ? (event) =>
+              this.options.onCall?.({
+                operation,
+                mailbox,
+                requestId: event.requestId,
+                attempt: event.attempt,
+                durationMs: event.durationMs,
+                outcome: event.outcome,
+                ...(event.outcome !== 'ok' && { code: event.error.code, waitMs: event.waitMs }),
+              })
+          : undefined,
+      });
     } finally {
       releaseMailbox();
     }
@@ -346,21 +335,6 @@ export class EwsClient implements MailboxOperations {
     );
     // The server's word is a minimum, not a suggestion.
     return error.backOffMs !== undefined ? Math.max(error.backOffMs, computed / 10) : computed;
-  }
-
-  private async waitForGate(deadline: number, operation: string, mailbox: string): Promise<void> {
-    const remaining = this.gate.remaining();
-    if (remaining === 0) return;
-    if (Date.now() + remaining >= deadline) {
-      throw new MailboxError({
-        code: 'ErrorServerBusy',
-        errorClass: 'throttled',
-        message: `${operation}: the endpoint asked every caller to back off for ${remaining} ms, beyond this call's deadline`,
-        mailbox,
-        backOffMs: remaining,
-      });
-    }
-    await this.gate.wait();
   }
 
   private async send(

@@ -7,7 +7,6 @@
  * One instance per process, like the EWS client: one undici pool, one token cache (the same
  * @azure/identity credential code as EWS, Graph scope), one endpoint back-off gate, in-flight caps.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import { Pool } from 'undici';
@@ -17,6 +16,7 @@ import { createTokenCredential, TokenAuthorization } from '../ews/auth';
 import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore, sleep } from '../ews/concurrency';
 import { validateOofSettings } from '../ews/oofValidation';
 import { MailboxError } from '../mailbox/mailboxError';
+import { callWithRetries } from '../mailbox/retryingCall';
 import type {
   BatchOutcome,
   FolderInfo,
@@ -410,31 +410,23 @@ export class GraphClient implements MailboxOperations {
    * jitter) within the deadline, attempt and total-wait limits. 4xx other than 429 surface at once.
    */
   private async call(operation: string, mailbox: string, request: GraphRequest): Promise<GraphAnswer> {
-    const { settings } = this;
     const key = mailbox.toLowerCase();
     const release = key ? await this.mailboxSlots.acquire(key) : () => undefined;
     try {
-      const deadline = Date.now() + settings.timeoutMs;
-      let waited = 0;
-      for (let attempt = 1; ; attempt++) {
-        const pause = Math.max(this.gate.remaining(), key ? this.mailboxPause(key) : 0);
-        if (pause > 0) {
-          if (Date.now() + pause >= deadline) {
-            throw new MailboxError({
-              code: 'Throttled',
-              errorClass: 'throttled',
-              message: `${operation}: Microsoft Graph asked to wait ${pause} ms, beyond this call's deadline`,
-              mailbox,
-              backOffMs: pause,
-            });
-          }
-          await sleep(pause);
-        }
-        const requestId = randomUUID();
-        const started = Date.now();
-        let answer: GraphAnswer | undefined;
-        try {
+      return await callWithRetries<GraphAnswer>({
+        limits: this.settings,
+        pauseBefore: () => Math.max(this.gate.remaining(), key ? this.mailboxPause(key) : 0),
+        pausePastDeadline: (pause) =>
+          new MailboxError({
+            code: 'Throttled',
+            errorClass: 'throttled',
+            message: `${operation}: Microsoft Graph asked to wait ${pause} ms, beyond this call's deadline`,
+            mailbox,
+            backOffMs: pause,
+          }),
+        attempt: async (requestId, deadline) => {
           await this.endpointSlots.acquire();
+          let answer: GraphAnswer;
           try {
             answer = await this.send(request, operation, mailbox, requestId, deadline);
           } finally {
@@ -447,53 +439,41 @@ export class GraphClient implements MailboxOperations {
               serverRequestId: answer.serverRequestId,
             });
           }
-          this.options.onCall?.({
-            operation,
-            mailbox,
-            requestId,
-            serverRequestId: answer.serverRequestId,
-            attempt,
-            status: answer.status,
-            durationMs: Date.now() - started,
-            outcome: 'ok',
-          });
           return answer;
-        } catch (error) {
-          if (!(error instanceof MailboxError)) throw error;
-          error.attempts = attempt;
-          const wait = error.retryable ? this.retryWait(error, attempt) : undefined;
-          const giveUp =
-            wait === undefined ||
-            attempt >= settings.maxAttempts ||
-            waited + wait > settings.maxTotalWaitMs ||
-            Date.now() + wait >= deadline;
-          this.options.onCall?.({
-            operation,
-            mailbox,
-            requestId,
-            serverRequestId: error.serverRequestId,
-            attempt,
-            status: error.httpStatus,
-            durationMs: Date.now() - started,
-            outcome: giveUp ? 'failed' : 'retry',
-            code: error.code,
-            waitMs: giveUp ? undefined : wait,
-          });
-          if (error.backOffMs !== undefined) {
-            if (error.httpStatus === 429 && key) {
-              this.mailboxPauses.set(
-                key,
-                Math.max(this.mailboxPauses.get(key) ?? 0, Date.now() + error.backOffMs),
-              );
-            } else if (error.httpStatus === 503 || error.httpStatus === 429) {
-              this.gate.backOff(error.backOffMs);
-            }
+        },
+        retryWait: (error, attempt) => this.retryWait(error, attempt),
+        learn: (error) => {
+          if (error.backOffMs === undefined) return;
+          // Outlook's limits are per app and mailbox: a 429 pauses that mailbox; a 503 the whole endpoint.
+          if (error.httpStatus === 429 && key) {
+            this.mailboxPauses.set(
+              key,
+              Math.max(this.mailboxPauses.get(key) ?? 0, Date.now() + error.backOffMs),
+            );
+          } else if (error.httpStatus === 503 || error.httpStatus === 429) {
+            this.gate.backOff(error.backOffMs);
           }
-          if (giveUp) throw error;
-          waited += wait;
-          await sleep(wait);
-        }
-      }
+        },
+        report: this.options.onCall
+          ? (event) =>
+              this.options.onCall?.({
+                operation,
+                mailbox,
+                requestId: event.requestId,
+                attempt: event.attempt,
+                durationMs: event.durationMs,
+                outcome: event.outcome,
+                ...(event.outcome === 'ok'
+                  ? { serverRequestId: event.result.serverRequestId, status: event.result.status }
+                  : {
+                      serverRequestId: event.error.serverRequestId,
+                      status: event.error.httpStatus,
+                      code: event.error.code,
+                      waitMs: event.waitMs,
+                    }),
+              })
+          : undefined,
+      });
     } finally {
       release();
     }
