@@ -121,7 +121,21 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     if (!found) throw new UsageError(`unknown command "${rest.slice(0, 2).join(' ')}"`);
     // Created on first use, after the command has checked its arguments: bad input sends nothing.
     const ops = (): MailboxOperations => {
-      backend ??= createMailboxBackend(ctx.env, { url });
+      // Retries are worth a line on a terminal: a slow command otherwise looks hung.
+      const onCall = (event: {
+        outcome: string;
+        operation: string;
+        mailbox: string;
+        code?: string;
+        waitMs?: number;
+      }) => {
+        if (event.outcome === 'retry') {
+          ctx.stderr(
+            `retrying ${event.operation} for ${event.mailbox} after ${event.code ?? 'an error'} in ${event.waitMs ?? 0} ms\n`,
+          );
+        }
+      };
+      backend ??= createMailboxBackend(ctx.env, { url }, { onCall }, { onCall });
       return backend.operations;
     };
     // --ews-url reaches the commands that build their own backend through the environment.

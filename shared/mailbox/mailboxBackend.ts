@@ -12,7 +12,7 @@ import {
   type MailboxBackendKind,
 } from '../config';
 import { ConfigError } from '../configError';
-import { EwsClient, type EwsClientOptions } from '../ews/ewsClient';
+import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../ews/ewsClient';
 import { GraphClient, type GraphCallEvent, type GraphClientOptions } from '../graph/graphClient';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';
 
@@ -45,14 +45,23 @@ export function createMailboxBackend(
       close: () => client.close(),
     };
   }
-  const client = new EwsClient(loadEwsSettings(env, overrides), clientOptions);
+  const client = new EwsClient(loadEwsSettings(env, overrides), { onCall: logEwsProblem, ...clientOptions });
   return { kind: 'ews', operations: new ScopedMailboxOperations(client, scope), close: () => client.close() };
 }
 
-/** Retries and failures, one structured line each, with Graph's request-id for support cases. */
+/**
+ * Retries and failures, one structured line each (operation, mailbox, attempt, code, wait, our
+ * client-request-id and, for Graph, its request-id: what Microsoft support asks for). Never a body,
+ * token or reply text. Successes are not logged: they are the bulk and say nothing.
+ */
 function logGraphProblem(event: GraphCallEvent): void {
   if (event.outcome === 'ok') return;
   console.warn(JSON.stringify({ source: 'graph', ...event }));
+}
+
+function logEwsProblem(event: EwsCallEvent): void {
+  if (event.outcome === 'ok') return;
+  console.warn(JSON.stringify({ source: 'ews', ...event }));
 }
 
 export function createMailboxOperations(env: Env): ScopedMailboxOperations {
