@@ -55,6 +55,11 @@ async function main(): Promise<void> {
         `  peak RSS ${sweep.peakRssMiB.toFixed(0)} MiB, peak heap ${sweep.peakHeapMiB.toFixed(0)} MiB, ` +
           `parent orchestration history ${sweep.parentHistoryEvents} events, CPU share ${sweep.cpuShare.toFixed(2)}`,
       );
+      console.log(
+        `  per call: ${sweep.slotMsPerCall.toFixed(1)} ms of in-flight slot (20 at the bound), ` +
+          `${sweep.cpuMicrosPerCall.toFixed(0)} µs CPU in the app, ${sweep.sandboxCpuMicrosPerCall.toFixed(0)} µs in the sandbox; ` +
+          `discovery ${sweep.discoverySeconds.toFixed(1)} s; load average ${sweep.loadAverage.toFixed(1)} on ${sweep.cpus} cores`,
+      );
     }
   }
 
