@@ -7,7 +7,10 @@ import { generatedAddress } from '../dev/ews-sandbox';
 import { runArchive } from '../shared/archive/archiveMailbox';
 import { loadEwsSettings } from '../shared/config';
 import { EwsClient } from '../shared/ews/ewsClient';
-import { EwsJavascriptApiOofClient } from './ewsJavascriptApiClient';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BENCH_REPLY, type OofClientJob } from './oofClientProcess';
 import { startSandboxChild, type SandboxChild } from './sandboxChild';
 
 export interface CpuPerCall {
@@ -25,11 +28,7 @@ export interface ArchiveThroughput {
 }
 
 const MAILBOXES = 50;
-// Plain text: ews-javascript-api does not escape reply text (HTML or & would make its request invalid),
-// so both clients send the same, escape-free payload and do the same work.
-const REPLY =
-  'I am out of the office until Monday 4 January with limited access to e-mail. For urgent matters please contact the service desk.';
-
+const execFileAsync = promisify(execFile);
 function ourClient(sandbox: SandboxChild): EwsClient {
   return new EwsClient(
     loadEwsSettings({
@@ -41,74 +40,59 @@ function ourClient(sandbox: SandboxChild): EwsClient {
   );
 }
 
-/** CPU microseconds of this process per call, over `calls` sequential calls. */
-async function cpuPerCall(calls: number, call: (i: number) => Promise<unknown>): Promise<number> {
-  // Both clients run in this process: collect the garbage left by the previous round first, so that each
-  // client pays for its own collections and not for the other's (node --expose-gc, see package.json).
-  const collect = (globalThis as { gc?: () => void }).gc;
-  collect?.();
-  const before = process.cpuUsage();
-  for (let i = 0; i < calls; i++) await call(i);
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / calls;
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-export async function oofCpuBenchmark(callsPerRound = 1000, rounds = 5): Promise<CpuPerCall[]> {
+/** Runs one client and operation in a child process and returns its CPU µs per call. */
+async function runClientProcess(job: OofClientJob): Promise<number[]> {
+  const { stdout } = await execFileAsync(process.execPath, [
+    path.join(__dirname, 'oofClientProcess.js'),
+    JSON.stringify(job),
+  ]);
+  return (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { microsPerCall: number[] }).microsPerCall;
+}
+
+export async function oofCpuBenchmark(
+  callsPerRound = 1000,
+  rounds = 5,
+  processes = 2,
+): Promise<CpuPerCall[]> {
   const sandbox = await startSandboxChild({ mailboxes: MAILBOXES, groupSize: 0 });
-  const ours = ourClient(sandbox);
-  const theirs = new EwsJavascriptApiOofClient(sandbox.url, sandbox.username, sandbox.password);
-  const mailbox = (i: number) => generatedAddress(i % MAILBOXES);
-  const start = '2026-12-21T08:00:00Z';
-  const end = '2027-01-04T08:00:00Z';
-  const operations = {
-    GetUserOofSettings: {
-      ours: (i: number) => ours.getOof(mailbox(i)),
-      theirs: (i: number) => theirs.getOofState(mailbox(i)),
-    },
-    SetUserOofSettings: {
-      ours: (i: number) =>
-        ours.setOof(mailbox(i), {
-          state: 'Scheduled',
-          start,
-          end,
-          externalAudience: 'All',
-          internalReply: REPLY,
-          externalReply: REPLY,
-        }),
-      theirs: (i: number) => theirs.setScheduledOof(mailbox(i), start, end, REPLY, REPLY),
-    },
-  } as const;
+  const base = {
+    url: sandbox.url,
+    username: sandbox.username,
+    password: sandbox.password,
+    mailboxes: MAILBOXES,
+  };
   try {
-    // Warm-up: JIT, connection pools, lazy module loading.
-    for (const op of Object.values(operations)) {
-      await cpuPerCall(200, op.ours);
-      await cpuPerCall(200, op.theirs);
-    }
-    // Both clients really did the work: what ews-javascript-api stored reads back as sent.
-    await operations.SetUserOofSettings.theirs(0);
-    const stored = await ours.getOof(mailbox(0));
-    if (stored.internalReply !== REPLY || stored.state !== 'Scheduled') {
+    // Both clients really do the work: what ews-javascript-api stores reads back as sent.
+    await runClientProcess({
+      ...base,
+      client: 'ews-javascript-api',
+      operation: 'SetUserOofSettings',
+      warmup: 0,
+      calls: MAILBOXES,
+      rounds: 1,
+    });
+    const check = ourClient(sandbox);
+    const stored = await check.getOof(generatedAddress(0)).finally(() => check.close());
+    if (stored.internalReply !== BENCH_REPLY || stored.state !== 'Scheduled') {
       throw new Error(`ews-javascript-api did not store the reply: ${JSON.stringify(stored)}`);
     }
     const results: CpuPerCall[] = [];
-    for (const [operation, op] of Object.entries(operations) as [
-      CpuPerCall['operation'],
-      (typeof operations)[CpuPerCall['operation']],
-    ][]) {
-      const oursRuns: number[] = [];
-      const theirsRuns: number[] = [];
-      // Alternate so that drift (thermal, other load) hits both alike.
-      for (let round = 0; round < rounds; round++) {
-        oursRuns.push(await cpuPerCall(callsPerRound, op.ours));
-        theirsRuns.push(await cpuPerCall(callsPerRound, op.theirs));
+    for (const operation of ['GetUserOofSettings', 'SetUserOofSettings'] as const) {
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      // Alternate processes so that drift (other load on the machine) hits both alike.
+      for (let p = 0; p < processes; p++) {
+        const job = { ...base, operation, warmup: 5000, calls: callsPerRound, rounds };
+        ours.push(...(await runClientProcess({ ...job, client: 'ours' })));
+        theirs.push(...(await runClientProcess({ ...job, client: 'ews-javascript-api' })));
       }
-      const oursMicros = median(oursRuns);
-      const ewsJavascriptApiMicros = median(theirsRuns);
+      const oursMicros = median(ours);
+      const ewsJavascriptApiMicros = median(theirs);
       results.push({
         operation,
         oursMicros,
@@ -118,7 +102,6 @@ export async function oofCpuBenchmark(callsPerRound = 1000, rounds = 5): Promise
     }
     return results;
   } finally {
-    await ours.close();
     await sandbox.stop();
   }
 }

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const oof = await oofCpuBenchmark();
   results.oofCpuPerCall = oof;
   if (!json) {
-    console.log('CPU per call (µs, median of 5 rounds × 1,000 sequential calls; sandbox in another process)');
+    console.log(
+      'CPU per call (µs, median of 2 processes × 5 rounds × 1,000 sequential calls after 5,000 warm-up calls; each client in its own process, the sandbox in another)',
+    );
     console.log('operation            this client   ews-javascript-api   ratio   target ≤ 0.20');
     for (const r of oof) {
       console.log(
