@@ -361,7 +361,6 @@ export class EwsClient implements MailboxOperations {
         path: this.path,
         headers: {
           'content-type': 'text/xml; charset=utf-8',
-          accept: 'text/xml',
           authorization,
           // Routes the call to the mailbox's server: without it Exchange proxies, slower and with 500/503s.
           'x-anchormailbox': mailbox,
