@@ -111,7 +111,7 @@ export class EwsClient implements MailboxOperations {
     this.pool = new Pool(settings.url.origin, {
       connections: settings.connections,
       connectTimeout: settings.connectTimeoutMs,
-      // Per-attempt deadlines come from the call's AbortSignal; these are the transport's own limits.
+      // Defaults only: each request sets headersTimeout/bodyTimeout to what is left of its call's deadline.
       headersTimeout: settings.timeoutMs,
       bodyTimeout: settings.timeoutMs,
       keepAliveTimeout: 30_000,
