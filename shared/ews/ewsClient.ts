@@ -267,17 +267,12 @@ export class EwsClient implements MailboxOperations {
             backOffMs: pause,
           }),
         attempt: async (requestId, deadline) => {
-          await this.endpointSlots.acquire();
-          try {
-            const { xml, ctx } = await this.send(document, mailbox, requestId, deadline);
-            // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
-            // ErrorInternalServerError) is retried like a fault.
-            const result = read(xml, ctx);
-            this.recoverConcurrency();
-            return result;
-          } finally {
-            this.endpointSlots.release();
-          }
+          const { xml, ctx } = await this.send(document, mailbox, requestId, deadline);
+          // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
+          // ErrorInternalServerError) is retried like a fault.
+          const result = read(xml, ctx);
+          this.recoverConcurrency();
+          return result;
         },
         retryWait: (error, attempt) => this.retryWait(error, attempt),
         learn: (error) => {
@@ -344,19 +339,23 @@ export class EwsClient implements MailboxOperations {
     deadline: number,
     authRetried = false,
   ): Promise<{ xml: XmlNode; ctx: responses.ResponseContext }> {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0)
-      throw transportError('TIMEOUT', `no answer within ${this.settings.timeoutMs} ms`, {
-        mailbox,
-        requestId,
-      });
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     // Outside the try: a credential failure (wrong secret, unreadable certificate) is not a connection
     // problem to retry, and surfaces as what it is.
     const authorization = await this.authorization.header(authRetried);
+    // The endpoint cap is Exchange's concurrency budget: a slot is held while the request is at the server,
+    // not while we read its answer, so the next caller goes out as soon as the server is done.
+    await this.endpointSlots.acquire();
     try {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw transportError('TIMEOUT', `no answer within ${this.settings.timeoutMs} ms`, {
+          mailbox,
+          requestId,
+        });
+      }
       const answer = await postAndCollect(this.pool, {
         path: this.path,
         headers: {
@@ -379,7 +378,9 @@ export class EwsClient implements MailboxOperations {
       headers = answer.headers;
       text = answer.body;
     } catch (error) {
-      throw this.transportFailure(error, mailbox, requestId);
+      throw error instanceof MailboxError ? error : this.transportFailure(error, mailbox, requestId);
+    } finally {
+      this.endpointSlots.release();
     }
     const ctx = { httpStatus: statusCode, mailbox, requestId };
     if (statusCode === 401 && this.authorization.kind === 'oauth' && !authRetried) {
