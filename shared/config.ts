@@ -46,19 +46,50 @@ export type EwsAuthSettings =
       scope: string;
     };
 
-export interface EwsSettings {
-  url: URL;
-  auth: EwsAuthSettings;
-  serverVersion: ServerVersion;
-  connectingSid: ConnectingSidKind;
+/** How a mailbox back end talks to its endpoint: the same knobs for EWS and Graph, each with its own prefix. */
+export interface TransportSettings {
+  /** Deadline of one mailbox call, retries included. */
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** Connections in the pool to the endpoint. */
   connections: number;
   maxInFlightPerMailbox: number;
   maxInFlightPerEndpoint: number;
   maxAttempts: number;
   maxTotalWaitMs: number;
+  /** Extra CA certificate (PEM file) to trust. */
   caFile?: string;
+}
+
+/**
+ * Reads `<PREFIX>_TIMEOUT_MS`, `_CONNECT_TIMEOUT_MS`, `_CONNECTIONS`, `_MAX_IN_FLIGHT_PER_MAILBOX`,
+ * `_MAX_IN_FLIGHT`, `_MAX_ATTEMPTS`, `_MAX_RETRY_WAIT_MS`; the caller decides the CA file.
+ */
+function loadTransportSettings(
+  env: Env,
+  prefix: 'EWS' | 'GRAPH',
+  defaults: { maxInFlightPerMailbox: number; maxInFlightPerEndpoint: number },
+): Omit<TransportSettings, 'caFile'> {
+  return {
+    timeoutMs: positiveInt(env, `${prefix}_TIMEOUT_MS`, 100_000),
+    connectTimeoutMs: positiveInt(env, `${prefix}_CONNECT_TIMEOUT_MS`, 10_000),
+    connections: positiveInt(env, `${prefix}_CONNECTIONS`, 32),
+    maxInFlightPerMailbox: positiveInt(
+      env,
+      `${prefix}_MAX_IN_FLIGHT_PER_MAILBOX`,
+      defaults.maxInFlightPerMailbox,
+    ),
+    maxInFlightPerEndpoint: positiveInt(env, `${prefix}_MAX_IN_FLIGHT`, defaults.maxInFlightPerEndpoint),
+    maxAttempts: positiveInt(env, `${prefix}_MAX_ATTEMPTS`, 6),
+    maxTotalWaitMs: positiveInt(env, `${prefix}_MAX_RETRY_WAIT_MS`, 120_000),
+  };
+}
+
+export interface EwsSettings extends TransportSettings {
+  url: URL;
+  auth: EwsAuthSettings;
+  serverVersion: ServerVersion;
+  connectingSid: ConnectingSidKind;
 }
 
 export const DEFAULT_OAUTH_SCOPE = 'https://outlook.office365.com/.default';
@@ -180,13 +211,8 @@ export function loadEwsSettings(env: Env, overrides: { url?: string } = {}): Ews
     auth,
     serverVersion,
     connectingSid,
-    timeoutMs: positiveInt(env, 'EWS_TIMEOUT_MS', 100_000),
-    connectTimeoutMs: positiveInt(env, 'EWS_CONNECT_TIMEOUT_MS', 10_000),
-    connections: positiveInt(env, 'EWS_CONNECTIONS', 32),
-    maxInFlightPerMailbox: positiveInt(env, 'EWS_MAX_IN_FLIGHT_PER_MAILBOX', 3),
-    maxInFlightPerEndpoint: positiveInt(env, 'EWS_MAX_IN_FLIGHT', 27),
-    maxAttempts: positiveInt(env, 'EWS_MAX_ATTEMPTS', 6),
-    maxTotalWaitMs: positiveInt(env, 'EWS_MAX_RETRY_WAIT_MS', 120_000),
+    // Exchange's default concurrency budget is 27 per account; budgets are charged per impersonated mailbox.
+    ...loadTransportSettings(env, 'EWS', { maxInFlightPerMailbox: 3, maxInFlightPerEndpoint: 27 }),
     caFile: env.EWS_CA_FILE?.trim() || undefined,
   };
 }
@@ -412,20 +438,11 @@ export function loadMailboxBackendKind(env: Env): MailboxBackendKind {
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com/v1.0';
 export const DEFAULT_GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
-export interface GraphSettings {
+export interface GraphSettings extends TransportSettings {
   /** Base URL up to and including the version segment, e.g. https://graph.microsoft.com/v1.0. */
   url: URL;
   /** The same app registration (or managed identity) as EWS, asking for a Graph token. */
   auth: Extract<EwsAuthSettings, { kind: 'oauth' }>;
-  timeoutMs: number;
-  connectTimeoutMs: number;
-  connections: number;
-  maxInFlightPerMailbox: number;
-  maxInFlightPerEndpoint: number;
-  maxAttempts: number;
-  maxTotalWaitMs: number;
-  /** Extra CA (PEM file) trusted for Graph and the token endpoint (loopback stand-ins). */
-  caFile?: string;
 }
 
 /**
@@ -465,13 +482,8 @@ export function loadGraphSettings(env: Env): GraphSettings {
   return {
     url,
     auth: ews.auth,
-    timeoutMs: positiveInt(env, 'GRAPH_TIMEOUT_MS', 100_000),
-    connectTimeoutMs: positiveInt(env, 'GRAPH_CONNECT_TIMEOUT_MS', 10_000),
-    connections: positiveInt(env, 'GRAPH_CONNECTIONS', 32),
-    maxInFlightPerMailbox: positiveInt(env, 'GRAPH_MAX_IN_FLIGHT_PER_MAILBOX', 4),
-    maxInFlightPerEndpoint: positiveInt(env, 'GRAPH_MAX_IN_FLIGHT', 20),
-    maxAttempts: positiveInt(env, 'GRAPH_MAX_ATTEMPTS', 6),
-    maxTotalWaitMs: positiveInt(env, 'GRAPH_MAX_RETRY_WAIT_MS', 120_000),
+    // Outlook's Graph limits: 4 concurrent requests per app and mailbox.
+    ...loadTransportSettings(env, 'GRAPH', { maxInFlightPerMailbox: 4, maxInFlightPerEndpoint: 20 }),
     caFile: env.GRAPH_CA_FILE?.trim() || env.EWS_CA_FILE?.trim() || undefined,
   };
 }

@@ -9,7 +9,7 @@ import { Pool } from 'undici';
 import type { EwsSettings } from '../config';
 import { ConfigError } from '../configError';
 import { MailboxError } from '../mailbox/mailboxError';
-import { callWithRetries } from '../mailbox/retryingCall';
+import { callWithRetries, type MailboxCallEvent } from '../mailbox/retryingCall';
 import type {
   BatchOutcome,
   FindOldItemsOptions,
@@ -35,17 +35,8 @@ import * as responses from './soapResponses';
 import { child, parseXml, type XmlNode } from './xml';
 import type { TokenCredential } from '@azure/identity';
 
-/** One structured line per HTTP attempt; never a body, token or reply text. */
-export interface EwsCallEvent {
-  operation: string;
-  mailbox: string;
-  requestId: string;
-  attempt: number;
-  durationMs: number;
-  outcome: 'ok' | 'retry' | 'failed';
-  code?: string;
-  waitMs?: number;
-}
+/** One structured line per HTTP attempt to EWS. */
+export type EwsCallEvent = MailboxCallEvent;
 
 export interface EwsClientOptions {
   /** Overrides the credential the settings describe (tests, or a credential shared with other clients). */

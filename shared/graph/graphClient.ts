@@ -16,7 +16,7 @@ import { createTokenCredential, TokenAuthorization } from '../ews/auth';
 import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore, sleep } from '../ews/concurrency';
 import { validateOofSettings } from '../ews/oofValidation';
 import { MailboxError } from '../mailbox/mailboxError';
-import { callWithRetries } from '../mailbox/retryingCall';
+import { callWithRetries, type MailboxCallEvent } from '../mailbox/retryingCall';
 import type {
   BatchOutcome,
   FolderInfo,
@@ -29,20 +29,11 @@ import type {
 import { errorFromGraphAnswer, header, notSupportedByGraph } from './graphErrors';
 import { fromGraphAutomaticReplies, toGraphAutomaticReplies, UnmappableOofError } from './oofMapping';
 
-/** One structured line per HTTP attempt: never a body, token or reply text. */
-export interface GraphCallEvent {
-  operation: string;
-  mailbox: string;
-  /** client-request-id we sent. */
-  requestId: string;
+/** One structured line per HTTP attempt to Graph, with Graph's own request id. */
+export interface GraphCallEvent extends MailboxCallEvent {
   /** request-id Graph answered (what Microsoft support asks for). */
   serverRequestId?: string;
-  attempt: number;
   status?: number;
-  durationMs: number;
-  outcome: 'ok' | 'retry' | 'failed';
-  code?: string;
-  waitMs?: number;
 }
 
 export interface GraphClientOptions {

@@ -11,6 +11,19 @@ export interface RetryLimits {
   maxTotalWaitMs: number;
 }
 
+/** One structured line per HTTP attempt of a mailbox call; never a body, token or reply text. */
+export interface MailboxCallEvent {
+  operation: string;
+  mailbox: string;
+  /** client-request-id we sent. */
+  requestId: string;
+  attempt: number;
+  durationMs: number;
+  outcome: 'ok' | 'retry' | 'failed';
+  code?: string;
+  waitMs?: number;
+}
+
 /** What happened to one attempt, for logs and metrics. */
 export type AttemptReport<T> = {
   attempt: number;
