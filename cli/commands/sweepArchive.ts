@@ -22,6 +22,7 @@ import {
   reportPathFor,
   summarize,
 } from '../../shared/sweep/sweepReport';
+import { mapWithLimit } from '../../shared/ews/concurrency';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
 
@@ -45,15 +46,10 @@ export async function inSlidingWindow<T>(
   window: number,
   fn: (batch: T[], index: number) => Promise<void>,
 ): Promise<void> {
-  const batches = Math.ceil(items.length / size);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < batches) {
-      const index = next++;
-      await fn(items.slice(index * size, (index + 1) * size), index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, batches) }, lane));
+  const batches = Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+  await mapWithLimit(batches, window, fn);
 }
 
 async function withRetries(

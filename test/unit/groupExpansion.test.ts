@@ -1,6 +1,5 @@
-import { expandGroupDeep } from '../../../shared/mailbox/groupExpansion';
-import { expandGroupByLevel } from '../../../shared/sweep/discovery';
-import { FakeMailboxes } from './fakeMailboxes';
+import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
+import { FakeMailboxes } from './sweep/fakeMailboxes';
 
 /** all → 3 teams (one nested twice, one containing all again: a cycle), members shared across teams. */
 function tenant(): FakeMailboxes {
@@ -30,11 +29,11 @@ function tenant(): FakeMailboxes {
   return fake;
 }
 
-describe('expanding the scope group level by level', () => {
-  it('gives what the sequential walk gives: same members in the same order, each group once', async () => {
-    const sequential = await expandGroupDeep(tenant(), 'ALL@contoso.com', 'svc@contoso.com');
+describe('expanding a group, nested groups level by level', () => {
+  it('gives the same members in the same order one call at a time or several, each group once', async () => {
+    const sequential = await expandGroupDeep(tenant(), 'ALL@contoso.com', 'svc@contoso.com', 1);
     const fake = tenant();
-    const byLevel = await expandGroupByLevel(fake, 'ALL@contoso.com', 'svc@contoso.com');
+    const byLevel = await expandGroupDeep(fake, 'ALL@contoso.com', 'svc@contoso.com', 8);
     expect(byLevel).toEqual(sequential);
     expect(byLevel.groups).toEqual(['all@contoso.com', 't1@contoso.com', 't2@contoso.com', 't3@contoso.com']);
     expect(fake.calls.filter((c) => c.op === 'expand')).toHaveLength(4);
@@ -58,7 +57,7 @@ describe('expanding the scope group level by level', () => {
       inFlight--;
       return expand(group, as);
     };
-    const result = await expandGroupByLevel(fake, 'big@contoso.com', 'svc@contoso.com', 3);
+    const result = await expandGroupDeep(fake, 'big@contoso.com', 'svc@contoso.com', 3);
     expect(result.members).toHaveLength(20);
     expect(peak).toBe(3);
   });
