@@ -1,5 +1,6 @@
 import { startEwsSandbox, type EwsSandbox, type SandboxSeed } from '../../dev/ews-sandbox';
 import { planArchive, runArchive } from '../../shared/archive/archiveMailbox';
+import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { SERVICE_ACCOUNT, sandboxClient } from '../support/ewsTestClient';
@@ -338,16 +339,23 @@ describe('items: paging and archiving', () => {
 });
 
 describe('directory', () => {
-  it('expands a group one level; the CLI walks nested groups once each', async () => {
+  it('expands a group one level; nested groups, each walked once despite the cycle, give each member once', async () => {
     const { client } = sandboxClient(sandbox);
-    const members = await client
-      .expandGroup('team@contoso.com', 'erin@contoso.com')
-      .finally(() => client.close());
-    expect(members.map((m) => [m.address, m.kind])).toEqual([
-      ['alice@contoso.com', 'Mailbox'],
-      ['inner@contoso.com', 'PublicDL'],
-      ['team@contoso.com', 'PublicDL'],
-    ]);
+    try {
+      const members = await client.expandGroup('team@contoso.com', 'erin@contoso.com');
+      expect(members.map((m) => [m.address, m.kind])).toEqual([
+        ['alice@contoso.com', 'Mailbox'],
+        ['inner@contoso.com', 'PublicDL'],
+        ['team@contoso.com', 'PublicDL'],
+      ]);
+      sandbox.clearRequests();
+      const deep = await expandGroupDeep(client, 'team@contoso.com', 'erin@contoso.com');
+      expect(deep.members.map((m) => m.address)).toEqual(['alice@contoso.com', 'bob@contoso.com']);
+      expect(deep.groups).toEqual(['team@contoso.com', 'inner@contoso.com']);
+      expect(sandbox.requests.filter((r) => r.operation === 'ExpandDL')).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
   });
 
   it('resolves a name to its primary SMTP address, and an unknown one to nothing', async () => {
