@@ -91,7 +91,6 @@ export async function runSweepBenchmark(
     EWS_USERNAME: sandbox.username,
     EWS_PASSWORD: sandbox.password,
     EWS_MAX_IN_FLIGHT: String(endpointInFlight),
-    EWS_CONNECTIONS: String(endpointInFlight),
     MAILBOX_SCOPE: 'contoso.com',
     MAILBOX_SCOPE_GROUP: 'all-staff@contoso.com',
     EWS_SERVICE_MAILBOX: generatedAddress(0),

@@ -70,16 +70,21 @@ function loadTransportSettings(
   prefix: 'EWS' | 'GRAPH',
   defaults: { maxInFlightPerMailbox: number; maxInFlightPerEndpoint: number },
 ): Omit<TransportSettings, 'caFile'> {
+  const maxInFlightPerEndpoint = positiveInt(env, `${prefix}_MAX_IN_FLIGHT`, defaults.maxInFlightPerEndpoint);
   return {
     timeoutMs: positiveInt(env, `${prefix}_TIMEOUT_MS`, 100_000),
     connectTimeoutMs: positiveInt(env, `${prefix}_CONNECT_TIMEOUT_MS`, 10_000),
-    connections: positiveInt(env, `${prefix}_CONNECTIONS`, 32),
+    // Twice the calls in flight: undici hands a keep-alive socket that has just answered its next request
+    // only after the event loop's next check phase (it first looks for a FIN or RST that arrived while the
+    // socket was idle), so with one socket per call a queued call often waits for the very socket that
+    // just freed its slot. Spare idle sockets take it at once (the sweep benchmark: ~1 ms less per call).
+    connections: positiveInt(env, `${prefix}_CONNECTIONS`, 2 * maxInFlightPerEndpoint),
     maxInFlightPerMailbox: positiveInt(
       env,
       `${prefix}_MAX_IN_FLIGHT_PER_MAILBOX`,
       defaults.maxInFlightPerMailbox,
     ),
-    maxInFlightPerEndpoint: positiveInt(env, `${prefix}_MAX_IN_FLIGHT`, defaults.maxInFlightPerEndpoint),
+    maxInFlightPerEndpoint,
     maxAttempts: positiveInt(env, `${prefix}_MAX_ATTEMPTS`, 6),
     maxTotalWaitMs: positiveInt(env, `${prefix}_MAX_RETRY_WAIT_MS`, 120_000),
   };

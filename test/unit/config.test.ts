@@ -26,9 +26,17 @@ describe('EWS settings', () => {
       serverVersion: 'Exchange2016',
       connectingSid: 'PrimarySmtpAddress',
       timeoutMs: 100_000,
-      connections: 32,
+      maxInFlightPerEndpoint: 27,
+      connections: 54,
       auth: { kind: 'basic', username: 'svc', password: 'pw' },
     });
+  });
+
+  it('keeps twice as many connections as calls in flight unless told otherwise', () => {
+    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '10' }).connections).toBe(20);
+    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '10', EWS_CONNECTIONS: '12' }).connections).toBe(
+      12,
+    );
   });
 
   it('names the missing setting', () => {

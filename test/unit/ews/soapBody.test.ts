@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readOofSettings } from '../../../shared/ews/soapResponses';
+import { parseWholeDocument, parseXml, soapBodyText, XmlRefusedError } from '../../../shared/ews/xml';
+
+const SAMPLES = join(__dirname, '../../fixtures/ews-samples');
+const envelopes = readdirSync(SAMPLES).filter((f) => f.endsWith('.xml') && !f.startsWith('fragment.'));
+const ctx = { httpStatus: 200, mailbox: 'alice@contoso.com', requestId: 'r-1' };
+
+const OOF_BODY =
+  '<GetUserOofSettingsResponse xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">' +
+  '<ResponseMessage ResponseClass="Success"><ResponseCode>NoError</ResponseCode></ResponseMessage>' +
+  '<OofSettings xmlns="http://schemas.microsoft.com/exchange/services/2006/types"><OofState>Enabled</OofState>' +
+  '<ExternalAudience>Known</ExternalAudience><InternalReply><Message>Back &amp; soon</Message></InternalReply>' +
+  '<ExternalReply><Message>x</Message></ExternalReply></OofSettings></GetUserOofSettingsResponse>';
+
+describe('responses are read from their SOAP Body alone', () => {
+  it.each(envelopes)('%s: the same tree as parsing the whole document', (name) => {
+    const xml = readFileSync(join(SAMPLES, name), 'utf8');
+    expect(soapBodyText(xml)).toBeDefined();
+    const whole = parseWholeDocument(xml) as { Envelope: { Body: unknown } };
+    expect(parseXml(xml)).toEqual({ Envelope: { Body: whole.Envelope.Body } });
+  });
+
+  it('whatever prefix the Envelope uses, and with none (default namespace)', () => {
+    const soap = 'xmlns="http://schemas.xmlsoap.org/soap/envelope/"';
+    for (const [open, close] of [
+      [
+        `<soap:Envelope xmlns:soap="x"><soap:Header><a/></soap:Header><soap:Body>`,
+        `</soap:Body></soap:Envelope>`,
+      ],
+      [`<Envelope ${soap}><Header/><Body>`, `</Body></Envelope>`],
+      [`<s:Envelope xmlns:s="x">\n<s:Body\n  xmlns:xsi="y">`, `</s:Body>\n</s:Envelope>\n`],
+    ]) {
+      const xml = `${open}${OOF_BODY}${close}`;
+      expect(soapBodyText(xml)).toMatch(/^<(\w+:)?Body[\s>][\s\S]*<\/(\w+:)?Body>$/);
+      expect(readOofSettings(parseXml(xml), ctx)).toMatchObject({
+        state: 'Enabled',
+        externalAudience: 'Known',
+        internalReply: 'Back & soon',
+      });
+    }
+  });
+
+  it('a header that mentions Body (an element named BodyPart, text) does not mislead the cut', () => {
+    const xml =
+      `<s:Envelope xmlns:s="x"><s:Header><s:BodyPart>&lt;s:Body&gt;</s:BodyPart></s:Header>` +
+      `<s:Body>${OOF_BODY}</s:Body></s:Envelope>`;
+    expect(soapBodyText(xml)?.startsWith('<s:Body>')).toBe(true);
+    expect(readOofSettings(parseXml(xml), ctx).state).toBe('Enabled');
+  });
+
+  it('documents of another shape are parsed whole, with the same result', () => {
+    const selfClosingBody = '<s:Envelope xmlns:s="x"><s:Header/><s:Body/></s:Envelope>';
+    const notAnEnvelope = '<Answer><Body>1</Body></Answer>';
+    const bodyPartOnly = '<s:Envelope xmlns:s="x"><s:BodyPart>2</s:BodyPart></s:Envelope>';
+    for (const xml of [selfClosingBody, notAnEnvelope, bodyPartOnly]) {
+      expect(soapBodyText(xml)).toBeUndefined();
+      expect(parseXml(xml)).toEqual(parseWholeDocument(xml));
+    }
+  });
+
+  it('a DOCTYPE is refused before anything is cut out', () => {
+    const xml = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><s:Envelope xmlns:s="x"><s:Body>${OOF_BODY}</s:Body></s:Envelope>`;
+    expect(() => parseXml(xml)).toThrow(XmlRefusedError);
+  });
+
+  it('many comments before something that is not an Envelope are dismissed (the expression cannot backtrack)', () => {
+    // With a backtracking expression this would not finish within the test's timeout.
+    expect(soapBodyText('<!-- a -->'.repeat(5_000) + '<Other/>')).toBeUndefined();
+    expect(
+      soapBodyText('<!-- a -->'.repeat(5_000) + '<s:Envelope xmlns:s="x"><s:Body>1</s:Body></s:Envelope>'),
+    ).toBe('<s:Body>1</s:Body>');
+  });
+});
