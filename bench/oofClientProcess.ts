@@ -1,15 +1,16 @@
 /**
  * One client, one operation, in a process of its own: what the benchmark measures is that client's CPU
  * alone (another client's garbage, JIT state and heap growth would otherwise be charged to whoever runs
- * next). argv[2]: JSON { client, operation, url, username, password, mailboxes, warmup, calls, rounds }.
- * Prints { microsPerCall: [one figure per round] } as one JSON line. The warm-up is long on purpose: a
- * young process is still compiling hot code and growing its heap (page faults), which a long-running
+ * next). argv[2]: JSON { client, operation, url, username, password, mailboxes, warmup, calls }.
+ * Runs the warm-up and prints {"ready":true}; then, for every line read on stdin, runs one round of
+ * `calls` sequential calls and prints {"microsPerCall": n} (this process's CPU, user + system); exits when
+ * stdin ends. The parent so runs rounds of two clients' processes back to back, in turn, and compares
+ * rounds measured seconds apart (this VM's speed drifts within minutes). The warm-up is long on purpose:
+ * a young process is still compiling hot code and growing its heap (page faults), which a long-running
  * Functions host has left behind.
  */
-import { loadEwsSettings } from '../shared/config';
-import { EwsClient } from '../shared/ews/ewsClient';
+import { createInterface } from 'node:readline';
 import { generatedAddress } from '../dev/ews-sandbox/generateTenant';
-import { EwsJavascriptApiOofClient } from './ewsJavascriptApiClient';
 
 export interface OofClientJob {
   client: 'ours' | 'ews-javascript-api';
@@ -20,7 +21,6 @@ export interface OofClientJob {
   mailboxes: number;
   warmup: number;
   calls: number;
-  rounds: number;
 }
 
 // Plain text: ews-javascript-api does not escape reply text (HTML or & would make its request invalid),
@@ -28,6 +28,8 @@ export interface OofClientJob {
 export const BENCH_REPLY =
   'I am out of the office until Monday 4 January with limited access to e-mail. For urgent matters please contact the service desk.';
 const START = '2026-12-21T08:00:00Z';
+/** Unmeasured calls before each round: the process has been idle while the other client ran. */
+const ROUND_WARMUP = Number(process.env.ROUND_WARMUP ?? 300);
 const END = '2027-01-04T08:00:00Z';
 
 async function main(): Promise<void> {
@@ -35,7 +37,11 @@ async function main(): Promise<void> {
   const mailbox = (i: number): string => generatedAddress(i % job.mailboxes);
   let call: (i: number) => Promise<unknown>;
   let close = (): Promise<void> => Promise.resolve();
+  // Only the client measured is loaded: the other's modules would sit in this heap, and every garbage
+  // collection of this process would walk them (ews-javascript-api and its dependencies are large).
   if (job.client === 'ours') {
+    const { loadEwsSettings } = await import('../shared/config');
+    const { EwsClient } = await import('../shared/ews/ewsClient');
     const client = new EwsClient(
       loadEwsSettings({
         EWS_URL: job.url,
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
               externalReply: BENCH_REPLY,
             });
   } else {
+    const { EwsJavascriptApiOofClient } = await import('./ewsJavascriptApiClient');
     const client = new EwsJavascriptApiOofClient(job.url, job.username, job.password);
     call =
       job.operation === 'GetUserOofSettings'
@@ -66,15 +73,18 @@ async function main(): Promise<void> {
   }
   // Warm-up: JIT, connection pool, lazy module loading.
   for (let i = 0; i < job.warmup; i++) await call(i);
-  const microsPerCall: number[] = [];
-  for (let round = 0; round < job.rounds; round++) {
+  process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    for (let i = 0; i < ROUND_WARMUP; i++) await call(i);
     const before = process.cpuUsage();
     for (let i = 0; i < job.calls; i++) await call(i);
     const used = process.cpuUsage(before);
-    microsPerCall.push((used.user + used.system) / job.calls);
+    if (process.env.BENCH_VERBOSE)
+      console.error(job.client, (used.user / job.calls).toFixed(0), (used.system / job.calls).toFixed(0));
+    process.stdout.write(JSON.stringify({ microsPerCall: (used.user + used.system) / job.calls }) + '\n');
   }
   await close();
-  process.stdout.write(JSON.stringify({ microsPerCall }) + '\n');
 }
 
 if (require.main === module) void main();

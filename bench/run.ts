@@ -1,19 +1,22 @@
 /** `npm run bench`: every benchmark, figures printed as a table (and as JSON with --json). */
 import { archiveThroughputBenchmark, oofCpuBenchmark } from './clientBench';
 import { runSweepBenchmark } from './sweepBench';
+import { pinningAvailable } from './cpuPinning';
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const results: Record<string, unknown> = {
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
+    pinnedToCores: pinningAvailable(),
   };
 
   const oof = await oofCpuBenchmark();
   results.oofCpuPerCall = oof;
   if (!json) {
     console.log(
-      'CPU per call (µs, median of 2 processes × 5 rounds × 1,000 sequential calls after 5,000 warm-up calls; each client in its own process, the sandbox in another)',
+      'CPU per call (µs, median of 10 rounds × 1,000 sequential calls per client after 10,000 warm-up calls, rounds of the two clients taken in turn; ratio: median of the 10 pairs; ' +
+        `each client in its own process, the sandbox in another${pinningAvailable() ? ', on cores of their own' : ''})`,
     );
     console.log('operation            this client   ews-javascript-api   ratio   target ≤ 0.20');
     for (const r of oof) {
@@ -42,7 +45,8 @@ async function main(): Promise<void> {
     if (!json) {
       console.log(
         `\nArchive sweep of ${sweep.mailboxes} mailboxes, ${sweep.latencyMs} ms per EWS call, ` +
-          `${sweep.maxBatchesInFlight} batches of ${sweep.batchSize} in flight, client cap ${sweep.endpointInFlight}:`,
+          `${sweep.maxBatchesInFlight} batches of ${sweep.batchSize} in flight, ` +
+          `${sweep.maxConcurrentActivities ?? 'unlimited'} activities at once (host.json), client cap ${sweep.endpointInFlight}:`,
       );
       console.log(
         `  ${sweep.ewsCalls} calls in ${sweep.seconds.toFixed(1)} s = ${sweep.callsPerSecond.toFixed(0)} calls/s; ` +

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import type { GenerateTenantOptions, SandboxKnobs } from '../dev/ews-sandbox';
+import { nodeCommand } from './cpuPinning';
 
 export interface SandboxChild {
   url: string;
@@ -10,18 +11,16 @@ export interface SandboxChild {
   stop(): Promise<void>;
 }
 
-/** Starts bench/sandboxProcess.js (compiled) in a child process and waits until it listens. */
+/** Starts bench/sandboxProcess.js (compiled) in a child process on its own core and waits until it listens. */
 export async function startSandboxChild(
   tenant: GenerateTenantOptions,
   knobs: Partial<SandboxKnobs> = {},
 ): Promise<SandboxChild> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.join(__dirname, 'sandboxProcess.js'), JSON.stringify({ tenant, knobs })],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const { command, args } = nodeCommand('sandbox', [
+    path.join(__dirname, 'sandboxProcess.js'),
+    JSON.stringify({ tenant, knobs }),
+  ]);
+  const child: ChildProcess = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout ?? process.stdin });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);

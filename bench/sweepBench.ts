@@ -2,13 +2,16 @@
  * Archive sweep benchmark: 10,000 mailboxes on the EWS sandbox with 20 ms per call, the real EWS client,
  * the real orchestrations through the dev host's in-process durable driver (reports in memory).
  * Throughput is EWS calls per second against the bound: configured concurrency / latency, where the
- * configured concurrency is the smaller of the mailboxes in flight (batch size x batches in flight)
- * and the EWS client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Target: at least 90 % of the bound.
+ * configured concurrency is the smallest of the mailboxes in flight (batch size x batches in flight), the
+ * activities one worker runs at once (host.json's maxConcurrentActivityFunctions; each mailbox has one
+ * call in flight at a time) and the EWS client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Target: at least
+ * 90 % of the bound.
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { extname, join } from 'node:path';
 import { installFunctionsCoreStandIn, registrations } from '../dev/host/functionsCoreStandIn';
+import { readDurableHostSettings } from '../dev/host/hostJson';
 
 export interface SweepBenchResult {
   mailboxes: number;
@@ -17,7 +20,9 @@ export interface SweepBenchResult {
   maxBatchesInFlight: number;
   /** EWS_MAX_IN_FLIGHT of the client. */
   endpointInFlight: number;
-  /** min(batchSize * maxBatchesInFlight, endpointInFlight). */
+  /** host.json's maxConcurrentActivityFunctions (undefined: not limited). */
+  maxConcurrentActivities?: number;
+  /** min(batchSize * maxBatchesInFlight, maxConcurrentActivities, endpointInFlight). */
   concurrency: number;
   ewsCalls: number;
   seconds: number;
@@ -124,7 +129,12 @@ export async function runSweepBenchmark(
 
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
-  const host = new LocalDurableHost(registrations, { timers: 'skip' });
+  // One Functions worker: at most host.json's maxConcurrentActivityFunctions mailboxes at once.
+  const { maxConcurrentActivityFunctions } = readDurableHostSettings();
+  const host = new LocalDurableHost(registrations, {
+    timers: 'skip',
+    maxConcurrentActivities: maxConcurrentActivityFunctions,
+  });
   const loadAverage = loadavg()[0] ?? 0;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -147,7 +157,11 @@ export async function runSweepBenchmark(
     const cpuAtEnd = await sandbox.close();
     sandboxCpuMicros = cpuAtEnd === undefined ? undefined : cpuAtEnd - sandbox.cpuMicros;
   }
-  const concurrency = Math.min(batchSize * maxBatchesInFlight, endpointInFlight);
+  const concurrency = Math.min(
+    batchSize * maxBatchesInFlight,
+    maxConcurrentActivityFunctions ?? Infinity,
+    endpointInFlight,
+  );
   const bound = concurrency / (latencyMs / 1000);
   const callsPerSecond = calls / seconds;
   const { total, ...outcome } = summary.mailboxes;
@@ -157,6 +171,7 @@ export async function runSweepBenchmark(
     batchSize,
     maxBatchesInFlight,
     endpointInFlight,
+    maxConcurrentActivities: maxConcurrentActivityFunctions,
     concurrency,
     ewsCalls: calls,
     seconds: round(seconds),

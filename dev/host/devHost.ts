@@ -14,6 +14,7 @@ import path from 'node:path';
 import { installFunctionsCoreStandIn, registrations, type Registration } from './functionsCoreStandIn';
 import { DevClock } from './devClock';
 import { InstanceConflictError, LocalDurableHost, type InstanceRecord } from './localDurableHost';
+import { readDurableHostSettings } from './hostJson';
 import { nextOccurrence, parseNcrontab } from './ncrontab';
 
 export interface DevHostOptions {
@@ -110,7 +111,14 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     `dev host: loaded ${files.length} function modules from ${dir}: ${[...registrations.keys()].join(', ')}`,
   );
   const clock = options.clock ?? new DevClock();
-  const durable = new LocalDurableHost(registrations, { timers: 'clock', clock, log, ...options.durable });
+  const durable = new LocalDurableHost(registrations, {
+    timers: 'clock',
+    clock,
+    log,
+    // As many activities at once as one Functions worker runs (host.json).
+    maxConcurrentActivities: readDurableHostSettings().maxConcurrentActivityFunctions,
+    ...options.durable,
+  });
 
   const server = http.createServer();
   let base = '';

@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { JsonObject, isObject, readJsonObject, repoRoot, text } from './armTemplate';
 import { REQUIRED_APP_SETTINGS, looksLikeSecretName } from './posture';
+import { loadEwsSettings } from '../../shared/config';
+
+const ewsEnv = {
+  EWS_URL: 'https://mail.contoso.com/EWS/Exchange.asmx',
+  EWS_AUTH: 'basic',
+  EWS_USERNAME: 'u',
+  EWS_PASSWORD: 'p',
+};
 
 const host = readJsonObject(path.join(repoRoot, 'host.json'));
 const durable = (host.extensions as JsonObject).durableTask as JsonObject;
@@ -27,6 +35,14 @@ describe('host.json', () => {
     expect(durable.storageProvider).toMatchObject({ partitionCount: 4 });
     expect(durable.maxConcurrentActivityFunctions).toEqual(expect.any(Number));
     expect(durable.maxConcurrentOrchestratorFunctions).toEqual(expect.any(Number));
+  });
+
+  it('lets one worker run enough mailbox activities to use every EWS call slot (one call each at a time)', () => {
+    // Fewer activities than EWS_MAX_IN_FLIGHT (27) would leave slots empty on every worker: with 10, a
+    // sweep ran at 10/27 of what the client allows.
+    expect(durable.maxConcurrentActivityFunctions).toBeGreaterThanOrEqual(
+      loadEwsSettings(ewsEnv).maxInFlightPerEndpoint,
+    );
   });
 
   it('keeps requests out of sampling and sets a bounded timeout', () => {

@@ -27,14 +27,15 @@ describe('EWS settings', () => {
       connectingSid: 'PrimarySmtpAddress',
       timeoutMs: 100_000,
       maxInFlightPerEndpoint: 27,
-      connections: 54,
+      connections: 32,
       auth: { kind: 'basic', username: 'svc', password: 'pw' },
     });
   });
 
-  it('keeps twice as many connections as calls in flight unless told otherwise', () => {
-    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '10' }).connections).toBe(20);
-    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '10', EWS_CONNECTIONS: '12' }).connections).toBe(
+  it('keeps a few more connections than calls in flight unless told otherwise', () => {
+    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '10' }).connections).toBe(32);
+    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '40' }).connections).toBe(45);
+    expect(loadEwsSettings({ ...basic, EWS_MAX_IN_FLIGHT: '40', EWS_CONNECTIONS: '12' }).connections).toBe(
       12,
     );
   });

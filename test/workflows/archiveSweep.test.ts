@@ -158,6 +158,27 @@ describe('archive sweep, whole runs on the in-process driver', () => {
     expect(finishedWhileSlowRan).toBeGreaterThan(6);
   });
 
+  it("works on at most the worker's activity limit of mailboxes at once, and on that many (host.json)", async () => {
+    const fake = tenant(40, 1, 0);
+    useTenant(fake, { SWEEP_BATCH_SIZE: '10', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const inner = fake.hasArchiveMailbox.bind(fake);
+    fake.hasArchiveMailbox = async (mailbox: string) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return inner(mailbox);
+    };
+    const host = new LocalDurableHost(registrations, { timers: 'skip', maxConcurrentActivities: 6 });
+    const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
+    expect(run.status).toBe('Completed');
+    expect((run.output as SweepSummary).mailboxes.archived).toBe(40);
+    // 40 mailboxes in batches of 10, 4 batches in flight: without the limit all 40 would run together.
+    expect(maxInFlight).toBe(6);
+  });
+
   it('a dry run moves nothing and reports what would move', async () => {
     const fake = tenant(10, 7, 1);
     useTenant(fake);
