@@ -11,7 +11,7 @@ import type {
   OofState,
 } from '../mailbox/mailboxOperations';
 import { errorFromResponseMessage } from './ewsErrors';
-import { attr, child, children, text, type XmlNode } from './xml';
+import { attr, child, children, text, verbatimText, type XmlNode } from './xml';
 
 export interface ResponseContext {
   httpStatus?: number;
@@ -74,8 +74,8 @@ export function readOofSettings(envelope: XmlNode, ctx: ResponseContext): OofSet
   const result: OofSettings = {
     state,
     externalAudience: audience,
-    internalReply: text(child(settings, 'InternalReply'), 'Message') ?? '',
-    externalReply: text(child(settings, 'ExternalReply'), 'Message') ?? '',
+    internalReply: verbatimText(child(settings, 'InternalReply'), 'Message') ?? '',
+    externalReply: verbatimText(child(settings, 'ExternalReply'), 'Message') ?? '',
   };
   // Exchange keeps the last time window in every state (Outlook pre-fills it); we read it always so that
   // a snapshot restores exactly, not only the state and texts.

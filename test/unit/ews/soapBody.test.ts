@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { readOofSettings } from '../../../shared/ews/soapResponses';
 import { parseWholeDocument, parseXml, soapBodyText, XmlRefusedError } from '../../../shared/ews/xml';
 
+const oofAnswer = (internal: string, external = 'x'): string =>
+  `<s:Envelope xmlns:s="x"><s:Body>${OOF_BODY.replace('<Message>Back &amp; soon</Message>', `<Message>${internal}</Message>`).replace('<Message>x</Message>', `<Message>${external}</Message>`)}</s:Body></s:Envelope>`;
+
 const SAMPLES = join(__dirname, '../../fixtures/ews-samples');
 const envelopes = readdirSync(SAMPLES).filter((f) => f.endsWith('.xml') && !f.startsWith('fragment.'));
 const ctx = { httpStatus: 200, mailbox: 'alice@contoso.com', requestId: 'r-1' };
@@ -71,5 +74,35 @@ describe('responses are read from their SOAP Body alone', () => {
     expect(
       soapBodyText('<!-- a -->'.repeat(5_000) + '<s:Envelope xmlns:s="x"><s:Body>1</s:Body></s:Envelope>'),
     ).toBe('<s:Body>1</s:Body>');
+  });
+});
+
+describe('reply texts are taken as written, then decoded once', () => {
+  it('escaped HTML, character references and emoji come back exactly', () => {
+    const settings = readOofSettings(
+      parseXml(oofAnswer('&lt;p&gt;Fr&#252;hling &amp;amp; &#x1F334;&lt;/p&gt;', '')),
+      ctx,
+    );
+    expect(settings.internalReply).toBe('<p>Frühling &amp; 🌴</p>');
+    expect(settings.externalReply).toBe('');
+  });
+
+  it('CDATA sections are kept as they are (no entity decoding inside), text around them decoded', () => {
+    const settings = readOofSettings(parseXml(oofAnswer('a &amp; <![CDATA[<b>&amp;</b>]]> z')), ctx);
+    expect(settings.internalReply).toBe('a & <b>&amp;</b> z');
+  });
+
+  it('markup inside a reply text is refused, naming the element', () => {
+    expect(() => readOofSettings(parseXml(oofAnswer('<b>bold</b>')), ctx)).toThrow(
+      /unexpected markup inside <Message>/,
+    );
+    // The parser itself refuses an unterminated CDATA section there (the client reports InvalidResponse).
+    expect(() => parseXml(oofAnswer('<![CDATA[open'))).toThrow(/not closed/);
+  });
+
+  it('the same reply from a whole-document parse (an answer of another shape)', () => {
+    const xml = `<?pi?>${oofAnswer('&lt;i&gt;hi&lt;/i&gt;')}`;
+    expect(soapBodyText(xml)).toBeUndefined();
+    expect(readOofSettings(parseXml(xml), ctx).internalReply).toBe('<i>hi</i>');
   });
 });
