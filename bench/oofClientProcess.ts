@@ -29,7 +29,7 @@ export const BENCH_REPLY =
   'I am out of the office until Monday 4 January with limited access to e-mail. For urgent matters please contact the service desk.';
 const START = '2026-12-21T08:00:00Z';
 /** Unmeasured calls before each round: the process has been idle while the other client ran. */
-const ROUND_WARMUP = Number(process.env.ROUND_WARMUP ?? 300);
+const ROUND_WARMUP = 300;
 const END = '2027-01-04T08:00:00Z';
 
 async function main(): Promise<void> {
@@ -81,7 +81,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < job.calls; i++) await call(i);
     const used = process.cpuUsage(before);
     if (process.env.BENCH_VERBOSE)
-      console.error(job.client, (used.user / job.calls).toFixed(0), (used.system / job.calls).toFixed(0));
+      console.error(
+        `${job.client} ${job.operation}: user ${(used.user / job.calls).toFixed(0)} µs, system ${(used.system / job.calls).toFixed(0)} µs per call`,
+      );
     process.stdout.write(JSON.stringify({ microsPerCall: (used.user + used.system) / job.calls }) + '\n');
   }
   await close();
