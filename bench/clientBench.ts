@@ -30,12 +30,16 @@ export interface ArchiveThroughput {
 }
 
 const MAILBOXES = 50;
+/** Calls each process makes on its own before the rounds: the connection, lazily loaded modules. */
+const STARTUP_CALLS = 1_000;
 /**
- * Calls before measuring: JIT tiers, the connection, lazily loaded modules, the heap's working size. Both
- * clients kept getting faster for ~15,000 calls (ours from ~600 to ~125 µs per GetUserOofSettings call in
- * rounds of 2,000); a Functions host that has run for a while is past that.
+ * Pairs of rounds run and discarded before the measured ones: JIT tiers and the heap's working size.
+ * Both clients kept getting faster for ~15,000 calls (ours from ~600 to ~125 µs per GetUserOofSettings
+ * call); a Functions host that has run for a while is past that. Warming up in the same alternation as
+ * the measurement leaves both processes idle for the same spells before every round (a long warm-up of
+ * one while the other sat idle for 20 s made the idle one's first rounds slow).
  */
-const WARMUP_CALLS = 20_000;
+const WARMUP_PAIRS = 10;
 function ourClient(sandbox: SandboxChild): EwsClient {
   return new EwsClient(
     loadEwsSettings({
@@ -102,8 +106,8 @@ class ClientProcess {
 
 /**
  * CPU per call of both clients, in rounds taken in turn (ours, theirs, theirs, ours, ...) from two
- * warmed-up processes, so that each pair of rounds is measured within about a second and the VM's drift
- * hits both alike; the ratio is the median of the pairs' ratios.
+ * processes, so that each pair of rounds is measured within about a second and the VM's drift hits both
+ * alike; the first WARMUP_PAIRS pairs are discarded; the ratio is the median of the measured pairs' ratios.
  */
 export async function oofCpuBenchmark(callsPerRound = 1000, pairs = 10): Promise<CpuPerCall[]> {
   const sandbox = await startSandboxChild({ mailboxes: MAILBOXES, groupSize: 0 });
@@ -130,14 +134,14 @@ export async function oofCpuBenchmark(callsPerRound = 1000, pairs = 10): Promise
     }
     const results: CpuPerCall[] = [];
     for (const operation of ['GetUserOofSettings', 'SetUserOofSettings'] as const) {
-      const job = { ...base, operation, warmup: WARMUP_CALLS };
+      const job = { ...base, operation, warmup: STARTUP_CALLS };
       const ours = await ClientProcess.start({ ...job, client: 'ours' });
       const theirs = await ClientProcess.start({ ...job, client: 'ews-javascript-api' });
       const oursRounds: number[] = [];
       const theirRounds: number[] = [];
       const ratios: number[] = [];
       try {
-        for (let pair = 0; pair < pairs; pair++) {
+        for (let pair = 0; pair < WARMUP_PAIRS + pairs; pair++) {
           // ABBA order: a steady drift within a pair favours neither client.
           let o: number;
           let t: number;
@@ -148,6 +152,7 @@ export async function oofCpuBenchmark(callsPerRound = 1000, pairs = 10): Promise
             t = await theirs.round();
             o = await ours.round();
           }
+          if (pair < WARMUP_PAIRS) continue;
           oursRounds.push(o);
           theirRounds.push(t);
           ratios.push(o / t);

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   results.oofCpuPerCall = oof;
   if (!json) {
     console.log(
-      'CPU per call (µs, median of 10 rounds × 1,000 sequential calls per client after 20,000 warm-up calls, rounds of the two clients taken in turn; ratio: median of the 10 pairs; ' +
+      'CPU per call (µs, median of 10 rounds × 1,000 sequential calls per client, rounds of the two clients taken in turn after 10 discarded pairs; ratio: median of the 10 pairs; ' +
         `each client in its own process, the sandbox in another${pinningAvailable() ? ', on cores of their own' : ''})`,
     );
     console.log('operation            this client   ews-javascript-api   ratio   target ≤ 0.20');
