@@ -94,11 +94,6 @@ export class BackOffGate {
   remaining(): number {
     return Math.max(0, this.until - this.now());
   }
-
-  async wait(): Promise<void> {
-    // Loop: another caller may extend the pause while we sleep.
-    for (let ms = this.remaining(); ms > 0; ms = this.remaining()) await sleep(ms);
-  }
 }
 
 /** Exponential back-off with "equal jitter": at least half the step, so retries never come too soon, and

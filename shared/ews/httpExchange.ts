@@ -7,9 +7,11 @@ export interface HttpAnswer {
 }
 
 export interface PostOptions {
+  /** POST unless said (Microsoft Graph also GETs and PATCHes). */
+  method?: Dispatcher.HttpMethod;
   path: string;
   headers: Record<string, string>;
-  body: string;
+  body?: string;
   headersTimeout: number;
   bodyTimeout: number;
   /** Answers larger than this are abandoned (a runaway or hostile server must not exhaust memory). */
@@ -19,13 +21,13 @@ export interface PostOptions {
 export class ResponseTooLargeError extends Error {
   readonly code = 'RESPONSE_TOO_LARGE';
   constructor(limit: number) {
-    super(`the EWS response exceeded ${limit} bytes`);
+    super(`the response exceeded ${limit} bytes`);
     this.name = 'ResponseTooLargeError';
   }
 }
 
 /**
- * One POST through the pool, the whole answer collected as text. Uses undici's dispatch handler
+ * One request (a POST unless said) through the pool, the whole answer collected as text. Uses undici's dispatch handler
  * directly: `pool.request()` wraps every answer in a Node Readable stream, which cost more CPU per call
  * than the rest of the client together, and an EWS answer is always read whole anyway.
  */
@@ -64,7 +66,7 @@ export function postAndCollect(pool: Pool, options: PostOptions): Promise<HttpAn
     };
     pool.dispatch(
       {
-        method: 'POST',
+        method: options.method ?? 'POST',
         path: options.path,
         headers: options.headers,
         body: options.body,

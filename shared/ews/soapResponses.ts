@@ -93,7 +93,6 @@ export function readSetOofResult(envelope: XmlNode, ctx: ResponseContext): void 
 export interface ItemPage {
   items: ItemRef[];
   includesLast: boolean;
-  totalInView: number;
 }
 
 export function readFindItemPage(envelope: XmlNode, ctx: ResponseContext): ItemPage {
@@ -116,7 +115,6 @@ export function readFindItemPage(envelope: XmlNode, ctx: ResponseContext): ItemP
   return {
     items,
     includesLast: attr(root, 'IncludesLastItemInRange') === 'true',
-    totalInView: Number(attr(root, 'TotalItemsInView') ?? items.length),
   };
 }
 

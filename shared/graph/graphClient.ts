@@ -13,7 +13,15 @@ import { Pool } from 'undici';
 import type { GraphSettings } from '../config';
 import { ConfigError } from '../configError';
 import { createTokenCredential, TokenAuthorization } from '../ews/auth';
-import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore, sleep } from '../ews/concurrency';
+import {
+  BackOffGate,
+  jitteredBackOff,
+  KeyedSemaphore,
+  mapWithLimit,
+  Semaphore,
+  sleep,
+} from '../ews/concurrency';
+import { postAndCollect, ResponseTooLargeError } from '../ews/httpExchange';
 import { validateOofSettings } from '../ews/oofValidation';
 import { MailboxError } from '../mailbox/mailboxError';
 import { callWithRetries, type MailboxCallEvent } from '../mailbox/retryingCall';
@@ -26,7 +34,7 @@ import type {
   OofReadResult,
   OofSettings,
 } from '../mailbox/mailboxOperations';
-import { errorFromGraphAnswer, header, notSupportedByGraph } from './graphErrors';
+import { errorFromGraphAnswer, header, isRecord, notSupportedByGraph } from './graphErrors';
 import { fromGraphAutomaticReplies, toGraphAutomaticReplies, UnmappableOofError } from './oofMapping';
 
 /** One structured line per HTTP attempt to Graph, with Graph's own request id. */
@@ -72,10 +80,6 @@ const AUTOMATIC_REPLIES = '/mailboxSettings/automaticRepliesSetting';
 const userPath = (id: string): string => `/users/${encodeURIComponent(id)}`;
 /** OData string literal: single quotes doubled. */
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function unexpected(operation: string, mailbox: string, what: string, answer?: GraphAnswer): MailboxError {
   return new MailboxError({
@@ -156,14 +160,7 @@ export class GraphClient implements MailboxOperations {
       chunks.push(mailboxes.slice(i, i + this.batchSize).map((_, j) => i + j));
     }
     // A few batches at once: each is up to 20 requests against the mailboxes' budgets.
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++] ?? [];
-        await this.readBatch(mailboxes, chunk, results);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, chunks.length) }, lane));
+    await mapWithLimit(chunks, 4, (chunk) => this.readBatch(mailboxes, chunk, results));
     return results;
   }
 
@@ -492,13 +489,18 @@ export class GraphClient implements MailboxOperations {
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    // Outside the try: a credential failure (wrong secret, unreadable certificate) is not a connection
+    // problem to retry, and surfaces as what it is (as in the EWS client).
+    const authorization = await this.authorization.header(authRetried);
     try {
-      const answer = await this.pool.request({
+      // The same collector as the EWS client: no stream per answer, and the size limit holds for chunked
+      // answers too (content-length alone would not catch them).
+      const answer = await postAndCollect(this.pool, {
         method: request.method,
         path: this.basePath + request.path,
         headers: {
           accept: 'application/json',
-          authorization: await this.authorization.header(authRetried),
+          authorization,
           'client-request-id': requestId,
           'return-client-request-id': 'true',
           // Times in answers in UTC where Graph honours it; any other zone is converted anyway.
@@ -510,17 +512,14 @@ export class GraphClient implements MailboxOperations {
         body,
         headersTimeout: remaining,
         bodyTimeout: remaining,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
       });
       statusCode = answer.statusCode;
       headers = answer.headers;
-      const length = Number(header(headers, 'content-length') ?? 0);
-      if (length > MAX_RESPONSE_BYTES) {
-        answer.body.destroy();
-        throw transport('CONNECTION', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
-      }
-      text = await answer.body.text();
+      text = answer.body;
     } catch (error) {
       if (error instanceof MailboxError) throw error;
+      if (error instanceof ResponseTooLargeError) throw transport('CONNECTION', error.message);
       const err = error as { name?: string; code?: string; message?: string };
       if (
         err.name === 'TimeoutError' ||

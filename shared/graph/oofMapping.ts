@@ -16,6 +16,7 @@
  * through one back end restores exactly through the other.
  */
 import type { ExternalAudience, OofSettings, OofState } from '../mailbox/mailboxOperations';
+import { isRecord } from './graphErrors';
 import { fromUtcIso, toUtcIso, type DateTimeTimeZone } from './timeZones';
 
 export type GraphOofStatus = 'disabled' | 'alwaysEnabled' | 'scheduled';
@@ -42,16 +43,12 @@ const AUDIENCE_TO_GRAPH: Record<ExternalAudience, GraphExternalAudience> = {
   All: 'all',
 };
 // Graph's own examples answer "Scheduled", "alwaysEnabled", "All": enum values are read case-insensitively.
-const STATUS_FROM_GRAPH: Record<string, OofState> = {
-  disabled: 'Disabled',
-  alwaysenabled: 'Enabled',
-  scheduled: 'Scheduled',
-};
-const AUDIENCE_FROM_GRAPH: Record<string, ExternalAudience> = {
-  none: 'None',
-  contactsonly: 'Known',
-  all: 'All',
-};
+const fromGraph = <K extends string>(toGraph: Record<K, string>): Record<string, K> =>
+  Object.fromEntries(
+    Object.entries<string>(toGraph).map(([ours, graph]) => [graph.toLowerCase(), ours]),
+  ) as Record<string, K>;
+const STATUS_FROM_GRAPH = fromGraph(STATUS_TO_GRAPH);
+const AUDIENCE_FROM_GRAPH = fromGraph(AUDIENCE_TO_GRAPH);
 
 /** An answer we cannot map: never guessed, since a wrong guess would be restored later as truth. */
 export class UnmappableOofError extends Error {
@@ -75,10 +72,6 @@ export function toGraphAutomaticReplies(settings: OofSettings): AutomaticReplies
     result.scheduledEndDateTime = fromUtcIso(settings.end);
   }
   return result;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function dateTimeTimeZone(value: unknown): DateTimeTimeZone | undefined {

@@ -64,10 +64,6 @@ function logEwsProblem(event: EwsCallEvent): void {
   console.warn(JSON.stringify({ source: 'ews', ...event }));
 }
 
-export function createMailboxOperations(env: Env): ScopedMailboxOperations {
-  return createMailboxBackend(env).operations;
-}
-
 let processBackend: MailboxBackend | undefined;
 
 /** The per-process mailbox operations, created on first use from the environment. */

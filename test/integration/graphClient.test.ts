@@ -280,6 +280,30 @@ describe('throttling and errors', () => {
     }
   });
 
+  test('a credential that fails (a wrong secret) surfaces as itself at once: no request, no retry', async () => {
+    let asked = 0;
+    const broken = new GraphClient(loadGraphSettings(env), {
+      credential: {
+        getToken: () => {
+          asked++;
+          return Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.'));
+        },
+      },
+    });
+    try {
+      const error = await broken.getOof('alice@contoso.com').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).not.toBeInstanceOf(MailboxError);
+      expect((error as Error).message).toMatch(/Invalid client secret/);
+      expect(asked).toBe(1);
+      expect(graph.requests).toHaveLength(0);
+    } finally {
+      await broken.close();
+    }
+  });
+
   test('401 (a token Graph does not accept) is tried once more with a fresh token, then permanent', async () => {
     const wrongAudience = new GraphClient(
       loadGraphSettings({ ...env, GRAPH_OAUTH_SCOPE: 'https://outlook.office365.com/.default' }),
