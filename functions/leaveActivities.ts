@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { loadLeaveSettings, loadMailboxScope, type Env } from '../shared/config';
+import { loadLeaveSettings, loadMailboxScope } from '../shared/config';
 import type { LeaveNotice } from '../shared/hr/hibob';
 import type { HibobFetchResult } from '../shared/hr/hibobApi';
 import type { LeaveEvent } from '../shared/hr/leaveEvent';
@@ -36,15 +36,9 @@ export function useLeaveMailboxOperations(ops: MailboxOperations | undefined): v
 
 async function mailbox(): Promise<MailboxOperations> {
   if (mailboxOverride) return mailboxOverride;
-  const env: Env = { ...process.env };
-  if (env.KEY_VAULT_URI) {
-    // EWS credentials live in Key Vault in Azure; the EWS backend reads them from its environment.
-    const secrets = getSecretProvider();
-    for (const name of ['EWS_PASSWORD', 'EWS_CLIENT_SECRET']) env[name] ??= await secrets.get(name);
-  }
   // Loaded on first use: the EWS client (undici, fast-xml-parser) is not needed to register functions.
   const { getMailboxOperations } = await import('../shared/mailbox/mailboxBackend');
-  return getMailboxOperations(env);
+  return getMailboxOperations();
 }
 
 async function attempt<T>(

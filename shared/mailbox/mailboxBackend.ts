@@ -14,6 +14,7 @@ import {
 import { ConfigError } from '../configError';
 import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../ews/ewsClient';
 import { GraphClient, type GraphCallEvent, type GraphClientOptions } from '../graph/graphClient';
+import { getSecretProvider } from '../secrets';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';
 
 export interface MailboxBackend {
@@ -64,17 +65,37 @@ function logEwsProblem(event: EwsCallEvent): void {
   console.warn(JSON.stringify({ source: 'ews', ...event }));
 }
 
-let processBackend: MailboxBackend | undefined;
+let processBackend: Promise<MailboxBackend> | undefined;
 
-/** The per-process mailbox operations, created on first use from the environment. */
-export function getMailboxOperations(env: Env = process.env): ScopedMailboxOperations {
-  processBackend ??= createMailboxBackend(env);
-  return processBackend.operations;
+/**
+ * The per-process mailbox operations, created on first use from the environment, for every function
+ * that acts on mailboxes (the leave activities and the sweep alike). With KEY_VAULT_URI the EWS
+ * credentials (EWS_PASSWORD, EWS_CLIENT_SECRET) that the environment does not hold come from Key Vault,
+ * read once here when the back end is built.
+ */
+export function getMailboxOperations(env: Env = process.env): Promise<ScopedMailboxOperations> {
+  if (!processBackend) {
+    const building = withVaultSecrets(env).then(createMailboxBackend);
+    processBackend = building;
+    // A failure (a setting missing, the vault unreachable) is not kept: the next call tries again.
+    building.catch(() => {
+      if (processBackend === building) processBackend = undefined;
+    });
+  }
+  return processBackend.then((backend) => backend.operations);
+}
+
+async function withVaultSecrets(env: Env): Promise<Env> {
+  if (!env.KEY_VAULT_URI) return env;
+  const secrets = getSecretProvider(env);
+  const complete: Env = { ...env };
+  for (const name of ['EWS_PASSWORD', 'EWS_CLIENT_SECRET']) complete[name] ??= await secrets.get(name);
+  return complete;
 }
 
 /** Closes and forgets the per-process backend (dev host shutdown, tests that change configuration). */
 export async function resetMailboxOperations(): Promise<void> {
   const backend = processBackend;
   processBackend = undefined;
-  await backend?.close();
+  await (await backend?.catch(() => undefined))?.close();
 }

@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { startKeyVaultServer, type KeyVaultServer } from '../../dev/key-vault/keyVaultServer';
+import { startEwsSandbox, loadSeedFile } from '../../dev/ews-sandbox';
+import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
+import { getMailboxOperations, resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
 import {
   createSecretProvider,
+  resetSecretProvider,
   KeyVaultSecretProvider,
   keyVaultSecretName,
   splitSecretList,
@@ -85,6 +89,36 @@ describe('secrets from Key Vault', () => {
 
   test('values never appear in what the vault server recorded or in errors', () => {
     expect(JSON.stringify(vault.requests)).not.toContain('first-secret');
+  });
+});
+
+describe('the mailbox back end with Key Vault', () => {
+  test('every function that acts on mailboxes gets the EWS password from the vault, read once per process', async () => {
+    const seed = loadSeedFile(demoSeedPath());
+    const account = seed.serviceAccounts?.[0];
+    if (!account) throw new Error('the demo seed has no service account');
+    const sandbox = await startEwsSandbox({ seed, knobs: { missingAnchorFailureRate: 0 } });
+    vault.setSecret('ews-password', account.password);
+    resetSecretProvider();
+    await resetMailboxOperations();
+    // What a function app has: everything but the secret, which lives in the vault.
+    const appSettings = env({
+      EWS_URL: sandbox.url,
+      EWS_AUTH: 'basic',
+      EWS_USERNAME: account.username,
+      MAILBOX_SCOPE: 'contoso.com',
+    });
+    try {
+      const ops = await getMailboxOperations(appSettings);
+      expect((await ops.getOof('alice@contoso.com')).state).toMatch(/Disabled|Enabled|Scheduled/);
+      const served = vault.requests.length;
+      expect(await getMailboxOperations(appSettings)).toBe(ops);
+      expect(vault.requests.length).toBe(served);
+    } finally {
+      await resetMailboxOperations();
+      resetSecretProvider();
+      await sandbox.close();
+    }
   });
 });
 
