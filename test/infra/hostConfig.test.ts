@@ -33,8 +33,15 @@ describe('host.json', () => {
 
   it('bounds concurrency and partitions', () => {
     expect(durable.storageProvider).toMatchObject({ partitionCount: 4 });
-    expect(durable.maxConcurrentActivityFunctions).toEqual(expect.any(Number));
-    expect(durable.maxConcurrentOrchestratorFunctions).toEqual(expect.any(Number));
+    for (const limit of [
+      durable.maxConcurrentActivityFunctions,
+      durable.maxConcurrentOrchestratorFunctions,
+    ]) {
+      expect(Number.isInteger(limit)).toBe(true);
+      expect(limit).toBeGreaterThanOrEqual(1);
+      // Per worker: high enough for the EWS slots (below), low enough that one worker cannot swamp a tenant.
+      expect(limit).toBeLessThanOrEqual(64);
+    }
   });
 
   it('lets one worker run enough mailbox activities to use every EWS call slot (one call each at a time)', () => {

@@ -139,6 +139,8 @@ describe('mailbox scope', () => {
 
   it('rejects malformed entries naming them', () => {
     expect(() => loadMailboxScope({ MAILBOX_SCOPE: 'contoso.com,bad entry' })).toThrow(/"bad entry"/);
-    expect(() => loadMailboxScope({ MAILBOX_SCOPE: '*,contoso.com' })).toThrow(ConfigError);
+    expect(() => loadMailboxScope({ MAILBOX_SCOPE: '*,contoso.com' })).toThrow(
+      /MAILBOX_SCOPE: "\*" cannot be combined with other entries/,
+    );
   });
 });

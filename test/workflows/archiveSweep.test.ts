@@ -158,7 +158,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
     expect(finishedWhileSlowRan).toBeGreaterThan(6);
   });
 
-  it("works on at most the worker's activity limit of mailboxes at once, and on that many (host.json)", async () => {
+  it("works on at most the worker's activity limit of mailboxes at once, and on that many", async () => {
     const fake = tenant(40, 1, 0);
     useTenant(fake, { SWEEP_BATCH_SIZE: '10', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
     let inFlight = 0;

@@ -6,8 +6,17 @@ import path from 'node:path';
 import { loadFunctionModules } from '../../dev/host/devHost';
 import { registrations } from '../../dev/host/functionsCoreStandIn';
 
+const savedSchedule = process.env.ARCHIVE_SWEEP_SCHEDULE;
+
 beforeAll(() => {
+  // The sweep's timer exists only when a schedule is set (the host could not resolve it otherwise).
+  process.env.ARCHIVE_SWEEP_SCHEDULE = '0 0 2 * * *';
   loadFunctionModules(path.resolve(__dirname, '../../functions'));
+});
+
+afterAll(() => {
+  if (savedSchedule === undefined) delete process.env.ARCHIVE_SWEEP_SCHEDULE;
+  else process.env.ARCHIVE_SWEEP_SCHEDULE = savedSchedule;
 });
 
 const bindingsOf = (name: string) => Object.values(registrations.get(name)?.metadata.bindings ?? {});
@@ -31,6 +40,8 @@ test('the leave orchestrator and its activities are registered with durable trig
 });
 
 test('every timer trigger has a six-field NCRONTAB schedule or a %SETTING% reference', () => {
+  const timerNames = [...registrations].filter(([, r]) => r.triggerType === 'timerTrigger').map(([n]) => n);
+  expect(timerNames).toEqual(['archiveSweepTimer']);
   const timers = [...registrations.values()].filter((r) => r.triggerType === 'timerTrigger');
   for (const t of timers) {
     const schedule = Object.values(t.metadata.bindings).find((b) => b.type === 'timerTrigger')?.schedule;

@@ -29,7 +29,8 @@ describe('MAILBOX_BACKEND and the Graph settings', () => {
       try {
         loadGraphSettings(env);
       } catch (error) {
-        return (error as ConfigError).setting;
+        if (error instanceof ConfigError) return error.setting;
+        throw error;
       }
       return undefined;
     };
