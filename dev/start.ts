@@ -14,29 +14,16 @@ import { generateLoopbackCertificate } from './identity/tlsCertificate';
 import { startDevHost } from './host/devHost';
 import { startAzurite } from './azurite';
 import { startDevGraph } from './graph/devGraph';
+import { demoSeedPath } from './seeds/demoSeedPath';
 
 const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
-
-function findSeed(): string {
-  // Works from dev/ (ts) and from dist/dev/ (compiled): the seeds stay in the source tree.
-  for (const dir of [path.join(__dirname, 'seeds'), path.join(__dirname, '..', '..', 'dev', 'seeds')]) {
-    const file = path.join(dir, 'demo-tenant.json');
-    try {
-      loadSeedFile(file);
-      return file;
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error('dev/seeds/demo-tenant.json not found');
-}
 
 async function main(): Promise<void> {
   const port = Number(process.env.SANDBOX_PORT ?? 8443);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`SANDBOX_PORT must be a port number, got "${process.env.SANDBOX_PORT}"`);
   }
-  const seedPath = process.env.SANDBOX_SEED ?? findSeed();
+  const seedPath = process.env.SANDBOX_SEED ?? demoSeedPath();
   const seed = loadSeedFile(seedPath);
   let caFile: string | undefined;
   let tls: { certPem: string; keyPem: string } | undefined;

@@ -9,7 +9,7 @@ import type { DurableClient, DurableOrchestrationStatus } from 'durable-function
 import { isSmtpAddress } from '../shared/address';
 import { assertArchivingSupported, loadMailboxScope, loadSweepSettings } from '../shared/config';
 import { ConfigError } from '../shared/configError';
-import { addCounts, emptyCounts } from '../shared/sweep/sweepTypes';
+import { addCounts, emptyCounts, sweepStatus } from '../shared/sweep/sweepTypes';
 import {
   ORCHESTRATOR,
   SWEEP_INSTANCE_ID,
@@ -149,8 +149,12 @@ export async function getArchiveSweep(
   if (custom && custom.phase === 'archiving' && custom.lanePrefix && custom.lanes) {
     const counts = emptyCounts();
     let batchesDone = 0;
-    for (let lane = 0; lane < custom.lanes; lane++) {
-      const laneStatus = await client.getStatus(`${custom.lanePrefix}${lane}`).catch(() => undefined);
+    const lanes = await Promise.all(
+      Array.from({ length: custom.lanes }, (_, lane) =>
+        client.getStatus(`${custom.lanePrefix}${lane}`).catch(() => undefined),
+      ),
+    );
+    for (const laneStatus of lanes) {
       const laneCustom = laneStatus?.customStatus as LaneStatus | undefined;
       if (!laneCustom) continue;
       addCounts(counts, laneCustom.counts);
@@ -158,16 +162,11 @@ export async function getArchiveSweep(
     }
     progress = {
       ...custom,
-      done: Object.values(counts.mailboxes).reduce((a, b) => a + b, 0),
-      failed: counts.mailboxes.failed + counts.mailboxes.partial,
-      skipped: counts.mailboxes.skipped,
-      itemsArchived: counts.itemsArchived,
-      itemsPlanned: counts.itemsPlanned,
-      batches: {
+      ...sweepStatus(custom.phase, custom.dryRun, custom.total, counts, {
         total: custom.batches.total,
         done: batchesDone,
         inFlight: Math.min(custom.lanes, custom.batches.total - batchesDone),
-      },
+      }),
     };
   }
   const urls = client.createHttpManagementPayload(SWEEP_INSTANCE_ID);

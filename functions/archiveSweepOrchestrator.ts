@@ -25,10 +25,10 @@ import {
   addCounts,
   countRow,
   emptyCounts,
-  mailboxesDone,
   type MailboxRow,
   type SweepCounts,
   type SweepJob,
+  sweepStatus,
   type SweepStatus,
   type SweepSummary,
 } from '../shared/sweep/sweepTypes';
@@ -90,26 +90,6 @@ function retryFor(job: Pick<SweepJob, 'maxAttempts' | 'firstRetryMs'>): df.Retry
   return retry;
 }
 
-function statusOf(
-  phase: SweepStatus['phase'],
-  dryRun: boolean,
-  total: number,
-  counts: SweepCounts,
-  batches: SweepStatus['batches'],
-): SweepStatus {
-  return {
-    phase,
-    dryRun,
-    total,
-    done: mailboxesDone(counts),
-    failed: counts.mailboxes.failed + counts.mailboxes.partial,
-    skipped: counts.mailboxes.skipped,
-    itemsArchived: counts.itemsArchived,
-    itemsPlanned: counts.itemsPlanned,
-    batches,
-  };
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -119,7 +99,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   const dryRun = input.dryRun === true;
   const startedAt = context.df.currentUtcDateTime;
   context.df.setCustomStatus(
-    statusOf('discovering', dryRun, 0, emptyCounts(), { total: 0, done: 0, inFlight: 0 }),
+    sweepStatus('discovering', dryRun, 0, emptyCounts(), { total: 0, done: 0, inFlight: 0 }),
   );
 
   const discoverInput: DiscoverInput = {
@@ -141,7 +121,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   // Sub-orchestration ids carry the start time: a sweep never reuses the ids of an earlier one.
   const lanePrefix = `${context.df.instanceId}:${job.startedAt.replace(/[^0-9TZ]/g, '')}:lane`;
   context.df.setCustomStatus({
-    ...statusOf('archiving', dryRun, discovery.total, emptyCounts(), {
+    ...sweepStatus('archiving', dryRun, discovery.total, emptyCounts(), {
       total: batches,
       done: 0,
       inFlight: lanes,
@@ -162,7 +142,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   }
 
   context.df.setCustomStatus(
-    statusOf('reporting', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
+    sweepStatus('reporting', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
   );
   const summary: SweepSummary = summarize(job, discovery, counts, context.df.currentUtcDateTime);
   const reportInput: WriteReportInput = { job, batches, summary, droppedExamples: found.droppedExamples };
@@ -177,7 +157,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     summary.reportError = errorMessage(error);
   }
   context.df.setCustomStatus(
-    statusOf('done', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
+    sweepStatus('done', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
   );
   return summary;
 };

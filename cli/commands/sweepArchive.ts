@@ -22,7 +22,7 @@ import {
   reportPathFor,
   summarize,
 } from '../../shared/sweep/sweepReport';
-import { mapWithLimit } from '../../shared/ews/concurrency';
+import { mapWithLimit, sleep } from '../../shared/ews/concurrency';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
 
@@ -65,7 +65,7 @@ async function withRetries(
       if (!(error instanceof RetryableSweepError)) throw error;
       if (attempt >= job.maxAttempts) return gaveUpRow(mailbox, error.message);
       const wait = Math.min(job.firstRetryMs * 2 ** (attempt - 1), 5 * 60_000);
-      await new Promise((r) => setTimeout(r, wait));
+      await sleep(wait);
     }
   }
 }

@@ -47,8 +47,7 @@ export function startOfLocalDay(date: string, timeZone: string): number {
   let guess = wall - zoneOffsetMs(timeZone, wall);
   // second pass: the offset at the guessed instant may differ (DST change near midnight)
   guess = wall - zoneOffsetMs(timeZone, guess);
-  const localDate = (t: number): string => new Date(t + zoneOffsetMs(timeZone, t)).toISOString().slice(0, 10);
-  if (localDate(guess) !== date) {
+  if (localDateOf(guess, timeZone) !== date) {
     // midnight skipped: the day starts an hour (or the DST delta) later
     guess += 3_600_000;
   }

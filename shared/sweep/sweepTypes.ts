@@ -89,6 +89,27 @@ export function mailboxesDone(counts: SweepCounts): number {
   return MAILBOX_OUTCOMES.reduce((n, o) => n + counts.mailboxes[o], 0);
 }
 
+/** The sweep's progress as the orchestration's custom status shows it. */
+export function sweepStatus(
+  phase: SweepStatus['phase'],
+  dryRun: boolean,
+  total: number,
+  counts: SweepCounts,
+  batches: SweepStatus['batches'],
+): SweepStatus {
+  return {
+    phase,
+    dryRun,
+    total,
+    done: mailboxesDone(counts),
+    failed: counts.mailboxes.failed + counts.mailboxes.partial,
+    skipped: counts.mailboxes.skipped,
+    itemsArchived: counts.itemsArchived,
+    itemsPlanned: counts.itemsPlanned,
+    batches,
+  };
+}
+
 /** What discovery found and dropped (the report shows it; the orchestration keeps only these numbers). */
 export interface DiscoveryCounts {
   /** Mailboxes to sweep, after dedupe and scope. */
