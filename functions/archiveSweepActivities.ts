@@ -8,7 +8,8 @@ import { ConfigError } from '../shared/configError';
 import { discoverMailboxes } from '../shared/sweep/discovery';
 import { sweepDependencies } from '../shared/sweep/sweepDependencies';
 import { sweepMailbox, type SweepJobLimits } from '../shared/sweep/sweepMailbox';
-import { reportCsv, reportJson, reportPathFor } from '../shared/sweep/sweepReport';
+import { discoverySourcesFor, sweepJobFor } from '../shared/sweep/sweepJob';
+import { reportCsv, reportJson } from '../shared/sweep/sweepReport';
 import type { DiscoveryCounts, MailboxRow, SweepJob, SweepSummary } from '../shared/sweep/sweepTypes';
 
 export const ACTIVITY = {
@@ -18,8 +19,6 @@ export const ACTIVITY = {
   saveBatch: 'archiveSweepSaveBatch',
   writeReport: 'archiveSweepWriteReport',
 } as const;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface DiscoverInput {
   sweepId: string;
@@ -37,26 +36,16 @@ export async function discover(input: DiscoverInput, context: InvocationContext)
   const deps = sweepDependencies();
   try {
     const settings = deps.settings();
-    const startedAt = new Date(input.startedAt);
-    const job: SweepJob = {
+    const job = sweepJobFor(settings, {
       sweepId: input.sweepId,
-      startedAt: input.startedAt,
+      startedAt: new Date(input.startedAt),
       dryRun: input.dryRun,
-      receivedBefore: new Date(startedAt.getTime() - settings.olderThanDays * DAY_MS).toISOString(),
-      folders: settings.folders,
-      maxItemsPerRun: settings.maxItemsPerRun,
-      batchSize: settings.batchSize,
-      maxBatchesInFlight: settings.maxBatchesInFlight,
-      maxAttempts: settings.maxAttempts,
-      firstRetryMs: settings.firstRetryMs,
-      reportPath: reportPathFor(startedAt, input.sweepId),
-    };
-    const limited = input.mailboxes && input.mailboxes.length > 0;
-    const result = await discoverMailboxes(await deps.operations(), deps.scope(), {
-      group: limited ? undefined : settings.scopeGroup,
-      mailboxes: limited ? (input.mailboxes ?? []) : settings.mailboxes,
-      serviceMailbox: settings.serviceMailbox,
     });
+    const result = await discoverMailboxes(
+      await deps.operations(),
+      deps.scope(),
+      discoverySourcesFor(settings, input.mailboxes),
+    );
     await deps.store().putMailboxes(job.reportPath, result.addresses);
     const { addresses: _addresses, droppedExamples, ...discovery } = result;
     context.log(

@@ -14,19 +14,11 @@ import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { isSmtpAddress } from '../../shared/address';
 import { discoverMailboxes } from '../../shared/sweep/discovery';
 import { gaveUpRow, RetryableSweepError, sweepMailbox } from '../../shared/sweep/sweepMailbox';
-import {
-  countRows,
-  describeSummary,
-  reportCsv,
-  reportJson,
-  reportPathFor,
-  summarize,
-} from '../../shared/sweep/sweepReport';
+import { countRows, describeSummary, reportCsv, reportJson, summarize } from '../../shared/sweep/sweepReport';
 import { mapWithLimit, sleep } from '../../shared/ews/concurrency';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
+import { discoverySourcesFor, sweepJobFor } from '../../shared/sweep/sweepJob';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SweepArchiveIo {
   stdout: (text: string) => void;
@@ -136,26 +128,10 @@ export async function sweepArchive(
       .toISOString()
       .replace(/[^0-9]/g, '')
       .slice(0, 14)}`;
-    const job: SweepJob = {
-      sweepId,
-      startedAt: startedAt.toISOString(),
-      dryRun,
-      receivedBefore: new Date(startedAt.getTime() - settings.olderThanDays * DAY_MS).toISOString(),
-      folders: settings.folders,
-      maxItemsPerRun: settings.maxItemsPerRun,
-      batchSize: settings.batchSize,
-      maxBatchesInFlight: settings.maxBatchesInFlight,
-      maxAttempts: settings.maxAttempts,
-      firstRetryMs: settings.firstRetryMs,
-      reportPath: reportPathFor(startedAt, sweepId),
-    };
+    const job = sweepJobFor(settings, { sweepId, startedAt, dryRun });
     let discovery;
     try {
-      discovery = await discoverMailboxes(ops, scope, {
-        group: limitTo.length ? undefined : settings.scopeGroup,
-        mailboxes: limitTo.length ? limitTo : settings.mailboxes,
-        serviceMailbox: settings.serviceMailbox,
-      });
+      discovery = await discoverMailboxes(ops, scope, discoverySourcesFor(settings, limitTo));
     } catch (error) {
       if (error instanceof ConfigError) {
         io.stderr(`${error.message}\n`);
