@@ -320,7 +320,7 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
   process.env.WEBSITE_HOSTNAME = new URL(base).host;
 
   // Timer triggers on their NCRONTAB schedules, against the dev clock.
-  const timerHandles: NodeJS.Timeout[] = [];
+  // One stop per timer and per clock subscription (a timer re-arms itself; only its current handle counts).
   const unsubscribers: (() => void)[] = [];
   if (options.timers !== false) {
     for (const reg of [...registrations.values()].filter((r) => r.triggerType === 'timerTrigger')) {
@@ -352,10 +352,9 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
           arm();
         }, wait);
         handle.unref();
-        timerHandles.push(handle);
       };
       arm();
-      unsubscribers.push(clock.onChange(arm));
+      unsubscribers.push(clock.onChange(arm), () => clearTimeout(handle));
       log(`dev host: timer ${reg.metadata.name} on "${schedule}"`);
     }
   }
@@ -369,7 +368,6 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     registrations,
     close: async () => {
       for (const u of unsubscribers) u();
-      for (const h of timerHandles) clearTimeout(h);
       for (const i of durable.listInstances()) durable.terminate(i.instanceId, 'dev host stopped');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
