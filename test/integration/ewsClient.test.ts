@@ -1,9 +1,9 @@
 import { startEwsSandbox, type EwsSandbox, type SandboxSeed } from '../../dev/ews-sandbox';
 import { planArchive, runArchive } from '../../shared/archive/archiveMailbox';
 import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
-import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { SERVICE_ACCOUNT, sandboxClient } from '../support/ewsTestClient';
+import { mailboxFailure } from '../support/mailboxFailure';
 
 const DAY = 86_400_000;
 
@@ -46,16 +46,6 @@ beforeEach(() => {
   sandbox.clearRequests();
   sandbox.configure({ latencyMs: 0, maxConcurrentPerMailbox: 27 });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<MailboxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MailboxError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('every request acts as the mailbox the way Exchange wants', () => {
   it('carries X-AnchorMailbox, the impersonation header, the server version and a client-request-id', async () => {
@@ -223,7 +213,7 @@ describe('throttling and faults', () => {
     const { client, calls } = sandboxClient(sandbox);
     const started = Date.now();
     // The service account may impersonate contoso.com only.
-    const error = await rejection(client.getOof('dave@fabrikam.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('dave@fabrikam.com').finally(() => client.close()));
     expect(error).toMatchObject({ code: 'ErrorImpersonateUserDenied', errorClass: 'permanent', attempts: 1 });
     expect(sandbox.requests).toHaveLength(1);
     expect(calls).toHaveLength(1);
@@ -232,7 +222,7 @@ describe('throttling and faults', () => {
 
   it('wrong credentials are refused as a permanent HTTP 401, not retried', async () => {
     const { client } = sandboxClient(sandbox, { EWS_PASSWORD: 'wrong' });
-    const error = await rejection(client.getOof('alice@contoso.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
     expect(error).toMatchObject({ code: 'HTTP_401', errorClass: 'permanent' });
     expect(error.message).toMatch(/credentials were refused/);
     expect(sandbox.requests).toHaveLength(1);
@@ -242,7 +232,7 @@ describe('throttling and faults', () => {
     sandbox.injectFaults({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
     const { client } = sandboxClient(sandbox, { EWS_TIMEOUT_MS: '600' });
     const started = Date.now();
-    const error = await rejection(client.getOof('alice@contoso.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
     const elapsed = Date.now() - started;
     expect(error).toMatchObject({ code: 'TIMEOUT', errorClass: 'transient' });
     expect(elapsed).toBeGreaterThanOrEqual(550);
@@ -252,7 +242,7 @@ describe('throttling and faults', () => {
   it('gives up after the configured attempts when faults persist', async () => {
     sandbox.injectFaults(...Array.from({ length: 5 }, () => ({ kind: 'http503' as const })));
     const { client } = sandboxClient(sandbox, { EWS_MAX_ATTEMPTS: '3' });
-    const error = await rejection(client.getOof('alice@contoso.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
     expect(error).toMatchObject({ code: 'HTTP_503', attempts: 3 });
     expect(sandbox.requests).toHaveLength(3);
     sandbox.clearFaults();
@@ -328,7 +318,7 @@ describe('items: paging and archiving', () => {
     try {
       expect(await client.hasArchiveMailbox('carol@contoso.com')).toBe(false);
       expect(await client.hasArchiveMailbox('alice@contoso.com')).toBe(true);
-      const error = await rejection(
+      const error = await mailboxFailure(
         client.archiveItems('carol@contoso.com', 'inbox', [{ id: 'AAMk-nonexistent' }]),
       );
       expect(error.errorClass).toBe('permanent');
@@ -395,7 +385,7 @@ describe('TLS', () => {
       });
 
       const untrusted = sandboxClient(tlsSandbox);
-      const error = await rejection(
+      const error = await mailboxFailure(
         untrusted.client.getOof('alice@contoso.com').finally(() => untrusted.client.close()),
       );
       expect(error).toMatchObject({ code: 'TLS', errorClass: 'permanent', attempts: 1 });

@@ -13,9 +13,9 @@ import {
   type EntraTokenServer,
 } from '../../dev/identity/entraTokenServer';
 import { generateClientCertificate } from '../../dev/identity/tlsCertificate';
-import { MailboxError } from '../../shared/mailbox/mailboxError';
 import { sandboxClient } from '../support/ewsTestClient';
 import { runCli } from '../../cli/main';
+import { mailboxFailure } from '../support/mailboxFailure';
 
 const APP = { clientId: '0f1e2d3c-0000-4000-8000-0000000000a1', clientSecret: 'app-secret' };
 const CERT_APP = '0f1e2d3c-0000-4000-8000-0000000000a2';
@@ -76,16 +76,6 @@ const oauthEnv = (clientId: string, credential: Record<string, string>) => ({
   ...credential,
 });
 
-async function failure(promise: Promise<unknown>): Promise<MailboxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MailboxError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('app-only OAuth through @azure/identity', () => {
   it('a client secret gets a token for outlook.office365.com and the sandbox accepts it; the token is reused', async () => {
     const { client } = sandboxClient(
@@ -137,7 +127,7 @@ describe('app-only OAuth through @azure/identity', () => {
       sandbox,
       oauthEnv(APP.clientId, { EWS_CLIENT_SECRET: APP.clientSecret }),
     );
-    const error = await failure(client.getOof('dave@fabrikam.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('dave@fabrikam.com').finally(() => client.close()));
     expect(error).toMatchObject({ code: 'ErrorImpersonateUserDenied', errorClass: 'permanent' });
   });
 
@@ -146,7 +136,7 @@ describe('app-only OAuth through @azure/identity', () => {
       sandbox,
       oauthEnv(NO_ROLE_APP.clientId, { EWS_CLIENT_SECRET: NO_ROLE_APP.clientSecret }),
     );
-    const error = await failure(client.getOof('alice@contoso.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
     expect(error).toMatchObject({ code: 'HTTP_401', errorClass: 'permanent' });
     // One fresh token is fetched and tried once more before giving up (a rotated token is not a failure).
     expect(sandbox.requests).toHaveLength(2);
@@ -157,7 +147,7 @@ describe('app-only OAuth through @azure/identity', () => {
       sandbox,
       oauthEnv(NOT_ALLOWED_APP.clientId, { EWS_CLIENT_SECRET: NOT_ALLOWED_APP.clientSecret }),
     );
-    const error = await failure(client.getOof('alice@contoso.com').finally(() => client.close()));
+    const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
     expect(error).toMatchObject({ code: 'HTTP_403', errorClass: 'permanent' });
     expect(error.message).toMatch(/blocked by policy/);
   });

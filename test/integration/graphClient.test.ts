@@ -18,6 +18,7 @@ import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../../shared/scope';
 import { sandboxClient } from '../support/ewsTestClient';
+import { mailboxFailure } from '../support/mailboxFailure';
 
 const seed = loadSeedFile(demoSeedPath());
 const APP = seed.apps?.[0]?.clientId ?? '';
@@ -80,16 +81,6 @@ beforeEach(() => {
   graph.clearFaults();
   calls.length = 0;
 });
-
-async function failure(promise: Promise<unknown>): Promise<MailboxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MailboxError) return error;
-    throw error;
-  }
-  throw new Error('expected a MailboxError');
-}
 
 const ews = () =>
   sandboxClient(sandbox, {
@@ -217,13 +208,13 @@ describe('throttling and errors', () => {
 
   test('transient failures past the attempt limit surface as retryable, after exactly GRAPH_MAX_ATTEMPTS requests', async () => {
     graph.injectFaults(...Array.from({ length: 6 }, () => ({ status: 500 as const })));
-    const error = await failure(client.getOof('alice@contoso.com'));
+    const error = await mailboxFailure(client.getOof('alice@contoso.com'));
     expect(error).toMatchObject({ errorClass: 'transient', httpStatus: 500, attempts: 4 });
     expect(graph.requests).toHaveLength(4);
   });
 
   test('403 (the app’s access policy excludes the mailbox) is permanent at once: one request, ids captured', async () => {
-    const error = await failure(client.getOof('dave@fabrikam.com'));
+    const error = await mailboxFailure(client.getOof('dave@fabrikam.com'));
     expect(error).toMatchObject({
       code: 'ErrorAccessDenied',
       errorClass: 'permanent',
@@ -246,7 +237,7 @@ describe('throttling and errors', () => {
   });
 
   test('404 (no such user) is permanent at once: one request', async () => {
-    const error = await failure(
+    const error = await mailboxFailure(
       client.setOof('nobody@contoso.com', {
         state: 'Disabled',
         externalAudience: 'All',
@@ -272,7 +263,7 @@ describe('throttling and errors', () => {
       }),
     );
     try {
-      const error = await failure(noRoles.getOof('alice@contoso.com'));
+      const error = await mailboxFailure(noRoles.getOof('alice@contoso.com'));
       expect(error).toMatchObject({ errorClass: 'permanent', httpStatus: 403 });
       expect(graph.requests).toHaveLength(1);
     } finally {
@@ -309,7 +300,7 @@ describe('throttling and errors', () => {
       loadGraphSettings({ ...env, GRAPH_OAUTH_SCOPE: 'https://outlook.office365.com/.default' }),
     );
     try {
-      const error = await failure(wrongAudience.getOof('alice@contoso.com'));
+      const error = await mailboxFailure(wrongAudience.getOof('alice@contoso.com'));
       expect(error).toMatchObject({
         code: 'InvalidAuthenticationToken',
         errorClass: 'permanent',
@@ -329,7 +320,7 @@ describe('throttling and errors', () => {
       () => client.moveItems('alice@contoso.com'),
       () => client.getFolder('alice@contoso.com'),
     ]) {
-      const error = await failure(call());
+      const error = await mailboxFailure(call());
       expect(error).toMatchObject({ code: 'NotSupportedByGraph', errorClass: 'permanent' });
       expect(error.message).toMatch(/archiving needs the EWS back end/);
     }
@@ -414,7 +405,7 @@ describe('directory: groups and addresses', () => {
     } finally {
       graph.configure({ pageSize: 100 });
     }
-    const error = await failure(client.expandGroup('nosuchgroup@contoso.com', 'alice@contoso.com'));
+    const error = await mailboxFailure(client.expandGroup('nosuchgroup@contoso.com', 'alice@contoso.com'));
     expect(error).toMatchObject({ code: 'GroupNotFound', errorClass: 'permanent' });
   });
 
