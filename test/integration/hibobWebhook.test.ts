@@ -17,6 +17,7 @@ import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
 import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
 import { signHibob } from '../../shared/hr/signature';
 import { resetSecretProvider } from '../../shared/secrets';
+import { pollStatus } from '../support/durableStatus';
 
 const SECRET = 'hibob-webhook-secret';
 const SERVICE_USER = { id: 'SERVICE-USER-7', token: 'hibob-service-token' };
@@ -103,20 +104,6 @@ const send = (type: string, r: HibobRequestRecord, triggeredAt?: string) => {
   return deliver(d.body, d.headers);
 };
 
-interface Status {
-  runtimeStatus: string;
-  customStatus: { phase?: string } | null;
-  output: Record<string, unknown> | null;
-}
-async function until(url: string, ok: (s: Status) => boolean, what: string): Promise<Status> {
-  for (let i = 0; i < 500; i++) {
-    const s = (await (await fetch(url)).json()) as Status;
-    if (ok(s)) return s;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const oof = () => sandbox.inspectMailbox(ALICE)?.oof;
 
 describe('POST /api/hr/hibob', () => {
@@ -187,7 +174,7 @@ describe('POST /api/hr/hibob', () => {
     expect(approved.json.outcome).toBe('started');
     expect(approved.json.id).toBe(`leave-hibob-${r.requestId}`);
     const url = approved.json.statusQueryGetUri ?? '';
-    await until(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
+    await pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
     expect(oof()).toMatchObject({
       state: 'Scheduled',
       start: '2030-08-04T22:00:00.000Z',
@@ -209,11 +196,11 @@ describe('POST /api/hr/hibob', () => {
     // HiBob moves the end date: the orchestration re-reads the request and moves the replies.
     hibob.putRequest({ ...r, endDate: '2030-08-23' });
     await send('timeoff.request.setEndDate', r, new Date(Date.now() - 30_000).toISOString());
-    await until(url, () => oof()?.end === '2030-08-23T22:00:00.000Z', 'the new end date in the mailbox');
+    await pollStatus(url, () => oof()?.end === '2030-08-23T22:00:00.000Z', 'the new end date in the mailbox');
 
     hibob.putRequest({ ...r, status: 'canceled' });
     await send('timeoff.request.cancelled', r);
-    const done = await until(url, (s) => s.runtimeStatus !== 'Running', 'the end');
+    const done = await pollStatus(url, (s) => s.runtimeStatus !== 'Running', 'the end');
     expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'cancelled', timesSet: 2 });
     expect({ ...oof(), start: '', end: '' }).toEqual({ ...before, start: '', end: '' });
   });
@@ -223,7 +210,7 @@ describe('POST /api/hr/hibob', () => {
     const r = request();
     const answer = await send('timeoff.request.approved', r);
     expect(answer.status).toBe(202);
-    const done = await until(
+    const done = await pollStatus(
       answer.json.statusQueryGetUri ?? '',
       (s) => s.runtimeStatus !== 'Running',
       'the end',

@@ -21,6 +21,7 @@ import { EwsClient } from '../../shared/ews/ewsClient';
 import { signGeneric } from '../../shared/hr/signature';
 import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
 import { resetSecretProvider } from '../../shared/secrets';
+import { pollStatus } from '../support/durableStatus';
 
 const SECRET = 'e2e-signing-secret';
 const ALICE = 'alice@contoso.com';
@@ -57,22 +58,8 @@ async function post(event: Record<string, unknown>): Promise<Record<string, stri
   return (await res.json()) as Record<string, string>;
 }
 
-interface Status {
-  runtimeStatus: string;
-  customStatus: { phase?: string } | null;
-  output: Record<string, unknown> | null;
-}
-
-async function until(url: string, ok: (s: Status) => boolean, what: string): Promise<Status> {
-  for (let i = 0; i < 500; i++) {
-    const s = (await (await fetch(url)).json()) as Status;
-    if (ok(s)) return s;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-const waiting = (url: string) => until(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
-const finished = (url: string) => until(url, (s) => s.runtimeStatus !== 'Running', 'the end');
+const waiting = (url: string) => pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
+const finished = (url: string) => pollStatus(url, (s) => s.runtimeStatus !== 'Running', 'the end');
 
 let seq = 0;
 function approval(mailbox: string, displayName: string, start: string, end: string): Record<string, unknown> {
