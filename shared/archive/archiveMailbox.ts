@@ -111,8 +111,11 @@ export async function planArchive(
 /**
  * Moves old items to the archive mailbox, folder by folder, in ArchiveItem calls of at most 100 ids.
  * Each round re-queries from offset 0 (moved items leave the view); items Exchange refuses are
- * remembered and not offered again, so a refusal can never loop. Stops at `maxItems`.
- * MailboxErrors (no archive mailbox, throttling beyond the client's retries, ...) propagate.
+ * remembered and not offered again, so a refusal can never loop. A query that found fewer ids than it
+ * asked for has seen the whole folder: once that batch is moved or refused, the folder is done without
+ * another query (the usual mailbox, with a few old items, costs one FindItem and one ArchiveItem per
+ * folder). Stops at `maxItems`. MailboxErrors (no archive mailbox, throttling beyond the client's
+ * retries, ...) propagate.
  */
 export async function runArchive(
   ops: MailboxOperations,
@@ -141,8 +144,9 @@ export async function runArchive(
         break;
       }
       const want = Math.min(size, room);
+      const asked = want + refused.size;
       const found = await ops.findItemIdsReceivedBefore(mailbox, folder, options.receivedBefore, {
-        maxItems: want + refused.size,
+        maxItems: asked,
       });
       const batch: ItemRef[] = found.filter((i) => !refused.has(i.id)).slice(0, want);
       if (batch.length === 0) break;
@@ -159,6 +163,10 @@ export async function runArchive(
         // The server moved nothing and refused nothing: re-querying would offer the same ids forever.
         for (const i of batch) refused.add(i.id);
       }
+      // The whole folder was in that answer and every id of it is now moved or refused.
+      const wholeFolderHandled =
+        found.length < asked && outcome.moved + outcome.failed.length === batch.length;
+      if (wholeFolderHandled) break;
     }
     if (capped) break;
   }

@@ -57,7 +57,10 @@ export interface ItemRef {
 }
 
 export interface FindOldItemsOptions {
-  /** Stop after this many ids (the sweep's per-run cap). Unset: page to the end. */
+  /**
+   * Stop after this many ids (the sweep's per-run cap). Unset: page to the end. Fewer ids than this
+   * means the folder has no more (archiving relies on it to skip a query that would come back empty).
+   */
   maxItems?: number;
 }
 

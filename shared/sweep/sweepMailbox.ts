@@ -1,9 +1,9 @@
 /**
- * One mailbox of a sweep: archive mailbox present? plan, then (unless dry run) run. The same code runs
+ * One mailbox of a sweep: archive mailbox present? then count (dry run) or archive (real run). The same code runs
  * in the sweep's activity and in the CLI. Permanent errors become a `failed` row (never retried);
  * transient ones are thrown as RetryableSweepError for the caller's bounded retry.
  */
-import { planArchive, runArchive } from '../archive/archiveMailbox';
+import { planArchive, runArchive, type ArchiveOptions } from '../archive/archiveMailbox';
 import { isMailboxError } from '../mailbox/mailboxError';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
 import { OutOfScopeError } from '../scope';
@@ -39,19 +39,22 @@ export async function sweepMailbox(
   mailbox: string,
   job: SweepJobLimits,
 ): Promise<MailboxRow> {
-  const options = {
+  // Items moved before a failure stopped the run: they are in the archive, and the row says so.
+  let movedBeforeFailure = 0;
+  const options: ArchiveOptions = {
     folders: job.folders,
     receivedBefore: new Date(job.receivedBefore),
     maxItems: job.maxItemsPerRun,
+    onProgress: (progress) => {
+      if (progress.phase === 'run') movedBeforeFailure = progress.done;
+    },
   };
-  let planned = 0;
   try {
     if (!(await ops.hasArchiveMailbox(mailbox))) {
       return { mailbox, outcome: 'skipped', itemsPlanned: 0, itemsMoved: 0, errorCode: 'NoArchiveMailbox' };
     }
-    const plan = await planArchive(ops, mailbox, options);
-    planned = plan.planned;
     if (job.dryRun) {
+      const plan = await planArchive(ops, mailbox, options);
       return {
         mailbox,
         outcome: plan.planned > 0 ? 'planned' : 'upToDate',
@@ -60,14 +63,15 @@ export async function sweepMailbox(
         capped: plan.capped || undefined,
       };
     }
-    if (plan.planned === 0) return { mailbox, outcome: 'upToDate', itemsPlanned: 0, itemsMoved: 0 };
-    const run = await runArchive(ops, mailbox, options, plan.planned);
+    // A real run does not plan first: counting would page through every old id (up to the cap) only
+    // for the run to query them again. What the run found to archive is what it planned.
+    const run = await runArchive(ops, mailbox, options);
     const first = run.failed[0];
     if (first) {
       return {
         mailbox,
         outcome: 'partial',
-        itemsPlanned: Math.max(plan.planned, run.moved + run.failed.length),
+        itemsPlanned: run.moved + run.failed.length,
         itemsMoved: run.moved,
         capped: run.capped || undefined,
         errorCode: first.code,
@@ -77,7 +81,7 @@ export async function sweepMailbox(
     return {
       mailbox,
       outcome: run.moved > 0 ? 'archived' : 'upToDate',
-      itemsPlanned: Math.max(plan.planned, run.moved),
+      itemsPlanned: run.moved,
       itemsMoved: run.moved,
       capped: run.capped || undefined,
     };
@@ -87,8 +91,8 @@ export async function sweepMailbox(
         return {
           mailbox,
           outcome: 'skipped',
-          itemsPlanned: planned,
-          itemsMoved: 0,
+          itemsPlanned: movedBeforeFailure,
+          itemsMoved: movedBeforeFailure,
           errorCode: 'NoArchiveMailbox',
         };
       }
@@ -96,8 +100,8 @@ export async function sweepMailbox(
       return {
         mailbox,
         outcome: 'failed',
-        itemsPlanned: planned,
-        itemsMoved: 0,
+        itemsPlanned: movedBeforeFailure,
+        itemsMoved: movedBeforeFailure,
         errorCode: error.code,
         errorMessage: error.message,
       };
@@ -116,8 +120,8 @@ export async function sweepMailbox(
     return {
       mailbox,
       outcome: 'failed',
-      itemsPlanned: planned,
-      itemsMoved: 0,
+      itemsPlanned: movedBeforeFailure,
+      itemsMoved: movedBeforeFailure,
       errorCode: 'Unexpected',
       errorMessage: message,
     };

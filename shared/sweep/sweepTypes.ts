@@ -44,6 +44,7 @@ export const MAILBOX_OUTCOMES: readonly MailboxOutcome[] = [
 export interface MailboxRow {
   mailbox: string;
   outcome: MailboxOutcome;
+  /** Dry run: old items counted. Real run: items the run found to archive (moved, or refused one by one). */
   itemsPlanned: number;
   itemsMoved: number;
   /** More old items remain beyond ARCHIVE_MAX_ITEMS_PER_RUN. */

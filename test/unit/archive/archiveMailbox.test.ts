@@ -26,7 +26,25 @@ describe('archiving one mailbox', () => {
     expect(fake.count('a@contoso.com', 'primary')).toBe(30);
     expect(archived(fake, 'a@contoso.com')).toBe(250);
     expect(fake.calls.filter((c) => c.op === 'archive')).toHaveLength(3);
+    // The third query found 50 of the 100 asked: the folder was done without a fourth, empty one.
+    expect(fake.calls.filter((c) => c.op === 'find')).toHaveLength(3);
     expect(progress).toEqual([100, 200, 250]);
+  });
+
+  it('archives a mailbox with a few old items in one query and one ArchiveItem', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 2, recent: 5 });
+    const result = await runArchive(fake, 'a@contoso.com', options);
+    expect(result).toMatchObject({ moved: 2, failed: [], capped: false });
+    expect(fake.calls.map((c) => c.op)).toEqual(['find', 'archive']);
+  });
+
+  it('queries again after a full batch: exactly 100 old items need a second, empty query', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 100 });
+    const result = await runArchive(fake, 'a@contoso.com', options);
+    expect(result.moved).toBe(100);
+    expect(fake.calls.map((c) => c.op)).toEqual(['find', 'archive', 'find']);
   });
 
   it('stops at the per-run cap and says more is left; the next run continues', async () => {
