@@ -1,17 +1,18 @@
 /**
  * Credentials as Exchange checks them: Basic for on-premises service accounts, Bearer (app-only Entra
  * token) as Exchange Online does: RS256 signature by a trusted key, audience, lifetime, tenant, the
- * `full_access_as_app` role, and the app being allowed to use EWS (EwsAllowedAppIDs).
+ * `full_access_as_app` role (checked by ../identity/bearerToken.ts), and the app being allowed to use EWS
+ * (EwsAllowedAppIDs).
  */
 import type { KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { verifyJwtSignature } from '../identity/jwt';
+import { checkBearerToken } from '../identity/bearerToken';
 import type { Principal, TenantStore } from './tenantStore';
 
 /** How the sandbox trusts bearer tokens. */
 export interface SandboxOAuthOptions {
-  /** Public keys (PEM or KeyObject) whose RS256 signatures are trusted, e.g. the token server's `signingKeyPem`. */
-  signingKeys: readonly (string | KeyObject)[];
+  /** Public keys whose RS256 signatures are trusted, e.g. the token server's `signingKey`. */
+  signingKeys: readonly KeyObject[];
   /** Accepted `aud` values; default Exchange Online's resource URIs and app id. */
   audiences?: readonly string[];
   /** When set, the token's `iss` must equal it. */
@@ -31,8 +32,6 @@ export interface AuthFailure {
   status: 401 | 403;
   reason: string;
 }
-
-const CLOCK_SKEW_S = 60;
 
 export function authenticate(
   headers: IncomingHttpHeaders,
@@ -63,34 +62,15 @@ export function authenticate(
         reason: 'this sandbox has no OAuth signing keys configured; use Basic or start it with oauth',
       };
     }
-    const verified = verifyJwtSignature(value, oauth.signingKeys, ['RS256']);
-    if (typeof verified === 'string') return { status: 401, reason: verified };
-    const c = verified.claims;
-    const now = Date.now() / 1000;
-    const audiences = oauth.audiences ?? DEFAULT_AUDIENCES;
-    if (typeof c.aud !== 'string' || !audiences.includes(c.aud.replace(/\/$/, ''))) {
-      return {
-        status: 401,
-        reason: `the audience claim value "${String(c.aud)}" is invalid for this resource`,
-      };
-    }
-    if (typeof c.exp !== 'number' || c.exp + CLOCK_SKEW_S < now)
-      return { status: 401, reason: 'the token has expired' };
-    if (typeof c.nbf === 'number' && c.nbf - CLOCK_SKEW_S > now)
-      return { status: 401, reason: 'the token is not valid yet' };
-    if (oauth.issuer !== undefined && c.iss !== oauth.issuer)
-      return { status: 401, reason: 'the token issuer is not trusted' };
-    if (store.tenantId !== undefined && c.tid !== store.tenantId) {
-      return { status: 401, reason: `the token is for tenant ${String(c.tid)}, not this organisation` };
-    }
-    const roles = Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [];
-    if (!roles.includes(REQUIRED_ROLE)) {
-      return {
-        status: 401,
-        reason: `the token does not carry the ${REQUIRED_ROLE} application role required for EWS`,
-      };
-    }
-    const appId = typeof c.appid === 'string' ? c.appid : typeof c.azp === 'string' ? c.azp : '';
+    const token = checkBearerToken(value, {
+      signingKeys: oauth.signingKeys,
+      audiences: oauth.audiences ?? DEFAULT_AUDIENCES,
+      issuer: oauth.issuer,
+      tenantId: store.tenantId,
+      requiredRole: REQUIRED_ROLE,
+    });
+    if ('refused' in token) return { status: 401, reason: token.refused };
+    const { appId, roles } = token;
     const app = store.app(appId);
     if (!app || app.allowed === false) {
       return {

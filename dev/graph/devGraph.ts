@@ -25,7 +25,7 @@ export async function startDevGraph(tenant: TenantStore, clientId: string, port 
     tenantId: tenant.tenantId,
     clients: [{ clientId, clientSecret: DEV_GRAPH_SECRET, roles: GRAPH_ROLES }],
   });
-  const graph = await startGraphStandIn({ tenant, signingKeys: [tokens.signingKeyPem], port });
+  const graph = await startGraphStandIn({ tenant, signingKeys: [tokens.signingKey], port });
   const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'graph-stand-in-')), 'entra-ca.pem');
   writeFileSync(caFile, tokens.caPem);
   const env = {

@@ -79,8 +79,9 @@ export interface EntraTokenServer {
   identityHeader: string;
   /** PEM the clients must trust for the HTTPS endpoints (tlsOptions.ca or NODE_EXTRA_CA_CERTS). */
   caPem: string;
-  /** Public half of the token-signing key, PEM: give it to the EWS sandbox (`oauth.signingKeys`). */
+  /** Public half of the token-signing key, PEM. */
   signingKeyPem: string;
+  /** The same key, parsed: give it to the EWS sandbox (`oauth.signingKeys`) and the Graph stand-in. */
   signingKey: KeyObject;
   readonly requests: readonly TokenRequestLogEntry[];
   /** Registers (or replaces) an app at runtime. */

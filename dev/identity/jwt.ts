@@ -1,17 +1,10 @@
 /**
  * Minimal JWT signing and verification with node:crypto (RS256 and PS256 only). The token server signs
- * access tokens with it and the EWS sandbox verifies them, the way Exchange Online verifies Entra tokens.
+ * access tokens with it and the loopback services verify them (bearerToken.ts), the way Exchange Online
+ * and Graph verify Entra tokens.
  * jose is ESM-only and does not load under jest's CommonJS transform, hence this small module.
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  constants,
-  sign,
-  verify,
-  type KeyLike,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, constants, sign, verify, type KeyLike, type KeyObject } from 'node:crypto';
 
 /** JWT claims as decoded: a plain JSON object. */
 export type JwtClaims = Record<string, unknown>;
@@ -74,10 +67,11 @@ export function decodeJwt(token: string): { header: JwtHeader; claims: JwtClaims
 /**
  * Verifies the signature against any of `keys` (RS256 or PS256; `alg: none` and HMAC are refused so a
  * forged unsigned token never passes). Returns the reason as a string when the token is not acceptable.
+ * Keys are KeyObjects so that a PEM is parsed once where the key is made, not on every request.
  */
 export function verifyJwtSignature(
   token: string,
-  keys: readonly (KeyObject | string)[],
+  keys: readonly KeyObject[],
   allowedAlgs: readonly string[] = ['RS256'],
 ): VerifiedJwt | string {
   const decoded = decodeJwt(token);
@@ -86,8 +80,7 @@ export function verifyJwtSignature(
   if (!allowedAlgs.includes(header.alg)) return `signing algorithm ${header.alg} is not accepted`;
   const [h, p, s] = token.split('.') as [string, string, string];
   const signature = Buffer.from(s, 'base64url');
-  for (const k of keys) {
-    const publicKey = typeof k === 'string' ? createPublicKey(k) : k;
+  for (const publicKey of keys) {
     const key =
       header.alg === 'PS256'
         ? {

@@ -52,7 +52,7 @@ beforeAll(async () => {
         { clientId: MANAGED_IDENTITY, impersonation: { domains: ['contoso.com'] } },
       ],
     },
-    oauth: { signingKeys: [tokens.signingKeyPem] },
+    oauth: { signingKeys: [tokens.signingKey] },
   });
   dir = mkdtempSync(join(tmpdir(), 'ews-oauth-'));
   // The token server's certificate: EWS_CA_FILE is trusted for the token endpoint as well.

@@ -45,7 +45,7 @@ beforeAll(async () => {
     seed: { ...seed, mailboxes: [...seed.mailboxes, ...EXTRA.map((address) => ({ address }))] },
     knobs: { latencyMs: 0, missingAnchorFailureRate: 0 },
   });
-  graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKeyPem] });
+  graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKey] });
   const dir = mkdtempSync(join(tmpdir(), 'graph-client-'));
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, tokens.caPem);
@@ -325,6 +325,46 @@ describe('throttling and errors', () => {
       expect(error.message).toMatch(/archiving needs the EWS back end/);
     }
     expect(graph.requests).toHaveLength(0);
+  });
+});
+
+describe('the stand-in checks each token as Graph does', () => {
+  const repliesUrl = (): string =>
+    `${graph.url}/users/alice@contoso.com/mailboxSettings/automaticRepliesSetting`;
+  const validClaims = (): Record<string, unknown> => {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      aud: 'https://graph.microsoft.com',
+      tid: tokens.tenantId,
+      appid: APP,
+      roles: GRAPH_ROLES,
+      iat: now,
+      nbf: now - 5,
+      exp: now + 600,
+    };
+  };
+  const answerTo = async (claims: Record<string, unknown>): Promise<{ status: number; code?: string }> => {
+    const res = await fetch(repliesUrl(), {
+      headers: { authorization: `Bearer ${tokens.issueToken(claims)}` },
+    });
+    const body = (await res.json()) as { error?: { code?: string } };
+    return { status: res.status, code: body.error?.code };
+  };
+
+  test('a token signed by the token server for Graph, this tenant and now is accepted', async () => {
+    expect(await answerTo(validClaims())).toEqual({ status: 200, code: undefined });
+  });
+
+  test.each([
+    ['not valid yet (nbf an hour ahead)', { nbf: Math.floor(Date.now() / 1000) + 3600 }],
+    ['expired an hour ago', { exp: Math.floor(Date.now() / 1000) - 3600 }],
+    ['for another resource', { aud: 'https://outlook.office365.com' }],
+    ['for another tenant', { tid: '00000000-0000-0000-0000-000000000000' }],
+  ])('a token %s is refused with 401 InvalidAuthenticationToken', async (_, change) => {
+    expect(await answerTo({ ...validClaims(), ...change })).toEqual({
+      status: 401,
+      code: 'InvalidAuthenticationToken',
+    });
   });
 });
 

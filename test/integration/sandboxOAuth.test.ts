@@ -85,7 +85,7 @@ describe('EWS sandbox with app-only OAuth from the loopback token server', () =>
           { clientId: IDENTITY, impersonation: { domains: ['contoso.com'] } },
         ],
       },
-      oauth: { signingKeys: [tokens.signingKeyPem] },
+      oauth: { signingKeys: [tokens.signingKey] },
       knobs: { missingAnchorFailureRate: 0 },
     });
     const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-oauth-'));
@@ -153,7 +153,7 @@ describe('EWS sandbox with app-only OAuth from the loopback token server', () =>
     expect((await getOofAs(await secretToken(STRANGER_APP))).status).toBe(403);
   });
 
-  it('refuses expired, foreign-audience, foreign-tenant, unsigned and foreign-signed tokens with 401', async () => {
+  it('refuses expired, not-yet-valid, foreign-audience, foreign-tenant, unsigned and foreign-signed tokens with 401', async () => {
     const now = Math.floor(Date.now() / 1000);
     const claims = {
       aud: 'https://outlook.office365.com',
@@ -167,6 +167,7 @@ describe('EWS sandbox with app-only OAuth from the loopback token server', () =>
     const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
     const bad: Record<string, string> = {
       expired: tokens.issueToken({ ...claims, exp: now - 3600 }),
+      notYetValid: tokens.issueToken({ ...claims, nbf: now + 3600 }),
       vault: tokens.issueToken({ ...claims, aud: 'https://vault.azure.net' }),
       tenant: tokens.issueToken({ ...claims, tid: '00000000-0000-0000-0000-000000000000' }),
       unsigned,
@@ -177,7 +178,14 @@ describe('EWS sandbox with app-only OAuth from the loopback token server', () =>
         Object.entries(bad).map(async ([k, token]) => [k, (await getOofAs(token)).status] as const),
       ),
     );
-    expect(statuses).toEqual({ expired: 401, vault: 401, tenant: 401, unsigned: 401, foreign: 401 });
+    expect(statuses).toEqual({
+      expired: 401,
+      notYetValid: 401,
+      vault: 401,
+      tenant: 401,
+      unsigned: 401,
+      foreign: 401,
+    });
     expect(responseCodes(await getOofAs(tokens.issueToken(claims)))).toEqual(['NoError']);
   });
 
