@@ -22,12 +22,11 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findIana } from 'windows-iana';
 import { loadSeedFile, validateSeed, type SandboxSeed } from '../ews-sandbox/seed';
 import { TenantStore, type Group, type Mailbox, type Principal } from '../ews-sandbox/tenantStore';
 import { checkBearerToken, type BearerTokenRequirements } from '../identity/bearerToken';
 import { zoneOffsetMs } from '../../shared/oof/leaveWindow';
-import { toUtcIso } from '../../shared/graph/timeZones';
+import { fromUtcIso, ianaZoneFor, toUtcIso, type DateTimeTimeZone } from '../../shared/graph/timeZones';
 
 export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
 /** Application permissions the Graph back end needs. */
@@ -241,12 +240,14 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
   const mayAccess = (caller: Caller, mailbox: Mailbox): boolean =>
     caller.principal === undefined || store.mayImpersonate(caller.principal, mailbox);
 
-  const toZone = (epochMs: number): { dateTime: string; timeZone: string } => {
-    const name = knobs.answerTimeZone;
-    const windows = findIana(name)[0];
-    const iana = windows ?? name;
-    const offset = /^(utc|etc\/utc)$/i.test(iana) ? 0 : zoneOffsetMs(iana, epochMs);
-    return { dateTime: `${new Date(epochMs + offset).toISOString().slice(0, -1)}0000`, timeZone: name };
+  /** An instant as Graph writes it for a mailbox in `knobs.answerTimeZone`: local wall time, zone named as set. */
+  const inAnswerZone = (epochMs: number): DateTimeTimeZone => {
+    const zone = ianaZoneFor(knobs.answerTimeZone);
+    const wallTime = zone === undefined ? epochMs : epochMs + zoneOffsetMs(zone, epochMs);
+    return {
+      dateTime: fromUtcIso(new Date(wallTime).toISOString()).dateTime,
+      timeZone: knobs.answerTimeZone,
+    };
   };
 
   const repliesOf = (m: Mailbox): Record<string, unknown> => ({
@@ -254,8 +255,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     externalAudience: AUDIENCE_OUT[m.oof.externalAudience],
     internalReplyMessage: m.oof.internalReply,
     externalReplyMessage: m.oof.externalReply,
-    scheduledStartDateTime: toZone(m.oof.start),
-    scheduledEndDateTime: toZone(m.oof.end),
+    scheduledStartDateTime: inAnswerZone(m.oof.start),
+    scheduledEndDateTime: inAnswerZone(m.oof.end),
   });
 
   const settingsOf = (m: Mailbox): Record<string, unknown> => ({

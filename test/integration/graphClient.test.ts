@@ -130,42 +130,48 @@ describe('automatic replies through Graph, on the same mailboxes EWS sees', () =
     }
   });
 
-  test('when Graph answers in the mailbox’s Windows zone, a window across the DST change still reads right', async () => {
-    const leave: OofSettings = {
-      state: 'Scheduled',
-      start: '2030-03-24T23:00:00.000Z',
-      end: '2030-04-05T22:00:00.000Z',
-      externalAudience: 'All',
-      internalReply: 'away',
-      externalReply: 'away',
-    };
-    const before = await client.getOof('alice@contoso.com');
-    await client.setOof('alice@contoso.com', leave);
-    graph.configure({ answerTimeZone: 'W. Europe Standard Time' });
-    try {
-      const raw = await fetch(
-        `${graph.url}/users/alice@contoso.com/mailboxSettings/automaticRepliesSetting`,
-        {
-          headers: {
-            authorization: `Bearer ${tokens.issueToken({ aud: 'https://graph.microsoft.com', tid: tokens.tenantId, appid: APP, roles: GRAPH_ROLES, exp: Math.floor(Date.now() / 1000) + 600 })}`,
+  test.each([
+    ['Windows', 'W. Europe Standard Time'],
+    ['IANA', 'Europe/Berlin'],
+  ])(
+    'when Graph answers in the mailbox’s zone named the %s way, a window across the DST change still reads right',
+    async (_, zone) => {
+      const leave: OofSettings = {
+        state: 'Scheduled',
+        start: '2030-03-24T23:00:00.000Z',
+        end: '2030-04-05T22:00:00.000Z',
+        externalAudience: 'All',
+        internalReply: 'away',
+        externalReply: 'away',
+      };
+      const before = await client.getOof('alice@contoso.com');
+      await client.setOof('alice@contoso.com', leave);
+      graph.configure({ answerTimeZone: zone });
+      try {
+        const raw = await fetch(
+          `${graph.url}/users/alice@contoso.com/mailboxSettings/automaticRepliesSetting`,
+          {
+            headers: {
+              authorization: `Bearer ${tokens.issueToken({ aud: 'https://graph.microsoft.com', tid: tokens.tenantId, appid: APP, roles: GRAPH_ROLES, exp: Math.floor(Date.now() / 1000) + 600 })}`,
+            },
           },
-        },
-      );
-      const body = (await raw.json()) as { scheduledStartDateTime: unknown; scheduledEndDateTime: unknown };
-      expect(body.scheduledStartDateTime).toEqual({
-        dateTime: '2030-03-25T00:00:00.0000000',
-        timeZone: 'W. Europe Standard Time',
-      });
-      expect(body.scheduledEndDateTime).toEqual({
-        dateTime: '2030-04-06T00:00:00.0000000',
-        timeZone: 'W. Europe Standard Time',
-      });
-      expect(await client.getOof('alice@contoso.com')).toEqual(leave);
-    } finally {
-      graph.configure({ answerTimeZone: 'UTC' });
-      await client.setOof('alice@contoso.com', before);
-    }
-  });
+        );
+        const body = (await raw.json()) as { scheduledStartDateTime: unknown; scheduledEndDateTime: unknown };
+        expect(body.scheduledStartDateTime).toEqual({
+          dateTime: '2030-03-25T00:00:00.0000000',
+          timeZone: zone,
+        });
+        expect(body.scheduledEndDateTime).toEqual({
+          dateTime: '2030-04-06T00:00:00.0000000',
+          timeZone: zone,
+        });
+        expect(await client.getOof('alice@contoso.com')).toEqual(leave);
+      } finally {
+        graph.configure({ answerTimeZone: 'UTC' });
+        await client.setOof('alice@contoso.com', before);
+      }
+    },
+  );
 });
 
 describe('throttling and errors', () => {
