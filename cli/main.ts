@@ -47,9 +47,9 @@ const COMMANDS: Record<string, Command> = {
   'archive plan': archivePlan,
   'archive run': archiveRun,
   'group expand': groupExpand,
-  sandbox: (args, ctx) => sandboxCommand(args, ctx),
-  // These two read their own settings (and build their own backend only after checking arguments).
-  'hr send': (args, ctx) => hrSend(args, ctx.env, ctx.stdout, ctx.stderr),
+  'hr send': hrSend,
+  sandbox: sandboxCommand,
+  // Reads its own settings (and builds its own backend only after checking arguments).
   'sweep archive': (args, ctx) =>
     sweepArchive(args, ctx.env, undefined, { stdout: ctx.stdout, stderr: ctx.stderr }),
 };

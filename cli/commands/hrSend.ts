@@ -1,12 +1,15 @@
 /**
- * `mailbox-automation hr send FILE [--url URL] [--source generic]`: signs a LeaveEvent JSON file with the
- * first secret of HR_WEBHOOK_SECRETS (as an HR system would) and posts it to the webhook, by default
- * the dev host's http://127.0.0.1:7071/api/hr/generic. Prints the answer.
+ * `mailbox-automation hr send FILE [--url URL]`: signs a LeaveEvent JSON file with the first secret of
+ * HR_WEBHOOK_SECRETS (as an HR system would) and posts it to the webhook at --url, else HR_WEBHOOK_URL,
+ * else the dev host's http://127.0.0.1:7071/api/hr/generic. Prints the answer.
  */
 import { readFileSync } from 'node:fs';
 import type { Env } from '../../shared/config';
+import { ConfigError } from '../../shared/configError';
 import { signGeneric } from '../../shared/hr/signature';
 import { splitSecretList } from '../../shared/secrets';
+import { parse, stringOption } from '../arguments';
+import { EXIT, UsageError, type CliContext } from '../cliContext';
 
 export const DEFAULT_HR_URL = 'http://127.0.0.1:7071/api/hr/generic';
 
@@ -27,61 +30,60 @@ export function signedDelivery(
   };
 }
 
-const USAGE = 'usage: mailbox-automation hr send FILE [--url URL]';
+/** --url, else HR_WEBHOOK_URL, else the dev host; a malformed one is named by where it came from. */
+function webhookUrl(fromFlag: string | undefined, env: Env): string {
+  if (fromFlag !== undefined) {
+    if (!URL.canParse(fromFlag)) throw new UsageError(`--url "${fromFlag}" is not a URL`);
+    return fromFlag;
+  }
+  const configured = env.HR_WEBHOOK_URL?.trim();
+  if (!configured) return DEFAULT_HR_URL;
+  if (!URL.canParse(configured)) {
+    throw new ConfigError(`HR_WEBHOOK_URL "${configured}" is not a URL`, 'HR_WEBHOOK_URL');
+  }
+  return configured;
+}
 
-export async function hrSend(
-  args: string[],
-  env: Env,
-  out: (text: string) => void = (t) => process.stdout.write(t),
-  err: (text: string) => void = (t) => process.stderr.write(t),
-): Promise<number> {
-  let file: string | undefined;
-  let url = env.HR_WEBHOOK_URL?.trim() || DEFAULT_HR_URL;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--url') {
-      const next = args[++i];
-      if (!next) return (err(`--url needs a value\n${USAGE}\n`), 2);
-      url = next;
-    } else if (a?.startsWith('--')) {
-      return (err(`unknown option ${a}\n${USAGE}\n`), 2);
-    } else if (file === undefined) {
-      file = a;
-    } else {
-      return (err(`one FILE only\n${USAGE}\n`), 2);
-    }
-  }
-  if (!file) return (err(`${USAGE}\n`), 2);
-  try {
-    new URL(url);
-  } catch {
-    return (err(`--url "${url}" is not a URL\n`), 2);
-  }
-  const secret = splitSecretList(env.HR_WEBHOOK_SECRETS)[0];
-  if (!secret) {
-    return (
-      err(
-        'HR_WEBHOOK_SECRETS is not set: set it to the signing secret(s) the webhook accepts, comma-separated\n',
-      ),
-      2
-    );
-  }
+/** The file's text, checked to be JSON: the webhook would refuse anything else after the signature. */
+function leaveEventFile(file: string): string {
   let body: string;
   try {
     body = readFileSync(file, 'utf8');
-    JSON.parse(body);
-  } catch (e) {
-    return (err(`${file}: ${(e as Error).message}\n`), 2);
+  } catch (error) {
+    throw new UsageError(
+      `file "${file}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
-  const delivery = signedDelivery(body, secret);
+  try {
+    JSON.parse(body);
+  } catch (error) {
+    throw new UsageError(`file "${file}" is not JSON: ${(error as Error).message}`);
+  }
+  return body;
+}
+
+export async function hrSend(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parse(args, { url: { type: 'string' } }, ['file']);
+  const url = webhookUrl(stringOption(parsed, 'url'), ctx.env);
+  const secret = splitSecretList(ctx.env.HR_WEBHOOK_SECRETS)[0];
+  if (!secret) {
+    throw new ConfigError(
+      'HR_WEBHOOK_SECRETS is not set: set it to the signing secret(s) the webhook accepts, comma-separated',
+      'HR_WEBHOOK_SECRETS',
+    );
+  }
+  const delivery = signedDelivery(leaveEventFile(parsed.positionals[0] ?? ''), secret);
   let response: Response;
   try {
     response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
-  } catch (e) {
-    err(`could not reach ${url}: ${(e as Error).message} (is the dev host running? npm start)\n`);
-    return 1;
+  } catch (error) {
+    throw new Error(
+      `could not reach ${url}: ${(error as Error).message} (is the dev host running? npm start)`,
+    );
   }
   const text = await response.text();
-  out(`${response.status} ${response.statusText}\n${text}\n`);
-  return response.status === 202 ? 0 : response.status >= 400 && response.status < 500 ? 3 : 1;
+  ctx.stdout(`${response.status} ${response.statusText}\n${text}\n`);
+  // 202: accepted. 4xx: the webhook refused this event or its signature, and sending it again will not help.
+  if (response.status === 202) return EXIT.done;
+  return response.status >= 400 && response.status < 500 ? EXIT.permanent : EXIT.other;
 }

@@ -1,6 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../../../cli/main';
+
+// Files `hr send` would post, were its other arguments right.
+const files = mkdtempSync(join(tmpdir(), 'cli-bad-input-'));
+const leaveEventFile = join(files, 'leave.json');
+writeFileSync(leaveEventFile, '{"eventId":"e-1"}');
+const notJsonFile = join(files, 'leave.txt');
+writeFileSync(notJsonFile, 'not json');
 
 /** A loopback server that only counts: any request reaching it means the CLI sent something. */
 let server: http.Server;
@@ -20,9 +30,15 @@ beforeAll(async () => {
     EWS_USERNAME: 'svc',
     EWS_PASSWORD: 'pw',
     MAILBOX_SCOPE: 'contoso.com',
+    // `hr send` posts to the same counting server: a request there means it sent something.
+    HR_WEBHOOK_URL: `http://127.0.0.1:${port}/api/hr/generic`,
+    HR_WEBHOOK_SECRETS: 'webhook-secret',
   };
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  rmSync(files, { recursive: true, force: true });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 beforeEach(() => {
   requests = 0;
 });
@@ -36,6 +52,14 @@ async function run(argv: string[], overrides: Record<string, string | undefined>
     stderr: (t) => (stderr += t),
   });
   return { code, stdout, stderr };
+}
+
+/** Exit 2, one line naming what is wrong, and not one request sent. */
+function expectRefusedBeforeSending(result: { code: number; stderr: string }, message: RegExp): void {
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr).toMatch(/^mailbox-automation: [^\n]+\n$/);
+  expect(requests).toBe(0);
 }
 
 describe('bad input gets exit 2, a message naming what is wrong, and sends nothing', () => {
@@ -88,11 +112,24 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     [['oof', 'frobnicate', 'alice@contoso.com'], /unknown command "oof frobnicate"/],
     [['oof', 'get', 'alice@contoso.com', '--colour'], /--colour/],
   ])('%j', async (argv, message) => {
-    const result = await run(argv);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).toMatch(/^mailbox-automation: [^\n]+\n$/);
-    expect(requests).toBe(0);
+    expectRefusedBeforeSending(await run(argv), message);
+  });
+
+  // Named by what is wrong: the file arguments are temporary paths, different on every run.
+  it.each([
+    ['an unknown flag', [leaveEventFile, '--colour'], /--colour/],
+    ['--url without a value', [leaveEventFile, '--url'], /--url/],
+    ['--url that is not a URL', [leaveEventFile, '--url', 'not a url'], /--url "not a url" is not a URL/],
+    ['no file', [], /missing <file>/],
+    ['two files', [leaveEventFile, notJsonFile], /unexpected argument ".*leave.txt"/],
+    [
+      'a file that is not there',
+      ['/nonexistent/leave.json'],
+      /file "\/nonexistent\/leave.json" cannot be read: ENOENT/,
+    ],
+    ['a file that is not JSON', [notJsonFile], /file ".*leave.txt" is not JSON/],
+  ])('hr send with %s', async (_what, args, message) => {
+    expectRefusedBeforeSending(await run(['hr', 'send', ...args]), message);
   });
 
   it('a mailbox outside MAILBOX_SCOPE is refused before any request', async () => {
@@ -119,6 +156,20 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/EWS_CLIENT_CERTIFICATE_PATH "\/nonexistent\/app.pem" cannot be read/);
     expect(requests).toBe(0);
+  });
+
+  it('hr send without HR_WEBHOOK_SECRETS names the setting and posts nothing', async () => {
+    expectRefusedBeforeSending(
+      await run(['hr', 'send', leaveEventFile], { HR_WEBHOOK_SECRETS: ' , ' }),
+      /^mailbox-automation: HR_WEBHOOK_SECRETS is not set/,
+    );
+  });
+
+  it('hr send with a malformed HR_WEBHOOK_URL names the setting, not --url', async () => {
+    expectRefusedBeforeSending(
+      await run(['hr', 'send', leaveEventFile], { HR_WEBHOOK_URL: 'webhook.contoso.com' }),
+      /^mailbox-automation: HR_WEBHOOK_URL "webhook.contoso.com" is not a URL$/m,
+    );
   });
 
   it('a missing setting is named', async () => {
