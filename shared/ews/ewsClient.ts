@@ -32,7 +32,7 @@ import { postAndCollect } from './httpExchange';
 import { validateOofSettings } from './oofValidation';
 import * as requests from './soapRequests';
 import * as responses from './soapResponses';
-import { child, parseXml, type XmlNode } from './xml';
+import { child, parseXml, type ParseOptions, type XmlNode } from './xml';
 import type { TokenCredential } from '@azure/identity';
 
 /** One structured line per HTTP attempt to EWS. */
@@ -244,6 +244,7 @@ export class EwsClient implements MailboxOperations {
           : mailbox,
     };
     const document = requests.envelope(settings.serverVersion, impersonation, body);
+    const parseOptions = { attributesOnSuccess: responses.READS_ATTRIBUTES_ON_SUCCESS.has(operation) };
     const releaseMailbox = await this.mailboxSlots.acquire(mailbox.toLowerCase());
     try {
       return await callWithRetries<T>({
@@ -258,7 +259,7 @@ export class EwsClient implements MailboxOperations {
             backOffMs: pause,
           }),
         attempt: async (requestId, deadline) => {
-          const { xml, ctx } = await this.send(document, mailbox, requestId, deadline);
+          const { xml, ctx } = await this.send(document, parseOptions, mailbox, requestId, deadline);
           // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
           // ErrorInternalServerError) is retried like a fault.
           const result = read(xml, ctx);
@@ -325,6 +326,7 @@ export class EwsClient implements MailboxOperations {
 
   private async send(
     document: string,
+    parseOptions: ParseOptions,
     mailbox: string,
     requestId: string,
     deadline: number,
@@ -376,10 +378,10 @@ export class EwsClient implements MailboxOperations {
     const ctx = { httpStatus: statusCode, mailbox, requestId };
     if (statusCode === 401 && this.authorization.kind === 'oauth' && !authRetried) {
       // A revoked or rotated token: fetch a fresh one once before calling it a failure.
-      return this.send(document, mailbox, requestId, deadline, true);
+      return this.send(document, parseOptions, mailbox, requestId, deadline, true);
     }
     if (statusCode === 200 || statusCode === 500) {
-      const xml = this.parse(text, ctx);
+      const xml = this.parse(text, parseOptions, ctx);
       if (xml) {
         const fault = errorFromSoapFault(xml, ctx);
         if (fault) throw fault;
@@ -391,10 +393,10 @@ export class EwsClient implements MailboxOperations {
     throw this.httpFailure(statusCode, headers, ctx);
   }
 
-  private parse(text: string, ctx: responses.ResponseContext): XmlNode | undefined {
+  private parse(text: string, options: ParseOptions, ctx: responses.ResponseContext): XmlNode | undefined {
     if (!text.trimStart().startsWith('<')) return undefined;
     try {
-      return parseXml(text);
+      return parseXml(text, options);
     } catch (error) {
       throw new MailboxError({
         code: 'InvalidResponse',

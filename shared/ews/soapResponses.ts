@@ -39,6 +39,13 @@ export class UnexpectedResponseError extends Error {
   }
 }
 
+/**
+ * Operations whose reader reads attributes from a successful answer (FindItem: item ids, paging). The
+ * others' answers are parsed without attributes when they can only be a success (xml.ts plainSuccess);
+ * test/unit/ews/attributeFreeParse.test.ts checks every reader against the samples both ways.
+ */
+export const READS_ATTRIBUTES_ON_SUCCESS: ReadonlySet<string> = new Set(['FindItem']);
+
 /** The single response message of a one-target operation, or its error thrown. */
 function single(envelope: XmlNode, operation: string, ctx: ResponseContext): XmlNode {
   const [message] = responseMessages(envelope, operation);
