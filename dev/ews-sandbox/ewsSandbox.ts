@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { authenticate, isAuthFailure, type SandboxOAuthOptions } from './auth';
 import { SchemaViolation, interpretEnvelope, type ConnectingSidKind, type EwsRequest } from './ewsRequest';
 import {
@@ -587,11 +587,8 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     : http.createServer(onRequest);
   // Clients keep connections in a pool for a while; do not close them under their feet.
   server.keepAliveTimeout = 65_000;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const listener = await listenOnLoopback(server, options.port);
+  const { port, origin } = listener;
 
   return {
     url: `${origin}/EWS/Exchange.asmx`,
@@ -622,12 +619,10 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     },
     inspectMailbox,
     tenant: store,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const res of hanging) res.destroy();
-        hanging.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => {
+      for (const res of hanging) res.destroy();
+      hanging.clear();
+      return listener.close();
+    },
   };
 }

@@ -21,10 +21,10 @@
  */
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadSeedFile, validateSeed, type SandboxSeed } from '../ews-sandbox/seed';
 import { TenantStore, type Group, type Mailbox, type Principal } from '../ews-sandbox/tenantStore';
 import { checkBearerToken, type BearerTokenRequirements } from '../identity/bearerToken';
+import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { zoneOffsetMs } from '../../shared/oof/leaveWindow';
 import { fromUtcIso, ianaZoneFor, toUtcIso, type DateTimeTimeZone } from '../../shared/graph/timeZones';
 
@@ -716,11 +716,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
 
   const server = http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-  const origin = `http://127.0.0.1:${port}`;
+  const { port, origin, close } = await listenOnLoopback(server, options.port);
 
   return {
     url: `${origin}/v1.0`,
@@ -752,10 +748,6 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       const m = store.mailboxByAddress(address);
       return m ? idOfUser(m) : undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
 }

@@ -5,8 +5,8 @@
  * point HIBOB_API_URL at it and sign deliveries with `hibobDelivery`. Dev only; nothing persists.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { signHibob } from '../../shared/hr/signature';
+import { listenOnLoopback } from '../loopback/listenOnLoopback';
 
 export interface HibobEmployeeRecord {
   id: string;
@@ -77,21 +77,13 @@ export async function startHibobApi(options: HibobApiServerOptions): Promise<Hib
       send(404, { error: `no route ${req.method} ${path}` });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listener = await listenOnLoopback(server, options.port);
   return {
-    url,
+    url: listener.origin,
     putRequest: (r) => void requests.set(r.requestId, { ...r }),
     deleteRequest: (id) => void requests.delete(id),
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 

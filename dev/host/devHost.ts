@@ -9,8 +9,8 @@
  */
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { installFunctionsCoreStandIn, registrations, type Registration } from './functionsCoreStandIn';
 import { DevClock } from './devClock';
 import { InstanceConflictError, LocalDurableHost, type InstanceRecord } from './localDurableHost';
@@ -310,12 +310,8 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     })();
   });
 
-  const port = options.port ?? 7071;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listener = await listenOnLoopback(server, options.port ?? 7071);
+  base = listener.origin;
   // Without WEBSITE_HOSTNAME, df.getClient rewrites the status URLs to localhost:7071 (its local default).
   process.env.WEBSITE_HOSTNAME = new URL(base).host;
 
@@ -369,8 +365,7 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     close: async () => {
       for (const u of unsubscribers) u();
       for (const i of durable.listInstances()) durable.terminate(i.instanceId, 'dev host stopped');
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
     },
   };
 }

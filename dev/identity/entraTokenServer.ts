@@ -10,7 +10,7 @@
 import { generateKeyPairSync, randomUUID, createPublicKey, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { signJwt, verifyJwtSignature } from './jwt';
 import {
   certificateThumbprintSha256,
@@ -110,20 +110,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
     'cache-control': 'no-store',
   });
   res.end(text);
-}
-
-function listen(server: http.Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 }
 
 /** Starts the Entra stand-in (HTTPS) and the managed-identity endpoint (HTTP), both on 127.0.0.1. */
@@ -343,13 +329,13 @@ export async function startEntraTokenServer(
     });
   });
 
-  const port = await listen(entra, options.port ?? 0);
-  const miPort = await listen(msi, options.managedIdentityPort ?? 0);
+  const entraListener = await listenOnLoopback(entra, options.port);
+  const msiListener = await listenOnLoopback(msi, options.managedIdentityPort);
   return {
-    authorityHost: `https://127.0.0.1:${port}`,
+    authorityHost: entraListener.origin,
     tenantId,
     issuer,
-    managedIdentityEndpoint: `http://127.0.0.1:${miPort}/msi/token`,
+    managedIdentityEndpoint: `${msiListener.origin}/msi/token`,
     identityHeader,
     caPem: tls.caPem,
     signingKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -358,7 +344,7 @@ export async function startEntraTokenServer(
     registerClient: (client) => void clients.set(client.clientId, client),
     issueToken,
     close: async () => {
-      await Promise.all([closeServer(entra), closeServer(msi)]);
+      await Promise.all([entraListener.close(), msiListener.close()]);
     },
   };
 }

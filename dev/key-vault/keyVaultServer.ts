@@ -5,9 +5,9 @@
  * Dev and tests only; listens on 127.0.0.1.
  */
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { generateLoopbackCertificate, type LoopbackCertificate } from '../identity/tlsCertificate';
+import { listenOnLoopback } from '../loopback/listenOnLoopback';
 
 export interface KeyVaultServerOptions {
   secrets?: Record<string, string>;
@@ -120,11 +120,8 @@ export async function startKeyVaultServer(options: KeyVaultServerOptions = {}): 
       true,
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listener = await listenOnLoopback(server);
+  base = listener.origin;
   return {
     url: base,
     caPem: tls.caPem,
@@ -133,10 +130,6 @@ export async function startKeyVaultServer(options: KeyVaultServerOptions = {}): 
     refuseTokens: (count: number) => {
       refuse = count;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
