@@ -3,8 +3,13 @@
  * settings, paging, archiving and moving (counts change, nothing lost or duplicated), folders, groups,
  * name resolution and the inspection route.
  */
-import path from 'node:path';
-import { startEwsSandbox, generateTenant, type EwsSandbox } from '../../dev/ews-sandbox';
+import {
+  GENERATED_SERVICE_ACCOUNT,
+  startEwsSandbox,
+  generateTenant,
+  type EwsSandbox,
+} from '../../dev/ews-sandbox';
+import { demoServiceCredentials, startDemoSandbox } from '../support/demoTenant';
 import {
   basic,
   bodies,
@@ -18,8 +23,6 @@ import {
   type EwsAnswer,
 } from '../support/sandboxSoap';
 
-const DEMO_SEED = path.join(__dirname, '..', '..', 'dev', 'seeds', 'demo-tenant.json');
-const svc = basic('svc-mailbox@contoso.com', 'Sandbox-Passw0rd!');
 const DAY = 86_400_000;
 
 describe('EWS sandbox with the demo tenant', () => {
@@ -28,10 +31,11 @@ describe('EWS sandbox with the demo tenant', () => {
     body: string,
     as: string,
     extra: { headers?: Record<string, string> } = {},
-  ): Promise<EwsAnswer> => post(sandbox.url, soap(body, { as }), { ...svc, anchor: as, ...extra });
+  ): Promise<EwsAnswer> =>
+    post(sandbox.url, soap(body, { as }), { ...demoServiceCredentials, anchor: as, ...extra });
 
   beforeAll(async () => {
-    sandbox = await startEwsSandbox({ seed: DEMO_SEED, knobs: { missingAnchorFailureRate: 0 } });
+    sandbox = await startDemoSandbox({ knobs: { missingAnchorFailureRate: 0 } });
   });
   afterAll(() => sandbox.close());
 
@@ -264,7 +268,7 @@ describe('EWS sandbox with a generated tenant', () => {
   const as = 'user00001@contoso.com';
   const call = (body: string): Promise<EwsAnswer> =>
     post(sandbox.url, soap(body, { as }), {
-      ...basic('svc-mailbox@contoso.com', 'sandbox-password'),
+      ...basic(`${GENERATED_SERVICE_ACCOUNT.username}@contoso.com`, GENERATED_SERVICE_ACCOUNT.password),
       anchor: as,
     });
 

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import type { EwsSandbox } from '../../dev/ews-sandbox';
+import { DEMO_SERVICE_ACCOUNT, demoServiceCredentials, startDemoSandbox } from '../support/demoTenant';
 import { validateEwsRequests } from '../support/schemaValidator';
 import {
   basic,
@@ -21,9 +22,7 @@ import {
   type Impersonation,
 } from '../support/sandboxSoap';
 
-const DEMO_SEED = path.join(__dirname, '..', '..', 'dev', 'seeds', 'demo-tenant.json');
 const SAMPLES = path.join(__dirname, '..', 'fixtures', 'ews-samples');
-const svc = basic('svc-mailbox@contoso.com', 'Sandbox-Passw0rd!');
 
 /** Adds RequestServerVersion + ExchangeImpersonation to a handout sample and points it at a demo mailbox. */
 function fromSample(file: string, as: string, replace: Record<string, string> = {}): string {
@@ -47,7 +46,7 @@ describe('EWS sandbox checks', () => {
   const call = (
     xml: string,
     anchor = 'alice@contoso.com',
-    creds = svc,
+    creds = demoServiceCredentials,
     headers?: Record<string, string>,
   ): Promise<EwsAnswer> => {
     sent.push(xml);
@@ -55,7 +54,7 @@ describe('EWS sandbox checks', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startEwsSandbox({ seed: DEMO_SEED, knobs: { missingAnchorFailureRate: 0 } });
+    sandbox = await startDemoSandbox({ knobs: { missingAnchorFailureRate: 0 } });
   });
   afterAll(() => sandbox.close());
 
@@ -84,7 +83,7 @@ describe('EWS sandbox checks', () => {
       const answer = await call(
         soap(bodies.getOof('alice@contoso.com'), { as: 'alice@contoso.com' }),
         'alice@contoso.com',
-        basic('CONTOSO\\svc-mailbox', 'Sandbox-Passw0rd!'),
+        basic('CONTOSO\\svc-mailbox', DEMO_SERVICE_ACCOUNT.password),
       );
       expect(responseCodes(answer)).toEqual(['NoError']);
     });
@@ -232,7 +231,7 @@ describe('EWS sandbox checks', () => {
         '<env:Body><GetUserOofSettingsRequest xmlns="http://schemas.microsoft.com/exchange/services/2006/messages">' +
         '<Mailbox xmlns="http://schemas.microsoft.com/exchange/services/2006/types"><Address>alice@contoso.com</Address></Mailbox>' +
         '</GetUserOofSettingsRequest></env:Body></env:Envelope>';
-      const answer = await call(xml, 'alice@contoso.com', svc, {
+      const answer = await call(xml, 'alice@contoso.com', demoServiceCredentials, {
         soapaction: '"http://schemas.microsoft.com/exchange/services/2006/messages/GetUserOofSettings"',
       });
       expect(responseCodes(answer)).toEqual(['NoError']);

@@ -3,7 +3,6 @@
  * reads and writes OOF settings, pages FindItem, archives, binds folders, expands groups and resolves names
  * through its own request writer, impersonating with SmtpAddress.
  */
-import path from 'node:path';
 import {
   ConnectingIdType,
   DateTime,
@@ -25,16 +24,16 @@ import {
   WellKnownFolderName,
   ItemId,
 } from 'ews-javascript-api';
-import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import type { EwsSandbox } from '../../dev/ews-sandbox';
+import { DEMO_SERVICE_ACCOUNT, startDemoSandbox } from '../support/demoTenant';
 
-const DEMO_SEED = path.join(__dirname, '..', '..', 'dev', 'seeds', 'demo-tenant.json');
 const DAY = 86_400_000;
 
 describe('ews-javascript-api against the EWS sandbox', () => {
   let sandbox: EwsSandbox;
   const serviceFor = (mailbox: string): ExchangeService => {
     const service = new ExchangeService(ExchangeVersion.Exchange2016);
-    service.Credentials = new WebCredentials('svc-mailbox@contoso.com', 'Sandbox-Passw0rd!');
+    service.Credentials = new WebCredentials(DEMO_SERVICE_ACCOUNT.username, DEMO_SERVICE_ACCOUNT.password);
     service.Url = new Uri(sandbox.url);
     service.ImpersonatedUserId = new ImpersonatedUserId(ConnectingIdType.SmtpAddress, mailbox);
     service.HttpHeaders.Add('X-AnchorMailbox', mailbox);
@@ -42,7 +41,7 @@ describe('ews-javascript-api against the EWS sandbox', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startEwsSandbox({ seed: DEMO_SEED, knobs: { missingAnchorFailureRate: 0 } });
+    sandbox = await startDemoSandbox({ knobs: { missingAnchorFailureRate: 0 } });
   });
   afterAll(() => sandbox.close());
 

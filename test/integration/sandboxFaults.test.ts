@@ -3,10 +3,9 @@
  * injected faults (503, inner ErrorServerBusy, connection reset, no answer), and the penalty for calls
  * whose X-AnchorMailbox is missing or wrong.
  */
-import path from 'node:path';
-import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import type { EwsSandbox } from '../../dev/ews-sandbox';
+import { demoServiceCredentials, startDemoSandbox } from '../support/demoTenant';
 import {
-  basic,
   bodies,
   faultCode,
   messageValue,
@@ -17,17 +16,13 @@ import {
   type EwsAnswer,
 } from '../support/sandboxSoap';
 
-const DEMO_SEED = path.join(__dirname, '..', '..', 'dev', 'seeds', 'demo-tenant.json');
-const svc = basic('svc-mailbox@contoso.com', 'Sandbox-Passw0rd!');
-
 describe('EWS sandbox throttling and faults', () => {
   let sandbox: EwsSandbox;
   const getOof = (mailbox: string, anchor: string | undefined = mailbox): Promise<EwsAnswer> =>
-    post(sandbox.url, soap(bodies.getOof(mailbox), { as: mailbox }), { ...svc, anchor });
+    post(sandbox.url, soap(bodies.getOof(mailbox), { as: mailbox }), { ...demoServiceCredentials, anchor });
 
   beforeAll(async () => {
-    sandbox = await startEwsSandbox({
-      seed: DEMO_SEED,
+    sandbox = await startDemoSandbox({
       knobs: { missingAnchorFailureRate: 0, missingAnchorDelayMs: 0 },
     });
   });
@@ -95,7 +90,7 @@ describe('EWS sandbox throttling and faults', () => {
 
     sandbox.injectFaults({ kind: 'internalServerBusy', httpStatus: 200 });
     const find = await post(sandbox.url, soap(bodies.findAll('inbox'), { as: 'alice@contoso.com' }), {
-      ...svc,
+      ...demoServiceCredentials,
       anchor: 'alice@contoso.com',
     });
     expect(find.status).toBe(200);
@@ -121,7 +116,7 @@ describe('EWS sandbox throttling and faults', () => {
     const hung = fetch(sandbox.url, {
       method: 'POST',
       headers: {
-        authorization: svc.authorization ?? '',
+        authorization: demoServiceCredentials.authorization ?? '',
         'content-type': 'text/xml',
         'x-anchormailbox': 'alice@contoso.com',
       },
@@ -141,7 +136,7 @@ describe('EWS sandbox throttling and faults', () => {
     expect((await getOof('bob@contoso.com')).status).toBe(503);
     expect(sandbox.pendingFaults).toBe(1);
     const find = await post(sandbox.url, soap(bodies.findAll('inbox'), { as: 'alice@contoso.com' }), {
-      ...svc,
+      ...demoServiceCredentials,
       anchor: 'alice@contoso.com',
     });
     expect(find.status).toBe(503);
@@ -150,15 +145,14 @@ describe('EWS sandbox throttling and faults', () => {
 
   it('draws random faults from a seeded source, so the same seed gives the same run', async () => {
     const run = async (): Promise<number[]> => {
-      const s = await startEwsSandbox({
-        seed: DEMO_SEED,
+      const s = await startDemoSandbox({
         randomSeed: 42,
         knobs: { faultRate: 0.3, faultKinds: ['http503', 'serverBusy'], missingAnchorFailureRate: 0 },
       });
       const statuses: number[] = [];
       for (let i = 0; i < 30; i++) {
         const a = await post(s.url, soap(bodies.getOof('alice@contoso.com'), { as: 'alice@contoso.com' }), {
-          ...svc,
+          ...demoServiceCredentials,
           anchor: 'alice@contoso.com',
         });
         statuses.push(a.status);

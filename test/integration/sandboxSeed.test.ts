@@ -12,8 +12,8 @@ import {
   startEwsSandbox,
   validateSeed,
 } from '../../dev/ews-sandbox';
-
-const DEMO_SEED = path.join(__dirname, '..', '..', 'dev', 'seeds', 'demo-tenant.json');
+// Not test/support/demoTenant: that loads the demo seed on import, before these tests could judge it.
+import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
 
 function problemsOf(seed: unknown): string[] {
   try {
@@ -27,7 +27,7 @@ function problemsOf(seed: unknown): string[] {
 
 describe('sandbox seeds', () => {
   it('loads the demo tenant and generated tenants without complaint', () => {
-    expect(loadSeedFile(DEMO_SEED).mailboxes.map((m) => m.address)).toEqual([
+    expect(loadSeedFile(demoSeedPath()).mailboxes.map((m) => m.address)).toEqual([
       'alice@contoso.com',
       'bob@contoso.com',
       'carol@contoso.com',
@@ -84,6 +84,8 @@ describe('sandbox seeds', () => {
       new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a valid sandbox seed`),
     );
     await expect(startEwsSandbox({ seed: file })).rejects.toThrow(SeedError);
-    await expect(startEwsSandbox({ seed: DEMO_SEED, knobs: { faultRate: -1 } })).rejects.toThrow(/faultRate/);
+    await expect(startEwsSandbox({ seed: demoSeedPath(), knobs: { faultRate: -1 } })).rejects.toThrow(
+      /faultRate/,
+    );
   });
 });
