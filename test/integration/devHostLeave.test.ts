@@ -5,14 +5,18 @@
  * (leaveEndToEnd, hibobWebhook) already show against a real EWS mailbox is not repeated here: these cover
  * the webhook's refusals, the fuzz, duplicates and ordering, scope, and what the logs may hold.
  */
-import path from 'node:path';
-import { startDevHost, type DevHost } from '../../dev/host/devHost';
-import { DevClock } from '../../dev/host/devClock';
-import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
+import type { DevClock } from '../../dev/host/devClock';
+import type { DevHost } from '../../dev/host/devHost';
 import { signGeneric } from '../../shared/hr/signature';
-import { resetSecretProvider } from '../../shared/secrets';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { FakeMailbox } from '../support/durableMailboxFake';
+import { pollStatus } from '../support/durableStatus';
+import {
+  postGenericHrEvent,
+  startLeaveDevHost,
+  type LeaveDevHost,
+  type WebhookAnswer,
+} from '../support/leaveDevHost';
 
 const SECRET = 'current-secret-for-tests';
 const OLD_SECRET = 'previous-secret-still-active';
@@ -24,38 +28,26 @@ const previous: OofSettings = {
   externalReply: '<p>Out</p>',
 };
 
+let devHost: LeaveDevHost;
 let host: DevHost;
 let clock: DevClock;
 const mailbox = new FakeMailbox();
-const logs: string[] = [];
-const saved = { ...process.env };
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    HR_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET}`,
-    MAILBOX_SCOPE: 'contoso.com',
-    LEAVE_OOF_AUDIENCE: 'known',
-    LEAVE_RETRY_FIRST_MS: '10',
+  devHost = await startLeaveDevHost({
+    env: {
+      HR_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET}`,
+      MAILBOX_SCOPE: 'contoso.com',
+      LEAVE_OOF_AUDIENCE: 'known',
+      LEAVE_RETRY_FIRST_MS: '10',
+    },
+    mailbox,
   });
-  delete process.env.KEY_VAULT_URI;
-  resetSecretProvider();
-  useLeaveMailboxOperations(mailbox);
-  clock = new DevClock();
-  host = await startDevHost({
-    port: 0,
-    functionsDir: path.resolve(__dirname, '../../functions'),
-    clock,
-    timers: false,
-    log: (m) => logs.push(m),
-  });
+  host = devHost.host;
+  clock = host.clock;
 });
 
-afterAll(async () => {
-  await host.close();
-  useLeaveMailboxOperations(undefined);
-  process.env = saved;
-  resetSecretProvider();
-});
+afterAll(() => devHost.close());
 
 beforeEach(() => {
   mailbox.oof.clear();
@@ -82,31 +74,12 @@ function leaveEvent(overrides: Record<string, unknown> = {}): Record<string, unk
   };
 }
 
-async function post(
+const post = (
   body: string,
   headers: Record<string, string> = {},
   secret = SECRET,
-  t = Math.floor(Date.now() / 1000),
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${host.url}/api/hr/generic`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-signature': signGeneric(secret, body, t), ...headers },
-    body,
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-async function statusOf(
-  url: string,
-): Promise<{ runtimeStatus: string; customStatus: { phase?: string } | null; output: unknown }> {
-  const res = await fetch(url);
-  return (await res.json()) as {
-    runtimeStatus: string;
-    customStatus: { phase?: string } | null;
-    output: unknown;
-  };
-}
+  signedAt?: number,
+): Promise<WebhookAnswer> => postGenericHrEvent(host, body, { secret, signedAt, headers });
 
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
   for (let i = 0; i < 400; i++) {
@@ -117,18 +90,8 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: strin
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const waiting = (url: string) =>
-  until(
-    () => statusOf(url),
-    (s) => s.customStatus?.phase === 'waiting',
-    'phase waiting',
-  );
-const finished = (url: string) =>
-  until(
-    () => statusOf(url),
-    (s) => s.runtimeStatus !== 'Running',
-    'the end',
-  );
+const waiting = (url: string) => pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
+const finished = (url: string) => pollStatus(url, (s) => s.runtimeStatus !== 'Running', 'the end');
 
 describe('HR webhook through the dev host', () => {
   test('a signed approval schedules the replies in the person’s language, with UTC times and escaped names', async () => {
@@ -361,7 +324,7 @@ describe('HR webhook through the dev host', () => {
   }, 120_000);
 
   test('logs never carry the signing secret or the reply text', () => {
-    const all = logs.join('\n');
+    const all = devHost.logs.join('\n');
     expect(all).toContain('hr/generic: event'); // we did capture the webhook's logs
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain(OLD_SECRET);

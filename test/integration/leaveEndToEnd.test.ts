@@ -10,32 +10,27 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSeedFile, startEwsSandbox, type EwsSandbox, type MailboxSnapshot } from '../../dev/ews-sandbox';
+import type { EwsSandbox, MailboxSnapshot } from '../../dev/ews-sandbox';
 import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/graph/graphStandIn';
-import { DevClock } from '../../dev/host/devClock';
-import { startDevHost, type DevHost } from '../../dev/host/devHost';
+import type { DevClock } from '../../dev/host/devClock';
+import type { DevHost } from '../../dev/host/devHost';
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
-import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
 import { loadEwsSettings } from '../../shared/config';
 import { EwsClient } from '../../shared/ews/ewsClient';
-import { signGeneric } from '../../shared/hr/signature';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
-import { resetSecretProvider } from '../../shared/secrets';
+import { DEMO_SERVICE_ACCOUNT, demoSeed, startDemoSandbox } from '../support/demoTenant';
 import { pollStatus } from '../support/durableStatus';
+import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
 
 const SECRET = 'e2e-signing-secret';
 const ALICE = 'alice@contoso.com';
 const BOB = 'bob@contoso.com';
-const seed = loadSeedFile(path.resolve(__dirname, '../../dev/seeds/demo-tenant.json'));
-const account = seed.serviceAccounts?.[0];
 
 let sandbox: EwsSandbox;
+let devHost: LeaveDevHost;
 let host: DevHost;
 let clock: DevClock;
 let tokens: EntraTokenServer | undefined;
 let graph: GraphStandIn | undefined;
-const logs: string[] = [];
-const saved = { ...process.env };
 const GRAPH_SECRET = 'e2e-graph-app-secret';
 
 const oofOf = (address: string): MailboxSnapshot['oof'] => {
@@ -45,17 +40,9 @@ const oofOf = (address: string): MailboxSnapshot['oof'] => {
 };
 
 async function post(event: Record<string, unknown>): Promise<Record<string, string>> {
-  const body = JSON.stringify(event);
-  const res = await fetch(`${host.url}/api/hr/generic`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': signGeneric(SECRET, body, Math.floor(Date.now() / 1000)),
-    },
-    body,
-  });
-  expect(res.status).toBe(202);
-  return (await res.json()) as Record<string, string>;
+  const answer = await postGenericHrEvent(host, JSON.stringify(event), { secret: SECRET });
+  expect(answer.status).toBe(202);
+  return answer.json as Record<string, string>;
 }
 
 const waiting = (url: string) => pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
@@ -80,29 +67,28 @@ function approval(mailbox: string, displayName: string, start: string, end: stri
 
 function startBackends(backend: 'ews' | 'graph'): void {
   beforeAll(async () => {
-    if (!account) throw new Error('the demo seed has no service account');
-    sandbox = await startEwsSandbox({ seed, knobs: { latencyMs: 0 } });
-    Object.assign(process.env, {
+    sandbox = await startDemoSandbox({ knobs: { latencyMs: 0 } });
+    const env: Record<string, string | undefined> = {
       EWS_URL: sandbox.url,
       EWS_AUTH: 'basic',
-      EWS_USERNAME: account.username,
-      EWS_PASSWORD: account.password,
+      EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
+      EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
       MAILBOX_SCOPE: 'contoso.com',
       HR_WEBHOOK_SECRETS: SECRET,
       LEAVE_OOF_AUDIENCE: 'known',
       LEAVE_RETRY_FIRST_MS: '10',
-    });
+    };
     if (backend === 'graph') {
       // The same app registration, asking the loopback Entra for a Graph token; the stand-in shares the tenant.
-      const appId = seed.apps?.[0]?.clientId ?? '';
+      const appId = demoSeed.apps?.[0]?.clientId ?? '';
       tokens = await startEntraTokenServer({
         clients: [{ clientId: appId, clientSecret: GRAPH_SECRET, roles: GRAPH_ROLES }],
       });
       graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKeyPem] });
       const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'e2e-graph-')), 'ca.pem');
       writeFileSync(caFile, tokens.caPem);
-      delete process.env.EWS_AUTH;
-      Object.assign(process.env, {
+      Object.assign(env, {
+        EWS_AUTH: undefined,
         MAILBOX_BACKEND: 'graph',
         GRAPH_URL: graph.url,
         GRAPH_CA_FILE: caFile,
@@ -112,30 +98,19 @@ function startBackends(backend: 'ews' | 'graph'): void {
         EWS_AUTHORITY_HOST: tokens.authorityHost,
       });
     }
-    delete process.env.KEY_VAULT_URI;
-    resetSecretProvider();
-    await resetMailboxOperations();
-    useLeaveMailboxOperations(undefined); // the activities build the real backend from the environment
-    clock = new DevClock();
-    host = await startDevHost({
-      port: 0,
-      functionsDir: path.resolve(__dirname, '../../functions'),
-      clock,
-      timers: false,
-      log: (m) => logs.push(m),
-    });
+    // No mailbox given: the activities build the real backend from the environment.
+    devHost = await startLeaveDevHost({ env });
+    host = devHost.host;
+    clock = host.clock;
   });
 
   afterAll(async () => {
-    await host.close();
-    await resetMailboxOperations();
+    await devHost.close();
     await graph?.close();
     await tokens?.close();
     graph = undefined;
     tokens = undefined;
     await sandbox.close();
-    process.env = { ...saved };
-    resetSecretProvider();
   });
 }
 
@@ -211,8 +186,8 @@ describe.each(['ews', 'graph'] as const)(
         loadEwsSettings({
           EWS_URL: sandbox.url,
           EWS_AUTH: 'basic',
-          EWS_USERNAME: account?.username,
-          EWS_PASSWORD: account?.password,
+          EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
+          EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
         }),
       );
       try {
@@ -241,7 +216,7 @@ describe.each(['ews', 'graph'] as const)(
         expect(r.anchorMatches).toBe(true);
         expect([ALICE, BOB]).toContain(r.mailbox);
       }
-      expect(logs.join('\n')).not.toContain(account?.password ?? '(none)');
+      expect(devHost.logs.join('\n')).not.toContain(DEMO_SERVICE_ACCOUNT.password);
       if (backend === 'graph') {
         // The workflow's own calls went through Graph, each about the person and carrying a client-request-id.
         const graphCalls = graph?.requests.filter((r) => r.operation?.endsWith('MailboxSettings')) ?? [];
@@ -250,7 +225,7 @@ describe.each(['ews', 'graph'] as const)(
           expect([ALICE, BOB]).toContain(r.mailbox);
           expect(r.clientRequestId).toMatch(/^[0-9a-f-]{36}$/);
         }
-        expect(logs.join('\n')).not.toContain(GRAPH_SECRET);
+        expect(devHost.logs.join('\n')).not.toContain(GRAPH_SECRET);
       }
     });
   },
