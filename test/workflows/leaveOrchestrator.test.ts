@@ -4,7 +4,7 @@
  * 2025-06-30T22:00Z to 2025-07-14T22:00Z (15 July, 00:00 in Berlin, her first day back).
  */
 import '../../functions/leaveOrchestrator';
-import { h, type WireEvent } from '../../dev/host/history';
+import { h } from '../../dev/host/history';
 import type { LeaveEvent } from '../../shared/hr/leaveEvent';
 import type { LeaveOrchestrationInput } from '../../shared/hr/leaveDispatch';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
@@ -17,6 +17,7 @@ import {
 } from '../../functions/leaveActivities';
 import { LEAVE_ORCHESTRATOR, type LeaveSummary } from '../../functions/leaveOrchestrator';
 import { activityCalls, eventWaits, inputOf, replay, timers } from '../support/durableEpisodes';
+import { LeaveStory, type ScopeCheck } from '../support/leaveStory';
 
 const approved: LeaveEvent = {
   eventId: 'evt-1',
@@ -50,62 +51,28 @@ const applied: OofSettings = {
 };
 const at = (iso: string): Date => new Date(iso);
 
-/** Builds a history one episode at a time: what the orchestrator scheduled, then what came back. */
-class Story {
-  readonly events: WireEvent[];
-  private t: Date;
-  constructor(start: string, inp: unknown = input) {
-    this.t = at(start);
-    this.events = [h.orchestratorStarted(this.t), h.executionStarted(this.t, LEAVE_ORCHESTRATOR, inp)];
-  }
-  /** Close the episode (with what it scheduled), open the next at `when` with `results`. */
-  next(scheduled: WireEvent[], when: string | undefined, ...results: WireEvent[]): this {
-    this.events.push(...scheduled, h.orchestratorCompleted(this.t));
-    if (when) this.t = at(when);
-    this.events.push(h.orchestratorStarted(this.t), ...results);
-    return this;
-  }
-  get now(): Date {
-    return this.t;
-  }
-  /** Scope check done, snapshot taken, OOF set: the orchestration now waits (ids 0, 1, 2 used). */
-  static waiting(start: string, inp: unknown = input): Story {
-    const s = new Story(start, inp);
-    return s
-      .next(
-        [h.taskScheduled(0, s.now, LEAVE_CHECK_SCOPE)],
-        undefined,
-        h.taskCompleted(s.now, 0, { inScope: true, scope: 'contoso.com' }),
-      )
-      .next(
-        [h.taskScheduled(1, s.now, LEAVE_GET_OOF)],
-        undefined,
-        h.taskCompleted(s.now, 1, { ok: true, value: snapshot }),
-      )
-      .next(
-        [h.taskScheduled(2, s.now, LEAVE_SET_OOF)],
-        undefined,
-        h.taskCompleted(s.now, 2, { ok: true, value: applied }),
-      );
-  }
-}
+const story = (start: string): LeaveStory => new LeaveStory(start, input);
+const unrestrictedScope: ScopeCheck = { inScope: true, scope: '*' };
 
-const run = (s: Story, inp: unknown = input) => replay(LEAVE_ORCHESTRATOR, s.events, inp);
+/** Scope check done, snapshot taken, OOF set: the orchestration now waits (ids 0, 1, 2 used). */
+const waiting = (start: string): LeaveStory =>
+  story(start)
+    .scopeChecked({ inScope: true, scope: 'contoso.com' })
+    .snapshotTaken({ ok: true, value: snapshot })
+    .oofSet({ ok: true, value: applied });
+
+const run = (s: LeaveStory) => replay(LEAVE_ORCHESTRATOR, s.events, input);
 
 describe('leave orchestration, episode by episode', () => {
   test('an approved leave checks the scope before anything else', async () => {
-    const e = await run(new Story('2025-06-20T10:00:00Z'));
+    const e = await run(story('2025-06-20T10:00:00Z'));
     expect(e.done).toBe(false);
     expect(activityCalls(e).map((a) => a.functionName)).toEqual([LEAVE_CHECK_SCOPE]);
     expect(e.customStatus).toEqual({ phase: 'checking-scope' });
   });
 
   test('a mailbox out of scope finishes with a clear result and no mailbox call', async () => {
-    const s = new Story('2025-06-20T10:00:00Z').next(
-      [h.taskScheduled(0, at('2025-06-20T10:00:00Z'), LEAVE_CHECK_SCOPE)],
-      undefined,
-      h.taskCompleted(at('2025-06-20T10:00:00Z'), 0, { inScope: false, scope: 'fabrikam.com' }),
-    );
+    const s = story('2025-06-20T10:00:00Z').scopeChecked({ inScope: false, scope: 'fabrikam.com' });
     const e = await run(s);
     expect(e.done).toBe(true);
     expect(e.output).toMatchObject({ outcome: 'out-of-scope', mailbox: 'alice@contoso.com' });
@@ -114,25 +81,13 @@ describe('leave orchestration, episode by episode', () => {
   });
 
   test('a leave already over does nothing', async () => {
-    const s = new Story('2025-07-20T10:00:00Z');
-    s.next(
-      [h.taskScheduled(0, s.now, LEAVE_CHECK_SCOPE)],
-      undefined,
-      h.taskCompleted(s.now, 0, { inScope: true, scope: '*' }),
-    );
-    const e = await run(s);
+    const e = await run(story('2025-07-20T10:00:00Z').scopeChecked(unrestrictedScope));
     expect(e.output).toMatchObject({ outcome: 'already-over', timesSet: 0 });
     expect(activityCalls(e).map((a) => a.functionName)).toEqual([LEAVE_CHECK_SCOPE]);
   });
 
   test('in scope: the current replies are snapshotted first, with bounded retries', async () => {
-    const s = new Story('2025-06-20T10:00:00Z');
-    s.next(
-      [h.taskScheduled(0, s.now, LEAVE_CHECK_SCOPE)],
-      undefined,
-      h.taskCompleted(s.now, 0, { inScope: true, scope: '*' }),
-    );
-    const e = await run(s);
+    const e = await run(story('2025-06-20T10:00:00Z').scopeChecked(unrestrictedScope));
     const get = activityCalls(e, LEAVE_GET_OOF);
     expect(get).toHaveLength(1);
     expect(get[0]?.retryOptions).toMatchObject({
@@ -143,16 +98,9 @@ describe('leave orchestration, episode by episode', () => {
   });
 
   test('then a scheduled OOF from the first day of leave to the first day back, 00:00 Berlin time, in UTC', async () => {
-    const s = new Story('2025-06-20T10:00:00Z');
-    s.next(
-      [h.taskScheduled(0, s.now, LEAVE_CHECK_SCOPE)],
-      undefined,
-      h.taskCompleted(s.now, 0, { inScope: true, scope: '*' }),
-    ).next(
-      [h.taskScheduled(1, s.now, LEAVE_GET_OOF)],
-      undefined,
-      h.taskCompleted(s.now, 1, { ok: true, value: snapshot }),
-    );
+    const s = story('2025-06-20T10:00:00Z')
+      .scopeChecked(unrestrictedScope)
+      .snapshotTaken({ ok: true, value: snapshot });
     const e = await run(s);
     const set = inputOf<SetOofInput>(activityCalls(e, LEAVE_SET_OOF)[0]);
     expect(set).toMatchObject({
@@ -165,23 +113,16 @@ describe('leave orchestration, episode by episode', () => {
   });
 
   test('a leave that already started is on from now until its end', async () => {
-    const s = new Story('2025-07-03T08:30:00Z');
-    s.next(
-      [h.taskScheduled(0, s.now, LEAVE_CHECK_SCOPE)],
-      undefined,
-      h.taskCompleted(s.now, 0, { inScope: true, scope: '*' }),
-    ).next(
-      [h.taskScheduled(1, s.now, LEAVE_GET_OOF)],
-      undefined,
-      h.taskCompleted(s.now, 1, { ok: true, value: snapshot }),
-    );
+    const s = story('2025-07-03T08:30:00Z')
+      .scopeChecked(unrestrictedScope)
+      .snapshotTaken({ ok: true, value: snapshot });
     const set = inputOf<SetOofInput>(activityCalls(await run(s), LEAVE_SET_OOF)[0]);
     expect(set.start).toBe('2025-07-03T08:30:00.000Z');
     expect(set.end).toBe('2025-07-14T22:00:00.000Z');
   });
 
   test('once set, it waits for the end of the leave or an HR event, whichever comes first', async () => {
-    const e = await run(Story.waiting('2025-06-20T10:00:00Z'));
+    const e = await run(waiting('2025-06-20T10:00:00Z'));
     expect(e.done).toBe(false);
     expect(timers(e).map((t) => new Date(t.fireAt as string).toISOString())).toEqual([
       '2025-07-14T22:00:00.000Z',
@@ -191,7 +132,7 @@ describe('leave orchestration, episode by episode', () => {
   });
 
   test('a replay after partial progress schedules nothing already done', async () => {
-    const e = await run(Story.waiting('2025-06-20T10:00:00Z'));
+    const e = await run(waiting('2025-06-20T10:00:00Z'));
     // the three activities appear once each (already in the history); only the wait is new
     expect(activityCalls(e).map((a) => a.functionName)).toEqual([
       LEAVE_CHECK_SCOPE,
@@ -202,8 +143,8 @@ describe('leave orchestration, episode by episode', () => {
 
   describe('at the end of the leave', () => {
     // 4 days before the end: a short timer (id 3)
-    const ended = (): Story =>
-      Story.waiting('2025-07-10T10:00:00Z').next(
+    const ended = (): LeaveStory =>
+      waiting('2025-07-10T10:00:00Z').next(
         [h.timerCreated(3, at('2025-07-10T10:00:00Z'), at('2025-07-14T22:00:00Z'))],
         '2025-07-14T22:00:00Z',
         h.timerFired(at('2025-07-14T22:00:00Z'), 3, at('2025-07-14T22:00:00Z')),
@@ -256,8 +197,8 @@ describe('leave orchestration, episode by episode', () => {
   });
 
   describe('HR events while waiting', () => {
-    const deliver = (event: unknown): Story =>
-      Story.waiting('2025-06-20T10:00:00Z').next(
+    const deliver = (event: unknown): LeaveStory =>
+      waiting('2025-06-20T10:00:00Z').next(
         [h.timerCreated(3, at('2025-06-20T10:00:00Z'), at('2025-06-23T10:00:00Z'))],
         '2025-06-21T12:00:00Z',
         h.eventRaised(at('2025-06-21T12:00:00Z'), 'LeaveEvent', event),
@@ -286,7 +227,7 @@ describe('leave orchestration, episode by episode', () => {
       ['during the leave', '2025-07-05T12:00:00Z'],
     ])('a cancellation %s restores the previous replies now', async (_when, when) => {
       const cancelled: LeaveEvent = { ...approved, eventId: 'evt-3', type: 'cancelled', occurredAt: when };
-      const s = Story.waiting('2025-06-20T10:00:00Z').next(
+      const s = waiting('2025-06-20T10:00:00Z').next(
         [h.timerCreated(3, at('2025-06-20T10:00:00Z'), at('2025-06-23T10:00:00Z'))],
         when,
         h.eventRaised(at(when), 'LeaveEvent', cancelled),
@@ -347,21 +288,12 @@ describe('leave orchestration, episode by episode', () => {
 
   describe('mailbox errors', () => {
     test('a permanent EWS error ends the orchestration as failed, naming the code, without retrying', async () => {
-      const s = new Story('2025-06-20T10:00:00Z');
-      s.next(
-        [h.taskScheduled(0, s.now, LEAVE_CHECK_SCOPE)],
-        undefined,
-        h.taskCompleted(s.now, 0, { inScope: true, scope: '*' }),
-      ).next(
-        [h.taskScheduled(1, s.now, LEAVE_GET_OOF)],
-        undefined,
-        h.taskCompleted(s.now, 1, {
-          ok: false,
-          code: 'ErrorNonExistentMailbox',
-          errorClass: 'permanent',
-          message: 'No mailbox with such guid.',
-        }),
-      );
+      const s = story('2025-06-20T10:00:00Z').scopeChecked(unrestrictedScope).snapshotTaken({
+        ok: false,
+        code: 'ErrorNonExistentMailbox',
+        errorClass: 'permanent',
+        message: 'No mailbox with such guid.',
+      });
       const e = await run(s);
       expect(e.failed).toBe(true);
       expect(e.error).toMatch(/leaveGetOof failed with ErrorNonExistentMailbox/);
@@ -369,19 +301,14 @@ describe('leave orchestration, episode by episode', () => {
     });
 
     test('a transient error is retried after the retry interval; success then continues', async () => {
-      const s = new Story('2025-06-20T10:00:00Z');
+      const s = story('2025-06-20T10:00:00Z').scopeChecked(unrestrictedScope);
       const t = s.now;
       s.next(
-        [h.taskScheduled(0, t, LEAVE_CHECK_SCOPE)],
+        [h.taskScheduled(1, t, LEAVE_GET_OOF)],
         undefined,
-        h.taskCompleted(t, 0, { inScope: true, scope: '*' }),
+        h.taskFailed(t, 1, new Error('ErrorServerBusy (throttled): busy'), LEAVE_GET_OOF),
+        h.timerCreated(2, t, at('2025-06-20T10:00:01Z')),
       )
-        .next(
-          [h.taskScheduled(1, t, LEAVE_GET_OOF)],
-          undefined,
-          h.taskFailed(t, 1, new Error('ErrorServerBusy (throttled): busy'), LEAVE_GET_OOF),
-          h.timerCreated(2, t, at('2025-06-20T10:00:01Z')),
-        )
         .next(
           [],
           '2025-06-20T10:00:01Z',
@@ -395,13 +322,8 @@ describe('leave orchestration, episode by episode', () => {
     });
 
     test('transient errors on every attempt: bounded, then failed with the reason', async () => {
-      const s = new Story('2025-06-20T10:00:00Z');
+      const s = story('2025-06-20T10:00:00Z').scopeChecked(unrestrictedScope);
       const t = s.now;
-      s.next(
-        [h.taskScheduled(0, t, LEAVE_CHECK_SCOPE)],
-        undefined,
-        h.taskCompleted(t, 0, { inScope: true, scope: '*' }),
-      );
       let id = 1;
       const busy = new Error('ErrorServerBusy (throttled): busy');
       s.next(
