@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOofSettings } from '../../../shared/ews/soapResponses';
 import { parseWholeDocument, parseXml, soapBodyText, XmlRefusedError } from '../../../shared/ews/xml';
+import { DeadlineExceededError, finishesWithin } from '../../support/hangGuard';
 
 const oofAnswer = (internal: string, external = 'x'): string =>
   `<s:Envelope xmlns:s="x"><s:Body>${OOF_BODY.replace('<Message>Back &amp; soon</Message>', `<Message>${internal}</Message>`).replace('<Message>x</Message>', `<Message>${external}</Message>`)}</s:Body></s:Envelope>`;
@@ -77,12 +78,29 @@ describe('responses are read from their SOAP Body alone', () => {
     expect(() => parseXml(xml)).toThrow(XmlRefusedError);
   });
 
-  it('many comments before something that is not an Envelope are dismissed (the expression cannot backtrack)', () => {
-    // With a backtracking expression this would not finish within the test's timeout.
-    expect(soapBodyText('<!-- a -->'.repeat(5_000) + '<Other/>')).toBeUndefined();
-    expect(
-      soapBodyText('<!-- a -->'.repeat(5_000) + '<s:Envelope xmlns:s="x"><s:Body>1</s:Body></s:Envelope>'),
-    ).toBe('<s:Body>1</s:Body>');
+  describe('under a deadline, so a backtracking regression fails instead of hanging', () => {
+    // A hang guard, not a speed assertion. The linear expression reads these 50 KB in under a millisecond;
+    // a backtracking one would not finish at all, and as synchronous code it would block the event loop
+    // that jest's timeout runs on, hanging the run instead of failing it. Hence a deadline that stops it:
+    // 5 s is thousands of times the normal run time, so a slow or busy machine never trips it.
+    const HANG_LIMIT_MS = 5_000;
+    const comments = '<!-- a -->'.repeat(5_000);
+
+    it('many comments before something that is not an Envelope are dismissed (the expression cannot backtrack)', () => {
+      const cut = (xml: string): string | undefined =>
+        finishesWithin(HANG_LIMIT_MS, 'soapBodyText after 5,000 comments', () => soapBodyText(xml));
+      expect(cut(`${comments}<Other/>`)).toBeUndefined();
+      expect(cut(`${comments}<s:Envelope xmlns:s="x"><s:Body>1</s:Body></s:Envelope>`)).toBe(
+        '<s:Body>1</s:Body>',
+      );
+    });
+
+    it('the deadline stops a catastrophically backtracking expression, so the guard fails rather than hangs', () => {
+      // /^(a+)+$/ tries every split of the a's (2^40 here) before it gives up on the final b.
+      expect(() =>
+        finishesWithin(100, 'a catastrophic expression', () => /^(a+)+$/.test(`${'a'.repeat(40)}b`)),
+      ).toThrow(DeadlineExceededError);
+    });
   });
 });
 
