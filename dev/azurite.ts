@@ -12,7 +12,7 @@ export const DEV_ACCOUNT = 'devstoreaccount1';
 export const DEV_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export interface AzuriteOptions {
+interface AzuriteOptions {
   /** Blob port; 0 (default) picks a free one. */
   blobPort?: number;
   log?: (line: string) => void;

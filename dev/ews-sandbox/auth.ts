@@ -28,7 +28,7 @@ export const DEFAULT_AUDIENCES = [
 export const REQUIRED_ROLE = 'full_access_as_app';
 
 /** A refused request: 401 (bad or missing credentials) or 403 (app not allowed to use EWS). */
-export interface AuthFailure {
+interface AuthFailure {
   status: 401 | 403;
   reason: string;
 }

@@ -12,7 +12,7 @@ import { GRAPH_ROLES, startGraphStandIn } from './graphStandIn';
 
 const DEV_GRAPH_SECRET = 'dev-only-graph-app-secret';
 
-export interface DevGraph {
+interface DevGraph {
   /** Settings for the app: MAILBOX_BACKEND=graph, GRAPH_URL, the app's credentials and the CA to trust. */
   env: Record<string, string>;
   /** What to print: the same settings as exports for the CLI. */

@@ -28,11 +28,11 @@ import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { zoneOffsetMs } from '../../shared/oof/leaveWindow';
 import { fromUtcIso, ianaZoneFor, toUtcIso, type DateTimeTimeZone } from '../../shared/graph/timeZones';
 
-export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
+const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
 /** Application permissions the Graph back end needs. */
 export const GRAPH_ROLES = ['MailboxSettings.ReadWrite', 'User.Read.All', 'GroupMember.Read.All'];
 
-export type GraphOperation =
+type GraphOperation =
   | 'getMailboxSettings'
   | 'updateMailboxSettings'
   | 'getUser'
@@ -42,7 +42,7 @@ export type GraphOperation =
   | 'batch';
 
 /** A queued fault: answers the next matching request (inside a $batch too) with this status. */
-export interface GraphFault {
+interface GraphFault {
   status: 429 | 500 | 502 | 503 | 504;
   /** Retry-After in seconds (Graph sends it with 429 and 503). */
   retryAfterSeconds?: number;
@@ -51,7 +51,7 @@ export interface GraphFault {
   mailbox?: string;
 }
 
-export interface GraphKnobs {
+interface GraphKnobs {
   latencyMs: number;
   /** Concurrent requests per mailbox before 429 (Outlook's limit is 4). */
   maxConcurrentPerMailbox: number;
@@ -66,7 +66,7 @@ export interface GraphKnobs {
   answerTimeZone: string;
 }
 
-export const DEFAULT_GRAPH_KNOBS: GraphKnobs = {
+const DEFAULT_GRAPH_KNOBS: GraphKnobs = {
   latencyMs: 0,
   maxConcurrentPerMailbox: 4,
   concurrencyRetryAfterSeconds: 1,
@@ -74,7 +74,7 @@ export const DEFAULT_GRAPH_KNOBS: GraphKnobs = {
   answerTimeZone: 'UTC',
 };
 
-export interface GraphRequestLogEntry {
+interface GraphRequestLogEntry {
   at: string;
   method: string;
   path: string;
@@ -92,7 +92,7 @@ export interface GraphRequestLogEntry {
   durationMs: number;
 }
 
-export interface GraphStandInOptions {
+interface GraphStandInOptions {
   /** The EWS sandbox's store (`sandbox.tenant`), shared; or a seed (object or file) for a store of its own. */
   tenant?: TenantStore;
   seed?: SandboxSeed | string;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { signHibob } from '../../shared/hr/signature';
 import { listenOnLoopback } from '../loopback/listenOnLoopback';
 
-export interface HibobEmployeeRecord {
+interface HibobEmployeeRecord {
   id: string;
   email: string;
   displayName: string;
@@ -27,7 +27,7 @@ export interface HibobRequestRecord {
   status: 'approved' | 'pending' | 'declined' | 'canceled';
 }
 
-export interface HibobApiServerOptions {
+interface HibobApiServerOptions {
   serviceUser: { id: string; token: string };
   employees: HibobEmployeeRecord[];
   port?: number;

@@ -24,13 +24,13 @@ export interface BearerTokenRequirements {
 }
 
 /** A token that passed every check: the calling app and the application roles it was granted. */
-export interface AcceptedToken {
+interface AcceptedToken {
   appId: string;
   roles: string[];
 }
 
 /** Why a token was refused, for the service's diagnostics. */
-export interface RefusedToken {
+interface RefusedToken {
   refused: string;
 }
 

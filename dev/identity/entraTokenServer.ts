@@ -22,7 +22,7 @@ import {
 export const FULL_ACCESS_AS_APP = 'full_access_as_app';
 
 /** An app registration the token server knows: how it authenticates and which app roles its tokens carry. */
-export interface RegisteredClient {
+interface RegisteredClient {
   clientId: string;
   displayName?: string;
   /** Accepts `client_secret` equal to this. */
@@ -41,7 +41,7 @@ export interface ManagedIdentity {
   roles?: string[];
 }
 
-export interface EntraTokenServerOptions {
+interface EntraTokenServerOptions {
   /** HTTPS port for the Entra endpoints; 0 (default) picks a free one. */
   port?: number;
   /** HTTP port of the managed-identity endpoint; 0 (default) picks a free one. */
@@ -57,7 +57,7 @@ export interface EntraTokenServerOptions {
 }
 
 /** One request the token server answered, for tests to assert on (no secrets recorded). */
-export interface TokenRequestLogEntry {
+interface TokenRequestLogEntry {
   endpoint: 'openid-configuration' | 'token' | 'keys' | 'instance-discovery' | 'managed-identity' | 'other';
   method: string;
   path: string;

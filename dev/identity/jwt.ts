@@ -7,9 +7,9 @@
 import { createPrivateKey, constants, sign, verify, type KeyLike, type KeyObject } from 'node:crypto';
 
 /** JWT claims as decoded: a plain JSON object. */
-export type JwtClaims = Record<string, unknown>;
+type JwtClaims = Record<string, unknown>;
 
-export interface JwtHeader {
+interface JwtHeader {
   alg: string;
   typ?: string;
   kid?: string;
@@ -19,7 +19,7 @@ export interface JwtHeader {
 }
 
 /** A decoded token that passed signature verification. */
-export interface VerifiedJwt {
+interface VerifiedJwt {
   header: JwtHeader;
   claims: JwtClaims;
 }
@@ -51,7 +51,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Decodes without verifying; undefined when the token is not a JWT. */
-export function decodeJwt(token: string): { header: JwtHeader; claims: JwtClaims } | undefined {
+function decodeJwt(token: string): { header: JwtHeader; claims: JwtClaims } | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {

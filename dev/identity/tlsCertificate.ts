@@ -14,7 +14,7 @@ export interface LoopbackCertificate {
 }
 
 /** A client certificate for ClientCertificateCredential: `pem` holds certificate and key together. */
-export interface ClientCertificate {
+interface ClientCertificate {
   certPem: string;
   keyPem: string;
   /** Certificate followed by the private key, the form @azure/identity reads from `certificatePath`. */

@@ -6,10 +6,11 @@
  */
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_TENANT_ID } from '../identity/entraTokenServer';
 import { generateLoopbackCertificate, type LoopbackCertificate } from '../identity/tlsCertificate';
 import { listenOnLoopback } from '../loopback/listenOnLoopback';
 
-export interface KeyVaultServerOptions {
+interface KeyVaultServerOptions {
   secrets?: Record<string, string>;
   tenantId?: string;
   tls?: LoopbackCertificate;
@@ -41,7 +42,7 @@ function audienceOf(token: string): string | undefined {
 
 export async function startKeyVaultServer(options: KeyVaultServerOptions = {}): Promise<KeyVaultServer> {
   const tls = options.tls ?? (await generateLoopbackCertificate());
-  const tenantId = options.tenantId ?? '8a1b2c3d-0000-4000-8000-00000000c0de';
+  const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
   const secrets = new Map<string, { value: string; version: string }>();
   const set = (name: string, value: string): void => {
     secrets.set(name, { value, version: randomBytes(16).toString('hex') });

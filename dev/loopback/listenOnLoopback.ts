@@ -6,7 +6,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-export interface LoopbackListener {
+interface LoopbackListener {
   port: number;
   /** `http://127.0.0.1:PORT`, or `https://…` for an HTTPS server. */
   origin: string;
