@@ -19,7 +19,7 @@
  * as Outlook's 4-concurrent limit), page size, the time zone answers are written in, and queued faults
  * (429 / 503 with Retry-After, 500, 502, 504). Every request is logged (ids, status, no bodies).
  */
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import { loadSeedFile, validateSeed, type SandboxSeed } from '../ews-sandbox/seed';
 import { TenantStore, type Group, type Mailbox, type Principal } from '../ews-sandbox/tenantStore';
@@ -96,8 +96,8 @@ interface GraphStandInOptions {
   /** The EWS sandbox's store (`sandbox.tenant`), shared; or a seed (object or file) for a store of its own. */
   tenant?: TenantStore;
   seed?: SandboxSeed | string;
-  /** Trusted token-signing keys, e.g. the token server's `signingKey` (a PEM is parsed once, at start). */
-  signingKeys: readonly (string | KeyObject)[];
+  /** Trusted token-signing keys, parsed: e.g. the token server's `signingKey`. */
+  signingKeys: readonly KeyObject[];
   issuer?: string;
   port?: number;
   knobs?: Partial<GraphKnobs>;
@@ -190,7 +190,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
   const knobs: GraphKnobs = { ...DEFAULT_GRAPH_KNOBS, ...options.knobs };
   // No required role: Graph checks each call's permission and answers a missing one with 403 (`needs`).
   const tokenRequirements: BearerTokenRequirements = {
-    signingKeys: options.signingKeys.map((k) => (typeof k === 'string' ? createPublicKey(k) : k)),
+    signingKeys: options.signingKeys,
     audiences: GRAPH_AUDIENCES,
     issuer: options.issuer,
     tenantId: store.tenantId,

@@ -79,9 +79,7 @@ export interface EntraTokenServer {
   identityHeader: string;
   /** PEM the clients must trust for the HTTPS endpoints (tlsOptions.ca or NODE_EXTRA_CA_CERTS). */
   caPem: string;
-  /** Public half of the token-signing key, PEM. */
-  signingKeyPem: string;
-  /** The same key, parsed: give it to the EWS sandbox (`oauth.signingKeys`) and the Graph stand-in. */
+  /** Public half of the token-signing key, parsed: give it to the EWS sandbox (`oauth.signingKeys`) and the Graph stand-in. */
   signingKey: KeyObject;
   readonly requests: readonly TokenRequestLogEntry[];
   /** Registers (or replaces) an app at runtime. */
@@ -338,7 +336,6 @@ export async function startEntraTokenServer(
     managedIdentityEndpoint: `${msiListener.origin}/msi/token`,
     identityHeader,
     caPem: tls.caPem,
-    signingKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     signingKey: publicKey,
     requests,
     registerClient: (client) => void clients.set(client.clientId, client),

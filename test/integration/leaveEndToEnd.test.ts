@@ -84,7 +84,7 @@ function startBackends(backend: 'ews' | 'graph'): void {
       tokens = await startEntraTokenServer({
         clients: [{ clientId: appId, clientSecret: GRAPH_SECRET, roles: GRAPH_ROLES }],
       });
-      graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKeyPem] });
+      graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKey] });
       const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'e2e-graph-')), 'ca.pem');
       writeFileSync(caFile, tokens.caPem);
       Object.assign(env, {
