@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../cli/main';
+import { listenOnLoopback } from '../../../dev/loopback/listenOnLoopback';
 import { verifyGeneric } from '../../../shared/hr/signature';
 
 const ROTATED_IN = 'new-secret';
@@ -11,8 +11,8 @@ const ROTATED_OUT = 'old-secret';
 const EVENT = '{"eventId":"e-1","employee":"alice@contoso.com","type":"approved"}';
 
 /** A loopback webhook: records every delivery and answers with `answerStatus`. */
-let webhook: http.Server;
 let webhookUrl: string;
+let closeWebhook: () => Promise<void>;
 let answerStatus = 202;
 let deliveries: { path: string; signature: string | undefined; body: string }[] = [];
 const files = mkdtempSync(join(tmpdir(), 'cli-hr-send-'));
@@ -20,7 +20,7 @@ const eventFile = join(files, 'leave.json');
 writeFileSync(eventFile, EVENT);
 
 beforeAll(async () => {
-  webhook = http.createServer((req, res) => {
+  const webhook = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -35,12 +35,13 @@ beforeAll(async () => {
         .end('{"answer":"from the webhook"}');
     });
   });
-  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(webhook);
+  webhookUrl = listening.origin;
+  closeWebhook = listening.close;
 });
 afterAll(async () => {
   rmSync(files, { recursive: true, force: true });
-  await new Promise<void>((resolve) => webhook.close(() => resolve()));
+  await closeWebhook();
 });
 beforeEach(() => {
   answerStatus = 202;
@@ -103,10 +104,8 @@ describe('mailbox-automation hr send', () => {
 
   it('a webhook that cannot be reached is exit 1, saying where it tried', async () => {
     // A port that was just free and is closed again: the connection is refused.
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { port, close } = await listenOnLoopback(http.createServer());
+    await close();
     const result = await hrSend([eventFile, '--url', `http://127.0.0.1:${port}/api/hr/generic`]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
