@@ -5,6 +5,8 @@ export interface CliContext {
   env: Env;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The terminal to draw progress on: main passes stderr when it is one. Unset: no progress display. */
+  terminal?: NodeJS.WritableStream;
 }
 
 /** Exit codes documented in README.md. */

@@ -47,11 +47,9 @@ const COMMANDS: Record<string, Command> = {
   'archive plan': archivePlan,
   'archive run': archiveRun,
   'group expand': groupExpand,
+  'sweep archive': sweepArchive,
   'hr send': hrSend,
   sandbox: sandboxCommand,
-  // Reads its own settings (and builds its own backend only after checking arguments).
-  'sweep archive': (args, ctx) =>
-    sweepArchive(args, ctx.env, undefined, { stdout: ctx.stdout, stderr: ctx.stderr }),
 };
 
 /** Splits off the global --ews-url option wherever it appears. */
@@ -138,9 +136,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       backend ??= createMailboxBackend(ctx.env, { url }, { onCall }, { onCall });
       return backend.operations;
     };
-    // --ews-url reaches the commands that build their own backend through the environment.
-    const commandCtx = url === undefined ? ctx : { ...ctx, env: { ...ctx.env, EWS_URL: url } };
-    return await found.command(found.rest, commandCtx, ops);
+    return await found.command(found.rest, ctx, ops);
   } catch (error) {
     const { code, message } = exitCodeFor(error);
     ctx.stderr(`mailbox-automation: ${message}\n`);
@@ -156,6 +152,7 @@ if (require.main === module) {
     env,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    terminal: process.stderr.isTTY ? process.stderr : undefined,
   }).then((code) => {
     process.exitCode = code;
   });

@@ -7,11 +7,14 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { assertArchivingSupported, loadMailboxScope, loadSweepSettings, type Env } from '../../shared/config';
-import { ConfigError } from '../../shared/configError';
+import type { SingleBar } from 'cli-progress';
+import {
+  assertArchivingSupported,
+  loadMailboxScope,
+  loadSweepSettings,
+  type SweepSettings,
+} from '../../shared/config';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
-import { isSmtpAddress } from '../../shared/address';
 import { discoverMailboxes } from '../../shared/sweep/discovery';
 import { gaveUpRow, RetryableSweepError, sweepMailbox } from '../../shared/sweep/sweepMailbox';
 import { countRows, describeSummary, reportCsv, reportJson, summarize } from '../../shared/sweep/sweepReport';
@@ -19,17 +22,15 @@ import { mapWithLimit, sleep } from '../../shared/ews/concurrency';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import { discoverySourcesFor, sweepJobFor } from '../../shared/sweep/sweepJob';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
+import { flag, listOption, mailboxArgument, parse, stringOption } from '../arguments';
+import { EXIT, type CliContext } from '../cliContext';
 
-export interface SweepArchiveIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Progress bar on a terminal (default: stderr is a TTY and not --json). */
-  progress?: boolean;
-  now?: () => Date;
-}
-
-const USAGE =
-  'usage: mailbox-automation sweep archive [--dry-run] [--json] [--mailbox ADDRESS ...] [--report-dir DIR]';
+const SWEEP_FLAGS = {
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  mailbox: { type: 'string', multiple: true },
+  'report-dir': { type: 'string' },
+} as const;
 
 /** Runs `items` through `fn` in batches of `size`, at most `window` batches at once; a finished batch lets the next start. */
 export async function inSlidingWindow<T>(
@@ -62,154 +63,120 @@ async function withRetries(
   }
 }
 
-function exitCodeFor(summary: SweepSummary, rows: readonly MailboxRow[]): number {
-  if (summary.mailboxes.failed === 0 && summary.mailboxes.partial === 0) return 0;
-  // 4: every failure was transient (worth re-running); 3: some mailbox failed for good.
-  const permanent = rows.some(
-    (r) => (r.outcome === 'failed' || r.outcome === 'partial') && r.errorMessage?.startsWith('[') !== true,
+function isFailure(row: MailboxRow): boolean {
+  return row.outcome === 'failed' || row.outcome === 'partial';
+}
+
+/** The run's exit code: failed mailboxes are rows of the report, not errors thrown to main's exitCodeFor. */
+function exitCodeForRun(summary: SweepSummary, rows: readonly MailboxRow[]): number {
+  if (summary.mailboxes.failed === 0 && summary.mailboxes.partial === 0) return EXIT.done;
+  // Rows that gave up after transient errors carry a bracketed message (gaveUpRow): worth re-running.
+  const permanent = rows.some((r) => isFailure(r) && r.errorMessage?.startsWith('[') !== true);
+  return permanent ? EXIT.permanent : EXIT.gaveUp;
+}
+
+/** A progress bar on the context's terminal; none without one (a pipe, a log file, a test). */
+async function progressBar(ctx: CliContext, total: number): Promise<SingleBar | undefined> {
+  if (!ctx.terminal) return undefined;
+  // Loaded only when drawn: scripts and --json never need it.
+  const { SingleBar, Presets } = await import('cli-progress');
+  const bar = new SingleBar(
+    {
+      format: 'archive sweep [{bar}] {value}/{total} mailboxes | {items} items | {failed} failed',
+      hideCursor: true,
+      stream: ctx.terminal,
+    },
+    Presets.shades_classic,
   );
-  return permanent ? 3 : 4;
+  bar.start(total, 0, { items: 0, failed: 0 });
+  return bar;
+}
+
+/** Saves the JSON and CSV report: Blob storage when configured, else files under `reportDir`. */
+async function saveReport(
+  settings: SweepSettings,
+  job: SweepJob,
+  reportDir: string,
+  report: { json: string; csv: string },
+): Promise<{ json: string; csv: string }> {
+  if (settings.reports) {
+    return new BlobSweepStore(settings.reports).putReport(job.reportPath, report.json, report.csv);
+  }
+  const base = resolve(reportDir, job.reportPath);
+  await mkdir(dirname(base), { recursive: true });
+  await writeFile(`${base}.json`, report.json);
+  await writeFile(`${base}.csv`, report.csv);
+  return { json: `${base}.json`, csv: `${base}.csv` };
 }
 
 export async function sweepArchive(
   args: string[],
-  env: Env,
-  ops?: MailboxOperations,
-  io: SweepArchiveIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+  ctx: CliContext,
+  ops: () => MailboxOperations,
 ): Promise<number> {
-  let parsed;
+  const parsed = parse(args, SWEEP_FLAGS, []);
+  const dryRun = flag(parsed, 'dry-run');
+  const json = flag(parsed, 'json');
+  const limitTo = listOption(parsed, 'mailbox').map((m) => mailboxArgument(m, '--mailbox'));
+  const settings = loadSweepSettings(ctx.env);
+  const scope = loadMailboxScope(ctx.env);
+  assertArchivingSupported(ctx.env); // Graph cannot reach the archive: exit 2, nothing sent
+  const mailboxes = ops();
+
+  const startedAt = new Date();
+  const sweepId = `cli-${startedAt
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}`;
+  const job = sweepJobFor(settings, { sweepId, startedAt, dryRun });
+  const { addresses, droppedExamples, ...discoveryCounts } = await discoverMailboxes(
+    mailboxes,
+    scope,
+    discoverySourcesFor(settings, limitTo),
+  );
+
+  const bar = json ? undefined : await progressBar(ctx, addresses.length);
+  const rows: MailboxRow[] = new Array<MailboxRow>(addresses.length);
+  let done = 0;
+  let items = 0;
+  let failed = 0;
+  const limits = {
+    dryRun,
+    receivedBefore: job.receivedBefore,
+    folders: job.folders,
+    maxItemsPerRun: job.maxItemsPerRun,
+  };
+  await inSlidingWindow(addresses, job.batchSize, job.maxBatchesInFlight, async (batch, index) => {
+    await Promise.all(
+      batch.map(async (mailbox, i) => {
+        const row = await withRetries(job, mailbox, mailboxes, limits);
+        rows[index * job.batchSize + i] = row;
+        done++;
+        items += dryRun ? row.itemsPlanned : row.itemsMoved;
+        if (isFailure(row)) failed++;
+        bar?.update(done, { items, failed });
+      }),
+    );
+  });
+  bar?.stop();
+
+  const summary = summarize(job, discoveryCounts, countRows(rows), new Date());
+  const report = { json: reportJson({ summary, droppedExamples, rows }), csv: reportCsv(rows) };
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        mailbox: { type: 'string', multiple: true },
-        'report-dir': { type: 'string' },
-      },
-      strict: true,
-    }).values;
+    summary.report = await saveReport(settings, job, stringOption(parsed, 'report-dir') ?? 'reports', report);
   } catch (error) {
-    io.stderr(`${(error as Error).message.split('\n')[0]}\n${USAGE}\n`);
-    return 2;
+    // The mailboxes were swept all the same: the summary says the report is missing, the exit code stays the run's.
+    summary.reportError = (error as Error).message;
   }
-  const dryRun = parsed['dry-run'] === true;
-  const json = parsed.json === true;
-  const limitTo = (parsed.mailbox ?? []).map((m) => m.trim().toLowerCase());
-  const bad = limitTo.find((m) => !isSmtpAddress(m));
-  if (bad) {
-    io.stderr(`--mailbox "${bad}" is not an e-mail address\n`);
-    return 2;
+  if (json) {
+    ctx.stdout(JSON.stringify(summary, null, 2) + '\n');
+  } else {
+    ctx.stdout(`${describeSummary(summary)}\n`);
+    for (const r of rows.filter(isFailure).slice(0, 20)) {
+      ctx.stdout(`  ${r.mailbox}\t${r.outcome}\t${r.errorCode ?? ''}\n`);
+    }
+    if (summary.report) ctx.stdout(`report: ${summary.report.json}\n        ${summary.report.csv}\n`);
+    if (summary.reportError) ctx.stderr(`report not saved: ${summary.reportError}\n`);
   }
-
-  let settings, scope;
-  try {
-    settings = loadSweepSettings(env);
-    scope = loadMailboxScope(env);
-    assertArchivingSupported(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  let close: (() => Promise<void>) | undefined;
-  if (!ops) {
-    const { createMailboxBackend } = await import('../../shared/mailbox/mailboxBackend');
-    const backend = createMailboxBackend(env);
-    ops = backend.operations;
-    close = () => backend.close();
-  }
-
-  try {
-    const startedAt = (io.now ?? (() => new Date()))();
-    const sweepId = `cli-${startedAt
-      .toISOString()
-      .replace(/[^0-9]/g, '')
-      .slice(0, 14)}`;
-    const job = sweepJobFor(settings, { sweepId, startedAt, dryRun });
-    let discovery;
-    try {
-      discovery = await discoverMailboxes(ops, scope, discoverySourcesFor(settings, limitTo));
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        io.stderr(`${error.message}\n`);
-        return 2;
-      }
-      throw error;
-    }
-    const { addresses, droppedExamples, ...discoveryCounts } = discovery;
-
-    const showBar = io.progress ?? (!json && process.stderr.isTTY === true);
-    let bar: import('cli-progress').SingleBar | undefined;
-    if (showBar) {
-      const { SingleBar, Presets } = await import('cli-progress');
-      bar = new SingleBar(
-        {
-          format: 'archive sweep [{bar}] {value}/{total} mailboxes | {items} items | {failed} failed',
-          hideCursor: true,
-        },
-        Presets.shades_classic,
-      );
-      bar.start(addresses.length, 0, { items: 0, failed: 0 });
-    }
-    const rows: MailboxRow[] = new Array<MailboxRow>(addresses.length);
-    let done = 0;
-    let items = 0;
-    let failed = 0;
-    const limits = {
-      dryRun,
-      receivedBefore: job.receivedBefore,
-      folders: job.folders,
-      maxItemsPerRun: job.maxItemsPerRun,
-    };
-    const mailboxOps = ops;
-    await inSlidingWindow(addresses, job.batchSize, job.maxBatchesInFlight, async (batch, index) => {
-      await Promise.all(
-        batch.map(async (mailbox, i) => {
-          const row = await withRetries(job, mailbox, mailboxOps, limits);
-          rows[index * job.batchSize + i] = row;
-          done++;
-          items += dryRun ? row.itemsPlanned : row.itemsMoved;
-          if (row.outcome === 'failed' || row.outcome === 'partial') failed++;
-          bar?.update(done, { items, failed });
-        }),
-      );
-    });
-    bar?.stop();
-
-    const summary = summarize(job, discoveryCounts, countRows(rows), new Date());
-    const jsonText = reportJson({ summary, droppedExamples, rows });
-    const csvText = reportCsv(rows);
-    try {
-      if (settings.reports) {
-        summary.report = await new BlobSweepStore(settings.reports).putReport(
-          job.reportPath,
-          jsonText,
-          csvText,
-        );
-      } else {
-        const base = resolve(parsed['report-dir'] ?? 'reports', job.reportPath);
-        await mkdir(dirname(base), { recursive: true });
-        await writeFile(`${base}.json`, jsonText);
-        await writeFile(`${base}.csv`, csvText);
-        summary.report = { json: `${base}.json`, csv: `${base}.csv` };
-      }
-    } catch (error) {
-      summary.reportError = (error as Error).message;
-    }
-    if (json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
-    else {
-      io.stdout(`${describeSummary(summary)}\n`);
-      for (const r of rows.filter((x) => x.outcome === 'failed' || x.outcome === 'partial').slice(0, 20)) {
-        io.stdout(`  ${r.mailbox}\t${r.outcome}\t${r.errorCode ?? ''}\n`);
-      }
-      if (summary.report) io.stdout(`report: ${summary.report.json}\n        ${summary.report.csv}\n`);
-      if (summary.reportError) io.stderr(`report not saved: ${summary.reportError}\n`);
-    }
-    return exitCodeFor(summary, rows);
-  } finally {
-    await close?.();
-  }
+  return exitCodeForRun(summary, rows);
 }

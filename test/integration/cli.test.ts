@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
 import { loadSeedFile } from '../../dev/ews-sandbox/seed';
@@ -20,11 +23,19 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function cli(...argv: string[]) {
+async function cliWithEnv(runEnv: Record<string, string>, argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runCli(argv, {
+    env: runEnv,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
   return { code, stdout, stderr };
+}
+
+function cli(...argv: string[]) {
+  return cliWithEnv(env, argv);
 }
 
 describe('the CLI against the demo tenant', () => {
@@ -166,5 +177,74 @@ describe('the CLI against the demo tenant', () => {
       delete env.EWS_MAX_ATTEMPTS;
       sandbox.clearFaults();
     }
+  });
+
+  describe('sweep archive', () => {
+    let reportDir: string;
+    beforeAll(() => {
+      reportDir = mkdtempSync(join(tmpdir(), 'cli-sweep-'));
+    });
+    afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
+
+    it('reaches the server given by --ews-url with EWS_URL unset, and reports retries like every command', async () => {
+      const withoutEwsUrl: Record<string, string> = { ...env };
+      delete withoutEwsUrl.EWS_URL;
+      const before = sandbox.inspectMailbox('bob@contoso.com');
+      // One refused call: the retry line shows the sweep's calls go through the CLI's own client settings.
+      sandbox.injectFaults({ kind: 'http503' });
+      try {
+        const result = await cliWithEnv(withoutEwsUrl, [
+          '--ews-url',
+          sandbox.url,
+          'sweep',
+          'archive',
+          '--dry-run',
+          '--json',
+          '--mailbox',
+          'bob@contoso.com',
+          '--report-dir',
+          reportDir,
+        ]);
+        expect(result.stderr).toMatch(/^retrying \S+ for bob@contoso.com after HTTP_503 in \d+ ms\n$/);
+        expect(result.code).toBe(0);
+        const summary = JSON.parse(result.stdout) as { mailboxes: { total: number; planned: number } };
+        expect(summary.mailboxes).toMatchObject({ total: 1, planned: 1 });
+        expect(sandbox.inspectMailbox('bob@contoso.com')).toEqual(before);
+      } finally {
+        sandbox.clearFaults();
+      }
+    });
+
+    it('moves what its dry run counted and saves the report under --report-dir', async () => {
+      const sweep = async (...flags: string[]) => {
+        const result = await cli(
+          'sweep',
+          'archive',
+          '--mailbox',
+          'bob@contoso.com',
+          '--report-dir',
+          reportDir,
+          '--json',
+          ...flags,
+        );
+        expect(result.code).toBe(0);
+        return JSON.parse(result.stdout) as {
+          itemsPlanned: number;
+          itemsArchived: number;
+          report: { json: string; csv: string };
+        };
+      };
+      const planned = (await sweep('--dry-run')).itemsPlanned;
+      expect(planned).toBeGreaterThan(0);
+      const archivedBefore = sandbox.inspectMailbox('bob@contoso.com')?.archive.folders.inbox ?? 0;
+      const run = await sweep();
+      expect(run).toMatchObject({ itemsPlanned: planned, itemsArchived: planned });
+      expect(sandbox.inspectMailbox('bob@contoso.com')?.archive.folders.inbox).toBe(archivedBefore + planned);
+      expect(run.report.json.startsWith(reportDir)).toBe(true);
+      expect(existsSync(run.report.json)).toBe(true);
+      expect(readFileSync(run.report.csv, 'utf8')).toContain(
+        `bob@contoso.com,archived,${planned},${planned},,`,
+      );
+    });
   });
 });

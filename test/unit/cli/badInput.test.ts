@@ -111,6 +111,14 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     [['oof', 'get'], /missing <mailbox>/],
     [['oof', 'frobnicate', 'alice@contoso.com'], /unknown command "oof frobnicate"/],
     [['oof', 'get', 'alice@contoso.com', '--colour'], /--colour/],
+    [['sweep', 'archive', '--colour'], /--colour/],
+    [['sweep', 'archive', '--dry-run=yes'], /--dry-run/],
+    [['sweep', 'archive', '--report-dir'], /--report-dir/],
+    [
+      ['sweep', 'archive', '--mailbox', 'not-an-address'],
+      /--mailbox "not-an-address" is not an e-mail address/,
+    ],
+    [['sweep', 'archive', 'alice@contoso.com'], /unexpected argument "alice@contoso.com"/],
   ])('%j', async (argv, message) => {
     expectRefusedBeforeSending(await run(argv), message);
   });
@@ -172,23 +180,38 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     );
   });
 
+  it('sweep archive with a malformed setting names it and sends nothing', async () => {
+    expectRefusedBeforeSending(
+      await run(['sweep', 'archive'], {
+        SWEEP_MAILBOXES: 'alice@contoso.com',
+        ARCHIVE_OLDER_THAN_DAYS: 'soon',
+      }),
+      /ARCHIVE_OLDER_THAN_DAYS/,
+    );
+  });
+
+  it('sweep archive with no mailboxes configured says what to set and sends nothing', async () => {
+    expectRefusedBeforeSending(
+      await run(['sweep', 'archive', '--dry-run']),
+      /nothing to sweep: set MAILBOX_SCOPE_GROUP .* and\/or SWEEP_MAILBOXES/,
+    );
+  });
+
   it('a missing setting is named', async () => {
     const result = await run(['oof', 'get', 'alice@contoso.com'], { EWS_URL: undefined });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/EWS_URL is not set/);
   });
 
-  it('--ews-url with plain http to a remote host is refused', async () => {
-    const result = await run([
-      '--ews-url',
-      'http://mail.contoso.com/EWS/Exchange.asmx',
-      'oof',
-      'get',
-      'alice@contoso.com',
-    ]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--ews-url .* plain http/);
-  });
+  it.each([[['oof', 'get', 'alice@contoso.com']], [['sweep', 'archive', '--mailbox', 'alice@contoso.com']]])(
+    '--ews-url with plain http to a remote host is refused, named as --ews-url: %j',
+    async (command) => {
+      expectRefusedBeforeSending(
+        await run(['--ews-url', 'http://mail.contoso.com/EWS/Exchange.asmx', ...command]),
+        /^mailbox-automation: --ews-url .* plain http/,
+      );
+    },
+  );
 
   it('an HTTP 500 without a SOAP answer is retried, then reported as given up (exit 4)', async () => {
     const result = await run(['oof', 'get', 'alice@contoso.com'], {
