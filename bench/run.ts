@@ -50,9 +50,10 @@ async function main(): Promise<void> {
       );
       console.log(
         `  ${sweep.ewsCalls} calls in ${sweep.seconds.toFixed(1)} s = ${sweep.callsPerSecond.toFixed(0)} calls/s; ` +
-          `bound ${sweep.boundCallsPerSecond.toFixed(0)} calls/s (concurrency ${sweep.concurrency} / latency); ` +
+          `bound ${sweep.boundCallsPerSecond.toFixed(0)} calls/s (concurrency ${sweep.concurrency} / latency; ` +
+          `the ${sweep.discoveryCalls} discovery calls at ${sweep.discoveryConcurrency}, the service mailbox's cap); ` +
           `efficiency ${(sweep.efficiency * 100).toFixed(0)} % (target ${(sweep.target * 100).toFixed(0)} %: ` +
-          `${sweep.efficiency >= sweep.target ? 'met' : 'MISSED'})`,
+          `${sweep.efficiency >= sweep.target ? 'met' : 'MISSED'}); archiving phase alone ${(sweep.archivingEfficiency * 100).toFixed(0)} %`,
       );
       console.log(
         `  ${sweep.mailboxesPerSecond.toFixed(0)} mailboxes/s, ${sweep.itemsArchived} items archived, outcomes ${JSON.stringify(sweep.outcome)}`,
