@@ -9,7 +9,6 @@ import { loadEwsSettings } from '../shared/config';
 import { EwsClient } from '../shared/ews/ewsClient';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { BENCH_REPLY, type OofClientJob } from './oofClientProcess';
 import { startSandboxChild, type SandboxChild } from './sandboxChild';
@@ -58,19 +57,11 @@ function median(values: number[]): number {
 
 /** One client and operation in a warmed-up child process (bench/oofClientProcess.ts), run round by round. */
 class ClientProcess {
-  private readonly answers: string[] = [];
-  private readonly waiting: ((line: string) => void)[] = [];
-  private readonly exited: Promise<void>;
-
-  private constructor(private readonly child: ChildProcess) {
-    const lines = createInterface({ input: child.stdout as Readable });
-    lines.on('line', (line) => {
-      const next = this.waiting.shift();
-      if (next) next(line);
-      else this.answers.push(line);
-    });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  }
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly lines: AsyncIterator<string>,
+    private readonly exited: Promise<void>,
+  ) {}
 
   /** Starts the process and resolves once its warm-up is done. */
   static async start(job: OofClientJob): Promise<ClientProcess> {
@@ -78,9 +69,12 @@ class ClientProcess {
       path.join(__dirname, 'oofClientProcess.js'),
       JSON.stringify(job),
     ]);
-    const process = new ClientProcess(spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
-    await process.next();
-    return process;
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const started = new ClientProcess(child, lines, exited);
+    await started.next();
+    return started;
   }
 
   /** One round of sequential calls; this process's CPU µs per call. */
@@ -94,13 +88,10 @@ class ClientProcess {
     await this.exited;
   }
 
-  private next(): Promise<string> {
-    const ready = this.answers.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise((resolve, reject) => {
-      this.waiting.push(resolve);
-      void this.exited.then(() => reject(new Error('benchmark client process exited early')));
-    });
+  private async next(): Promise<string> {
+    const line = await this.lines.next();
+    if (line.done) throw new Error('benchmark client process exited early');
+    return line.value;
   }
 }
 

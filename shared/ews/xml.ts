@@ -64,7 +64,7 @@ const OPTIONS = {
   // ~5 KB of garbage and 1–2 µs per EWS answer. It is never asked to decode (processEntities is off, and
   // a DOCTYPE is refused before parsing), so one shared decoder that decodes the way text() does serves.
   entityDecoder: {
-    decode: (value: string) => decodeEntities(value),
+    decode: decodeEntities,
     reset: () => undefined,
     setXmlVersion: () => undefined,
     setExternalEntities: () => undefined,
