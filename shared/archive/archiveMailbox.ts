@@ -91,19 +91,19 @@ export async function planArchive(
   let capped = false;
   for (const folder of options.folders) {
     const room = cap - planned;
-    if (room <= 0) {
-      capped = true;
-      break;
-    }
-    // One more than there is room for tells us whether old items remain beyond the cap.
+    // One more than there is room for tells us whether old items remain beyond the cap (with no room
+    // left, whether this folder has any: a cap used exactly on what was old leaves nothing for later).
     const ids = await ops.findItemIdsReceivedBefore(mailbox, folder, options.receivedBefore, {
       maxItems: Number.isFinite(room) ? room + 1 : undefined,
     });
     const items = Math.min(ids.length, room);
-    if (ids.length > room) capped = true;
     folders.push({ folder, items });
     planned += items;
     options.onProgress?.({ mailbox, folder, phase: 'plan', done: planned, planned });
+    if (ids.length > room) {
+      capped = true;
+      break;
+    }
   }
   return { mailbox, receivedBefore: options.receivedBefore.toISOString(), folders, planned, capped };
 }
@@ -159,10 +159,9 @@ export async function runArchive(
       run.failed += outcome.failed.length;
       moved += outcome.moved;
       options.onProgress?.({ mailbox, folder, phase: 'run', done: moved, planned: Math.max(planned, moved) });
-      if (outcome.moved === 0 && outcome.failed.length === 0) {
-        // The server moved nothing and refused nothing: re-querying would offer the same ids forever.
-        for (const i of batch) refused.add(i.id);
-      }
+      // The server moved nothing and refused nothing: re-querying would offer the same ids forever, and
+      // offering the next ones would only repeat it. Leave the folder for the next run.
+      if (outcome.moved === 0 && outcome.failed.length === 0) break;
       // The whole folder was in that answer and every id of it is now moved or refused.
       const wholeFolderHandled =
         found.length < asked && outcome.moved + outcome.failed.length === batch.length;
