@@ -1,35 +1,145 @@
 /**
- * All settings are read and validated here, once. A missing or malformed setting fails at start
- * with a ConfigError naming it; nothing downstream reads process.env.
+ * The app's settings, parsed and checked. Which settings exist, their defaults and allowed values are
+ * in the catalogue (shared/settings.ts); this file reads them only through it, so a name that is not
+ * in the catalogue does not compile. A missing or malformed setting is a ConfigError naming it.
+ * `checkSettingsAtStart` (functions/appStart.ts) checks every setting that is set, and the relations
+ * between them, once when the app starts.
  */
+import { isSmtpAddress } from './address';
 import { ConfigError } from './configError';
+import {
+  CONNECTING_SID_KINDS,
+  SERVER_VERSIONS,
+  SETTINGS,
+  settingDefinition,
+  settingOrDefault,
+  settingValue,
+  type Env,
+  type Requirement,
+  type SettingName,
+  type SettingType,
+} from './settings';
+import { PRIMARY_FOLDERS, type ExternalAudience, type FolderName } from './mailbox/mailboxOperations';
 import { MailboxScope } from './scope';
 
-export type Env = Record<string, string | undefined>;
-
-export const SERVER_VERSIONS = [
-  'Exchange2013_SP1',
-  'Exchange2015',
-  'Exchange2016',
-  'V2015_10_05',
-  'V2016_01_06',
-  'V2016_04_13',
-  'V2016_07_13',
-  'V2016_10_10',
-  'V2017_01_07',
-  'V2017_04_14',
-  'V2017_07_11',
-] as const;
+export { CONNECTING_SID_KINDS, SERVER_VERSIONS, type Env };
 export type ServerVersion = (typeof SERVER_VERSIONS)[number];
-
 /** How ExchangeImpersonation names the mailbox (ConnectingSID child element). */
-export type ConnectingSidKind = 'PrimarySmtpAddress' | 'SmtpAddress' | 'PrincipalName' | 'SID';
-export const CONNECTING_SID_KINDS: readonly ConnectingSidKind[] = [
-  'PrimarySmtpAddress',
-  'SmtpAddress',
-  'PrincipalName',
-  'SID',
-];
+export type ConnectingSidKind = (typeof CONNECTING_SID_KINDS)[number];
+
+// ---------------------------------------------------------------------------------------------------
+// Reading one setting by its catalogue type
+
+/** The value, or the catalogue's default; undefined when neither. */
+function text(env: Env, name: SettingName): string | undefined {
+  return settingOrDefault(env, name);
+}
+
+/** A whole number above zero (at most the catalogue's `max`); `computed` when unset and the catalogue has no default. */
+function count(env: Env, name: SettingName, computed?: number): number {
+  const raw = settingValue(env, name);
+  const definition = settingDefinition(name);
+  if (raw === undefined) {
+    const fallback = definition.default ?? computed;
+    if (typeof fallback !== 'number') throw new Error(`${name} has no default in the settings catalogue`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a positive whole number, got "${raw}"`, name);
+  }
+  if (definition.max !== undefined && value > definition.max) {
+    throw new ConfigError(`${name} must be at most ${definition.max}, got ${value}`, name);
+  }
+  return value;
+}
+
+/** A number of seconds, zero or more. */
+function seconds(env: Env, name: SettingName): number {
+  const raw = text(env, name) ?? '';
+  const value = Number(raw);
+  if (raw === '' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`${name} must be a number of seconds, got "${raw}"`, name);
+  }
+  return value;
+}
+
+/** One of the catalogue's values, compared without case, in the catalogue's spelling. */
+function choice<T extends string>(env: Env, name: SettingName): T {
+  const values = settingDefinition(name).values ?? [];
+  const raw = text(env, name) ?? '';
+  const found = values.find((v) => v.toLowerCase() === raw.toLowerCase());
+  if (found === undefined) {
+    throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`, name);
+  }
+  return found as T;
+}
+
+function email(env: Env, name: SettingName): string | undefined {
+  const raw = settingValue(env, name);
+  if (raw === undefined) return undefined;
+  if (!isSmtpAddress(raw)) throw new ConfigError(`${name}: "${raw}" is not an e-mail address`, name);
+  return raw.toLowerCase();
+}
+
+function emailList(env: Env, name: SettingName): string[] {
+  return (settingValue(env, name) ?? '')
+    .split(/[,;\s]+/)
+    .filter((e) => e.length > 0)
+    .map((e) => {
+      if (!isSmtpAddress(e)) throw new ConfigError(`${name}: "${e}" is not an e-mail address`, name);
+      return e.toLowerCase();
+    });
+}
+
+/** A URL setting, default applied, checked by the https-or-loopback rule. */
+function url(env: Env, name: SettingName, example: string): URL | undefined {
+  const raw = text(env, name);
+  return raw === undefined ? undefined : parseSecureUrl(raw, name, example);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The rule for every endpoint the app sends credentials or personal data to: https, or plain http to
+ * a loopback address (a local stand-in) only. `setting` names where the value came from.
+ */
+export function parseSecureUrl(raw: string, setting: string, example: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${setting} "${raw}" is not a URL (expected ${example})`, setting);
+  }
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    throw new ConfigError(
+      `${setting} "${raw}" uses plain http to a remote host; credentials would travel in clear: use https`,
+      setting,
+    );
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`${setting} "${raw}" must be an https URL`, setting);
+  }
+  return parsed;
+}
+
+function ncrontab(env: Env, name: SettingName): string | undefined {
+  const schedule = settingValue(env, name);
+  if (schedule && schedule.split(/\s+/).length !== 6) {
+    throw new ConfigError(
+      `${name} "${schedule}" is not an NCRONTAB expression with six fields ` +
+        '(second minute hour day month weekday), e.g. "0 0 2 * * *" for 02:00 every night',
+      name,
+    );
+  }
+  return schedule;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// EWS
 
 export type EwsAuthSettings =
   | { kind: 'basic'; username: string; password: string }
@@ -61,33 +171,22 @@ export interface TransportSettings {
   caFile?: string;
 }
 
-/**
- * Reads `<PREFIX>_TIMEOUT_MS`, `_CONNECT_TIMEOUT_MS`, `_CONNECTIONS`, `_MAX_IN_FLIGHT_PER_MAILBOX`,
- * `_MAX_IN_FLIGHT`, `_MAX_ATTEMPTS`, `_MAX_RETRY_WAIT_MS`; the caller decides the CA file.
- */
-function loadTransportSettings(
-  env: Env,
-  prefix: 'EWS' | 'GRAPH',
-  defaults: { maxInFlightPerMailbox: number; maxInFlightPerEndpoint: number },
-): Omit<TransportSettings, 'caFile'> {
-  const maxInFlightPerEndpoint = positiveInt(env, `${prefix}_MAX_IN_FLIGHT`, defaults.maxInFlightPerEndpoint);
+/** `<PREFIX>_TIMEOUT_MS` … `_MAX_RETRY_WAIT_MS`, defaults from the catalogue; the caller decides the CA file. */
+function loadTransportSettings(env: Env, prefix: 'EWS' | 'GRAPH'): Omit<TransportSettings, 'caFile'> {
+  const maxInFlightPerEndpoint = count(env, `${prefix}_MAX_IN_FLIGHT`);
   return {
-    timeoutMs: positiveInt(env, `${prefix}_TIMEOUT_MS`, 100_000),
-    connectTimeoutMs: positiveInt(env, `${prefix}_CONNECT_TIMEOUT_MS`, 10_000),
+    timeoutMs: count(env, `${prefix}_TIMEOUT_MS`),
+    connectTimeoutMs: count(env, `${prefix}_CONNECT_TIMEOUT_MS`),
     // More sockets than calls in flight: undici hands a keep-alive socket that has just answered its next
     // request only after the event loop's next check phase (it first looks for a FIN or RST that came in
     // while the socket was idle), so with one socket per call a queued call waits for the very socket that
     // just freed its slot. A few spare idle sockets take it at once (sweep benchmark: ~1 ms less per call
     // than with 27 sockets for 27 calls; 32 and 54 measured alike).
-    connections: positiveInt(env, `${prefix}_CONNECTIONS`, Math.max(32, maxInFlightPerEndpoint + 5)),
-    maxInFlightPerMailbox: positiveInt(
-      env,
-      `${prefix}_MAX_IN_FLIGHT_PER_MAILBOX`,
-      defaults.maxInFlightPerMailbox,
-    ),
+    connections: count(env, `${prefix}_CONNECTIONS`, Math.max(32, maxInFlightPerEndpoint + 5)),
+    maxInFlightPerMailbox: count(env, `${prefix}_MAX_IN_FLIGHT_PER_MAILBOX`),
     maxInFlightPerEndpoint,
-    maxAttempts: positiveInt(env, `${prefix}_MAX_ATTEMPTS`, 6),
-    maxTotalWaitMs: positiveInt(env, `${prefix}_MAX_RETRY_WAIT_MS`, 120_000),
+    maxAttempts: count(env, `${prefix}_MAX_ATTEMPTS`),
+    maxTotalWaitMs: count(env, `${prefix}_MAX_RETRY_WAIT_MS`),
   };
 }
 
@@ -98,201 +197,132 @@ export interface EwsSettings extends TransportSettings {
   connectingSid: ConnectingSidKind;
 }
 
-export const DEFAULT_OAUTH_SCOPE = 'https://outlook.office365.com/.default';
+export const DEFAULT_OAUTH_SCOPE = String(settingDefinition('EWS_OAUTH_SCOPE').default);
+const EWS_URL_EXAMPLE = 'https://mail.contoso.com/EWS/Exchange.asmx';
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number, got "${raw}"`, name);
-  }
-  return value;
-}
-
-function required(env: Env, name: string, why: string): string {
-  const value = env[name]?.trim();
+function required(env: Env, name: SettingName, why: string): string {
+  const value = settingValue(env, name);
   if (!value) throw new ConfigError(`${name} is not set: ${why}`, name);
   return value;
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** Parses and checks the EWS endpoint: https, or plain http to a loopback address only. */
 export function parseEwsUrl(raw: string, setting = 'EWS_URL'): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
+  return parseSecureUrl(raw, setting, EWS_URL_EXAMPLE);
+}
+
+/**
+ * App-only OAuth for EWS and Graph alike: a client secret or certificate of the app registration, else
+ * the managed identity (AZURE_CLIENT_ID for a user-assigned one). `scope` is the resource's.
+ */
+function loadOAuthSettings(env: Env, scope: string): Extract<EwsAuthSettings, { kind: 'oauth' }> {
+  const authorityHost = text(env, 'EWS_AUTHORITY_HOST') ?? text(env, 'AZURE_AUTHORITY_HOST');
+  const clientSecret = settingValue(env, 'EWS_CLIENT_SECRET');
+  const certificatePath = settingValue(env, 'EWS_CLIENT_CERTIFICATE_PATH');
+  if (clientSecret && certificatePath) {
     throw new ConfigError(
-      `${setting} "${raw}" is not a URL (expected https://mail.contoso.com/EWS/Exchange.asmx)`,
-      setting,
+      'EWS_CLIENT_SECRET and EWS_CLIENT_CERTIFICATE_PATH are both set: choose one',
+      'EWS_CLIENT_SECRET',
     );
   }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new ConfigError(
-      `${setting} "${raw}" uses plain http to a remote host; credentials would travel in clear: use https`,
-      setting,
-    );
+  if (clientSecret || certificatePath) {
+    return {
+      kind: 'oauth',
+      credential: clientSecret ? 'clientSecret' : 'clientCertificate',
+      tenantId: required(env, 'EWS_TENANT_ID', 'app-only OAuth needs the Entra tenant id'),
+      clientId: required(env, 'EWS_CLIENT_ID', "app-only OAuth needs the app registration's client id"),
+      clientSecret,
+      certificatePath,
+      authorityHost,
+      scope,
+    };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`${setting} "${raw}" must be an https URL`, setting);
-  }
-  return url;
+  // No secret and no certificate: the app's managed identity (AZURE_CLIENT_ID for a user-assigned one).
+  return {
+    kind: 'oauth',
+    credential: 'managedIdentity',
+    clientId: text(env, 'EWS_CLIENT_ID') ?? text(env, 'AZURE_CLIENT_ID'),
+    authorityHost,
+    scope,
+  };
 }
 
 export function loadEwsSettings(env: Env, overrides: { url?: string } = {}): EwsSettings {
-  const urlRaw = overrides.url ?? env.EWS_URL;
+  const urlRaw = overrides.url ?? settingValue(env, 'EWS_URL');
   if (!urlRaw) {
     throw new ConfigError(
       'EWS_URL is not set: set it to the EWS endpoint (e.g. https://outlook.office365.com/EWS/Exchange.asmx) or pass --ews-url',
       'EWS_URL',
     );
   }
-  const url = parseEwsUrl(urlRaw, overrides.url ? '--ews-url' : 'EWS_URL');
+  const endpoint = parseEwsUrl(urlRaw, overrides.url ? '--ews-url' : 'EWS_URL');
 
-  const authKind = (env.EWS_AUTH ?? 'oauth').trim().toLowerCase();
-  let auth: EwsAuthSettings;
-  if (authKind === 'basic') {
-    auth = {
-      kind: 'basic',
-      username: required(env, 'EWS_USERNAME', 'Basic auth needs the service account (DOMAIN\\user or UPN)'),
-      password: required(env, 'EWS_PASSWORD', "Basic auth needs the service account's password"),
-    };
-  } else if (authKind === 'oauth') {
-    const scope = env.EWS_OAUTH_SCOPE?.trim() || DEFAULT_OAUTH_SCOPE;
-    const authorityHost = env.EWS_AUTHORITY_HOST?.trim() || env.AZURE_AUTHORITY_HOST?.trim() || undefined;
-    if (env.EWS_CLIENT_SECRET || env.EWS_CLIENT_CERTIFICATE_PATH) {
-      if (env.EWS_CLIENT_SECRET && env.EWS_CLIENT_CERTIFICATE_PATH) {
-        throw new ConfigError(
-          'EWS_CLIENT_SECRET and EWS_CLIENT_CERTIFICATE_PATH are both set: choose one',
-          'EWS_CLIENT_SECRET',
-        );
-      }
-      auth = {
-        kind: 'oauth',
-        credential: env.EWS_CLIENT_SECRET ? 'clientSecret' : 'clientCertificate',
-        tenantId: required(env, 'EWS_TENANT_ID', 'app-only OAuth needs the Entra tenant id'),
-        clientId: required(env, 'EWS_CLIENT_ID', "app-only OAuth needs the app registration's client id"),
-        clientSecret: env.EWS_CLIENT_SECRET,
-        certificatePath: env.EWS_CLIENT_CERTIFICATE_PATH,
-        authorityHost,
-        scope,
-      };
-    } else {
-      // No secret and no certificate: the app's managed identity (AZURE_CLIENT_ID for a user-assigned one).
-      auth = {
-        kind: 'oauth',
-        credential: 'managedIdentity',
-        clientId: env.EWS_CLIENT_ID?.trim() || env.AZURE_CLIENT_ID?.trim() || undefined,
-        authorityHost,
-        scope,
-      };
-    }
-  } else {
-    throw new ConfigError(`EWS_AUTH must be "basic" or "oauth", got "${env.EWS_AUTH}"`, 'EWS_AUTH');
-  }
-
-  const serverVersion = (env.EWS_SERVER_VERSION?.trim() || 'Exchange2016') as ServerVersion;
-  if (!SERVER_VERSIONS.includes(serverVersion)) {
-    throw new ConfigError(
-      `EWS_SERVER_VERSION "${serverVersion}" is not one Exchange knows; use one of ${SERVER_VERSIONS.join(', ')} ` +
-        '(Exchange2016 is right for 2016, 2019, SE and Exchange Online)',
-      'EWS_SERVER_VERSION',
-    );
-  }
-  const connectingSid = (env.EWS_IMPERSONATION_ID?.trim() || 'PrimarySmtpAddress') as ConnectingSidKind;
-  if (!CONNECTING_SID_KINDS.includes(connectingSid)) {
-    throw new ConfigError(
-      `EWS_IMPERSONATION_ID must be one of ${CONNECTING_SID_KINDS.join(', ')}, got "${connectingSid}"`,
-      'EWS_IMPERSONATION_ID',
-    );
-  }
+  const auth: EwsAuthSettings =
+    choice<'oauth' | 'basic'>(env, 'EWS_AUTH') === 'basic'
+      ? {
+          kind: 'basic',
+          username: required(
+            env,
+            'EWS_USERNAME',
+            'Basic auth needs the service account (DOMAIN\\user or UPN)',
+          ),
+          password: required(env, 'EWS_PASSWORD', "Basic auth needs the service account's password"),
+        }
+      : loadOAuthSettings(env, text(env, 'EWS_OAUTH_SCOPE') ?? DEFAULT_OAUTH_SCOPE);
 
   return {
-    url,
+    url: endpoint,
     auth,
-    serverVersion,
-    connectingSid,
-    // Exchange's default concurrency budget is 27 per account; budgets are charged per impersonated mailbox.
-    ...loadTransportSettings(env, 'EWS', { maxInFlightPerMailbox: 3, maxInFlightPerEndpoint: 27 }),
-    caFile: env.EWS_CA_FILE?.trim() || undefined,
+    serverVersion: choice<ServerVersion>(env, 'EWS_SERVER_VERSION'),
+    connectingSid: choice<ConnectingSidKind>(env, 'EWS_IMPERSONATION_ID'),
+    ...loadTransportSettings(env, 'EWS'),
+    caFile: text(env, 'EWS_CA_FILE'),
   };
 }
 
 /** MAILBOX_SCOPE: unset means no mailbox may be impersonated. */
 export function loadMailboxScope(env: Env): MailboxScope {
-  return MailboxScope.parse(env.MAILBOX_SCOPE);
+  return MailboxScope.parse(settingValue(env, 'MAILBOX_SCOPE'));
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Leave-driven automatic replies (functions/leave*.ts, functions/hrWebhook.ts)
 
-export type LeaveAudience = 'None' | 'Known' | 'All';
-
 export interface LeaveSettings {
-  /** Who outside the organisation gets the external reply (`LEAVE_OOF_AUDIENCE`, default Known). */
-  externalAudience: LeaveAudience;
-  /** Locale whose templates are used when the person's locale has none (`LEAVE_DEFAULT_LOCALE`, default en). */
+  /** Who outside the organisation gets the external reply (`LEAVE_OOF_AUDIENCE`). */
+  externalAudience: ExternalAudience;
+  /** Locale whose templates are used when the person's locale has none (`LEAVE_DEFAULT_LOCALE`). */
   defaultLocale: string;
   /** Optional JSON file `{ "<locale>": { "internal": "...", "external": "..." } }` (`LEAVE_TEMPLATES_FILE`). */
   templatesFile?: string;
-  /** Attempts per mailbox call for transient errors (`LEAVE_MAX_ATTEMPTS`, default 5). */
+  /** Attempts per mailbox call for transient errors (`LEAVE_MAX_ATTEMPTS`). */
   maxAttempts: number;
-  /** First retry interval in ms, doubled each time (`LEAVE_RETRY_FIRST_MS`, default 5000). */
+  /** First retry interval in ms, doubled each time (`LEAVE_RETRY_FIRST_MS`). */
   firstRetryMs: number;
-  /** Base URL of HiBob's API (`HIBOB_API_URL`, default https://api.hibob.com); getApi links must point there. */
+  /** Base URL of HiBob's API (`HIBOB_API_URL`); getApi links must point there. */
   hibobApiUrl: URL;
   /** HiBob gives no time zone or locale per request: these apply (`HIBOB_TIME_ZONE`, `HIBOB_LOCALE`). */
   hibobTimeZone: string;
   hibobLocale: string;
 }
 
+const EXTERNAL_AUDIENCES: Record<string, ExternalAudience> = { none: 'None', known: 'Known', all: 'All' };
+
 export function loadLeaveSettings(env: Env): LeaveSettings {
-  const audienceRaw = (env.LEAVE_OOF_AUDIENCE ?? 'Known').trim().toLowerCase();
-  const audiences: Record<string, LeaveAudience> = { none: 'None', known: 'Known', all: 'All' };
-  const externalAudience = audiences[audienceRaw];
-  if (!externalAudience) {
-    throw new ConfigError(
-      `LEAVE_OOF_AUDIENCE must be none, known or all, got "${env.LEAVE_OOF_AUDIENCE}"`,
-      'LEAVE_OOF_AUDIENCE',
-    );
-  }
-  const hibobRaw = env.HIBOB_API_URL?.trim() || 'https://api.hibob.com';
-  let hibobApiUrl: URL;
-  try {
-    hibobApiUrl = new URL(hibobRaw);
-  } catch {
-    throw new ConfigError(
-      `HIBOB_API_URL "${hibobRaw}" is not a URL (expected https://api.hibob.com)`,
-      'HIBOB_API_URL',
-    );
-  }
-  if (
-    hibobApiUrl.protocol !== 'https:' &&
-    !(hibobApiUrl.protocol === 'http:' && isLoopbackHost(hibobApiUrl.hostname))
-  ) {
-    throw new ConfigError(`HIBOB_API_URL "${hibobRaw}" must use https`, 'HIBOB_API_URL');
-  }
   return {
-    externalAudience,
-    defaultLocale: env.LEAVE_DEFAULT_LOCALE?.trim() || 'en',
-    templatesFile: env.LEAVE_TEMPLATES_FILE?.trim() || undefined,
-    maxAttempts: positiveInt(env, 'LEAVE_MAX_ATTEMPTS', 5),
-    firstRetryMs: positiveInt(env, 'LEAVE_RETRY_FIRST_MS', 5000),
-    hibobApiUrl,
-    hibobTimeZone: env.HIBOB_TIME_ZONE?.trim() || 'UTC',
-    hibobLocale: env.HIBOB_LOCALE?.trim() || 'en',
+    externalAudience: EXTERNAL_AUDIENCES[choice(env, 'LEAVE_OOF_AUDIENCE')] as ExternalAudience,
+    defaultLocale: text(env, 'LEAVE_DEFAULT_LOCALE') as string,
+    templatesFile: text(env, 'LEAVE_TEMPLATES_FILE'),
+    maxAttempts: count(env, 'LEAVE_MAX_ATTEMPTS'),
+    firstRetryMs: count(env, 'LEAVE_RETRY_FIRST_MS'),
+    hibobApiUrl: url(env, 'HIBOB_API_URL', 'https://api.hibob.com') as URL,
+    hibobTimeZone: text(env, 'HIBOB_TIME_ZONE') as string,
+    hibobLocale: text(env, 'HIBOB_LOCALE') as string,
   };
 }
 
-// ---- archive sweep (functions/archiveSweep*.ts, cli sweep archive) ----
-// (imports kept with this section so that the sections of this file stay independent)
-import { isSmtpAddress } from './address';
-import { PRIMARY_FOLDERS, type FolderName } from './mailbox/mailboxOperations';
+// ---------------------------------------------------------------------------------------------------
+// Archive sweep (functions/archiveSweep*.ts, cli sweep archive)
 
 /** Where sweep reports go: a connection string (Azurite locally), or the host's identity in Azure. */
 export type ReportsStorageSettings =
@@ -322,24 +352,6 @@ export interface SweepSettings {
   reports?: ReportsStorageSettings;
 }
 
-function smtpList(env: Env, name: string): string[] {
-  return (env[name] ?? '')
-    .split(/[,;\s]+/)
-    .map((e) => e.trim())
-    .filter((e) => e.length > 0)
-    .map((e) => {
-      if (!isSmtpAddress(e)) throw new ConfigError(`${name}: "${e}" is not an e-mail address`, name);
-      return e.toLowerCase();
-    });
-}
-
-function optionalSmtp(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  if (!isSmtpAddress(raw)) throw new ConfigError(`${name}: "${raw}" is not an e-mail address`, name);
-  return raw.toLowerCase();
-}
-
 /**
  * Reports go to the `reports` container of the app's own storage: REPORTS_STORAGE_CONNECTION_STRING,
  * else AzureWebJobsStorage as a connection string (UseDevelopmentStorage=true is Azurite), else the
@@ -347,18 +359,19 @@ function optionalSmtp(env: Env, name: string): string | undefined {
  * AzureWebJobsStorage__clientId for a user-assigned identity).
  */
 export function loadReportsStorage(env: Env): ReportsStorageSettings | undefined {
-  const container = env.REPORTS_CONTAINER?.trim() || 'reports';
+  const container = text(env, 'REPORTS_CONTAINER') as string;
   if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
     throw new ConfigError(
       `REPORTS_CONTAINER "${container}" is not a valid blob container name`,
       'REPORTS_CONTAINER',
     );
   }
-  const connectionString = env.REPORTS_STORAGE_CONNECTION_STRING?.trim() || env.AzureWebJobsStorage?.trim();
+  const connectionString =
+    settingValue(env, 'REPORTS_STORAGE_CONNECTION_STRING') ?? settingValue(env, 'AzureWebJobsStorage');
   if (connectionString) return { kind: 'connectionString', connectionString, container };
-  const serviceUri = env.AzureWebJobsStorage__blobServiceUri?.trim();
-  const account = env.AzureWebJobsStorage__accountName?.trim();
-  const clientId = env.AzureWebJobsStorage__clientId?.trim() || undefined;
+  const serviceUri = settingValue(env, 'AzureWebJobsStorage__blobServiceUri');
+  const account = settingValue(env, 'AzureWebJobsStorage__accountName');
+  const clientId = settingValue(env, 'AzureWebJobsStorage__clientId');
   if (serviceUri) return { kind: 'identity', blobServiceUrl: serviceUri, clientId, container };
   if (account) {
     if (!/^[a-z0-9]{3,24}$/.test(account)) {
@@ -377,16 +390,8 @@ export function loadReportsStorage(env: Env): ReportsStorageSettings | undefined
   return undefined;
 }
 
-export function loadSweepSettings(env: Env): SweepSettings {
-  const schedule = env.ARCHIVE_SWEEP_SCHEDULE?.trim() || undefined;
-  if (schedule && schedule.split(/\s+/).length !== 6) {
-    throw new ConfigError(
-      `ARCHIVE_SWEEP_SCHEDULE "${schedule}" is not an NCRONTAB expression with six fields ` +
-        '(second minute hour day month weekday), e.g. "0 0 2 * * *" for 02:00 every night',
-      'ARCHIVE_SWEEP_SCHEDULE',
-    );
-  }
-  const folders = (env.ARCHIVE_FOLDERS?.trim() || 'inbox')
+function archiveFolders(env: Env): FolderName[] {
+  const folders = (text(env, 'ARCHIVE_FOLDERS') ?? '')
     .split(/[,;\s]+/)
     .filter((f) => f.length > 0)
     .map((f) => f.toLowerCase());
@@ -398,51 +403,48 @@ export function loadSweepSettings(env: Env): SweepSettings {
       );
     }
   }
-  const scopeGroup = optionalSmtp(env, 'MAILBOX_SCOPE_GROUP');
-  const serviceMailbox = optionalSmtp(env, 'EWS_SERVICE_MAILBOX');
-  if (scopeGroup && !serviceMailbox) {
-    throw new ConfigError(
-      'EWS_SERVICE_MAILBOX is not set: expanding MAILBOX_SCOPE_GROUP acts as a mailbox; set it to a service mailbox in MAILBOX_SCOPE',
-      'EWS_SERVICE_MAILBOX',
-    );
-  }
-  const batchSize = positiveInt(env, 'SWEEP_BATCH_SIZE', 50);
-  if (batchSize > 1000)
-    throw new ConfigError(`SWEEP_BATCH_SIZE must be at most 1000, got ${batchSize}`, 'SWEEP_BATCH_SIZE');
+  return [...new Set(folders)] as FolderName[];
+}
+
+export function loadSweepSettings(env: Env): SweepSettings {
+  const [unmet] = unmetRequirementsOf(env, 'MAILBOX_SCOPE_GROUP', false);
+  if (unmet) throw unmet;
   return {
-    schedule,
-    olderThanDays: positiveInt(env, 'ARCHIVE_OLDER_THAN_DAYS', 365),
-    folders: [...new Set(folders)] as FolderName[],
-    maxItemsPerRun: positiveInt(env, 'ARCHIVE_MAX_ITEMS_PER_RUN', 5000),
-    batchSize,
-    maxBatchesInFlight: positiveInt(env, 'SWEEP_MAX_BATCHES_IN_FLIGHT', 10),
-    scopeGroup,
-    mailboxes: smtpList(env, 'SWEEP_MAILBOXES'),
-    serviceMailbox,
-    maxAttempts: positiveInt(env, 'SWEEP_MAX_ATTEMPTS', 4),
-    firstRetryMs: positiveInt(env, 'SWEEP_RETRY_INTERVAL_MS', 5000),
+    schedule: ncrontab(env, 'ARCHIVE_SWEEP_SCHEDULE'),
+    olderThanDays: count(env, 'ARCHIVE_OLDER_THAN_DAYS'),
+    folders: archiveFolders(env),
+    maxItemsPerRun: count(env, 'ARCHIVE_MAX_ITEMS_PER_RUN'),
+    batchSize: count(env, 'SWEEP_BATCH_SIZE'),
+    maxBatchesInFlight: count(env, 'SWEEP_MAX_BATCHES_IN_FLIGHT'),
+    scopeGroup: email(env, 'MAILBOX_SCOPE_GROUP'),
+    mailboxes: emailList(env, 'SWEEP_MAILBOXES'),
+    serviceMailbox: email(env, 'EWS_SERVICE_MAILBOX'),
+    maxAttempts: count(env, 'SWEEP_MAX_ATTEMPTS'),
+    firstRetryMs: count(env, 'SWEEP_RETRY_INTERVAL_MS'),
     reports: loadReportsStorage(env),
   };
 }
 
-// ---- mailbox back end: EWS or Microsoft Graph (shared/mailbox/mailboxBackend.ts, shared/graph) ----
+// ---------------------------------------------------------------------------------------------------
+// Mailbox back end: EWS or Microsoft Graph (shared/mailbox/mailboxBackend.ts, shared/graph)
 
-/** Which implementation of the mailbox operations the app uses (`MAILBOX_BACKEND`, default ews). */
+/** Which implementation of the mailbox operations the app uses (`MAILBOX_BACKEND`). */
 export type MailboxBackendKind = 'ews' | 'graph';
 
 export function loadMailboxBackendKind(env: Env): MailboxBackendKind {
-  const raw = (env.MAILBOX_BACKEND ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'ews') return 'ews';
-  if (raw === 'graph') return 'graph';
-  throw new ConfigError(
-    `MAILBOX_BACKEND must be "ews" (Exchange Server, or Exchange Online while EWS is allowed) or "graph" ` +
-      `(Exchange Online through Microsoft Graph), got "${env.MAILBOX_BACKEND}"`,
-    'MAILBOX_BACKEND',
-  );
+  try {
+    return choice<MailboxBackendKind>(env, 'MAILBOX_BACKEND');
+  } catch {
+    throw new ConfigError(
+      `MAILBOX_BACKEND must be "ews" (Exchange Server, or Exchange Online while EWS is allowed) or "graph" ` +
+        `(Exchange Online through Microsoft Graph), got "${env.MAILBOX_BACKEND}"`,
+      'MAILBOX_BACKEND',
+    );
+  }
 }
 
-export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com/v1.0';
-export const DEFAULT_GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+export const DEFAULT_GRAPH_URL = String(settingDefinition('GRAPH_URL').default);
+export const DEFAULT_GRAPH_SCOPE = String(settingDefinition('GRAPH_OAUTH_SCOPE').default);
 
 export interface GraphSettings extends TransportSettings {
   /** Base URL up to and including the version segment, e.g. https://graph.microsoft.com/v1.0. */
@@ -457,40 +459,19 @@ export interface GraphSettings extends TransportSettings {
  * by the same code, with the Graph scope. Graph has no Basic auth.
  */
 export function loadGraphSettings(env: Env): GraphSettings {
-  if ((env.EWS_AUTH ?? 'oauth').trim().toLowerCase() !== 'oauth') {
+  if (choice(env, 'EWS_AUTH') !== 'oauth') {
     throw new ConfigError(
       'EWS_AUTH=basic cannot be used with MAILBOX_BACKEND=graph: Microsoft Graph takes app-only OAuth only ' +
         '(unset EWS_AUTH and give EWS_TENANT_ID, EWS_CLIENT_ID and a secret, certificate or managed identity)',
       'EWS_AUTH',
     );
   }
-  const raw = env.GRAPH_URL?.trim() || DEFAULT_GRAPH_URL;
-  let url: URL;
-  try {
-    url = new URL(raw.replace(/\/+$/, ''));
-  } catch {
-    throw new ConfigError(`GRAPH_URL "${raw}" is not a URL (expected ${DEFAULT_GRAPH_URL})`, 'GRAPH_URL');
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new ConfigError(
-      `GRAPH_URL "${raw}" must use https (plain http is accepted for a loopback stand-in only)`,
-      'GRAPH_URL',
-    );
-  }
-  // Reuse the EWS credential rules as they are; the endpoint given here only satisfies that loader.
-  const ews = loadEwsSettings({
-    ...env,
-    EWS_URL: 'https://outlook.office365.com/EWS/Exchange.asmx',
-    EWS_AUTH: 'oauth',
-    EWS_OAUTH_SCOPE: env.GRAPH_OAUTH_SCOPE?.trim() || DEFAULT_GRAPH_SCOPE,
-  });
-  if (ews.auth.kind !== 'oauth') throw new ConfigError('Graph needs app-only OAuth', 'EWS_AUTH');
+  const raw = (text(env, 'GRAPH_URL') as string).replace(/\/+$/, '');
   return {
-    url,
-    auth: ews.auth,
-    // Outlook's Graph limits: 4 concurrent requests per app and mailbox.
-    ...loadTransportSettings(env, 'GRAPH', { maxInFlightPerMailbox: 4, maxInFlightPerEndpoint: 20 }),
-    caFile: env.GRAPH_CA_FILE?.trim() || env.EWS_CA_FILE?.trim() || undefined,
+    url: parseSecureUrl(raw, 'GRAPH_URL', DEFAULT_GRAPH_URL),
+    auth: loadOAuthSettings(env, text(env, 'GRAPH_OAUTH_SCOPE') as string),
+    ...loadTransportSettings(env, 'GRAPH'),
+    caFile: text(env, 'GRAPH_CA_FILE') ?? text(env, 'EWS_CA_FILE'),
   };
 }
 
@@ -508,4 +489,93 @@ export function assertArchivingSupported(env: Env): void {
       'MAILBOX_BACKEND',
     );
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Start-up: every setting that is set, and the relations between settings
+
+/** How a set value of each catalogue type is checked at start; each throws ConfigError naming the setting. */
+const VALUE_CHECKS: Record<SettingType, (env: Env, name: SettingName) => unknown> = {
+  count: (env, name) => count(env, name, 1),
+  milliseconds: (env, name) => count(env, name, 1),
+  days: (env, name) => count(env, name, 1),
+  seconds,
+  choice,
+  url: (env, name) => url(env, name, 'an https URL'),
+  email,
+  'email-list': emailList,
+  ncrontab,
+  // Free text, lists and paths: their loaders give them meaning.
+  string: () => undefined,
+  list: () => undefined,
+  file: () => undefined,
+};
+
+/** "MAILBOX_SCOPE_GROUP is set but EWS_SERVICE_MAILBOX is not: <why>", naming the setting to change. */
+function unmetRequirement(env: Env, name: SettingName, requirement: Requirement): ConfigError {
+  const needs = requirement.needs as readonly SettingName[];
+  const subject = requirement.when === undefined ? `${name} is set` : `${name} is ${requirement.when}`;
+  let unmet: string;
+  if (requirement.is !== undefined) {
+    unmet = `${needs.join(' or ')} is ${settingOrDefault(env, needs[0] as SettingName) ?? 'not set'}, not ${requirement.is}`;
+  } else if (needs.length > 1) {
+    unmet = `neither ${needs.join(' nor ')} is set`;
+  } else {
+    unmet = `${needs[0]} is not set`;
+  }
+  return new ConfigError(`${subject} but ${unmet}: ${requirement.why}`, needs[0]);
+}
+
+/** Whether `name`'s value (default applied) is `expected`, or set at all when `expected` is undefined. */
+function holds(env: Env, name: SettingName, expected: string | undefined): boolean {
+  const value = settingOrDefault(env, name);
+  return expected === undefined ? value !== undefined : value?.toLowerCase() === expected.toLowerCase();
+}
+
+/** The requirements of one setting that the environment breaks. */
+function unmetRequirementsOf(env: Env, name: SettingName, secretsElsewhere: boolean): ConfigError[] {
+  const isSecret = (n: string) => settingDefinition(n as SettingName).secret !== undefined;
+  const problems: ConfigError[] = [];
+  for (const requirement of settingDefinition(name).requires ?? []) {
+    if (secretsElsewhere && (isSecret(name) || requirement.needs.some(isSecret))) continue;
+    const applies =
+      requirement.when === undefined
+        ? settingValue(env, name) !== undefined
+        : holds(env, name, requirement.when);
+    const met = requirement.needs.some((n) => holds(env, n as SettingName, requirement.is));
+    if (applies && !met) problems.push(unmetRequirement(env, name, requirement));
+  }
+  return problems;
+}
+
+/**
+ * Each `requires` of the catalogue that the environment breaks, as a ConfigError naming both settings.
+ * With KEY_VAULT_URI the secrets are in the vault, not here: relations involving one are not checked.
+ */
+export function settingRelationProblems(env: Env): ConfigError[] {
+  const secretsElsewhere = settingValue(env, 'KEY_VAULT_URI') !== undefined;
+  return SETTINGS.flatMap(({ name }) => unmetRequirementsOf(env, name, secretsElsewhere));
+}
+
+/**
+ * Checks, once at start, every setting that is set (by its catalogue type) and every relation between
+ * settings. Throws one ConfigError listing all problems, named by the first one's setting.
+ */
+export function checkSettingsAtStart(env: Env): void {
+  const problems: ConfigError[] = [];
+  for (const { name } of SETTINGS) {
+    if (settingValue(env, name) === undefined) continue;
+    try {
+      VALUE_CHECKS[settingDefinition(name).type](env, name);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+    }
+  }
+  problems.push(...settingRelationProblems(env));
+  if (problems.length === 0) return;
+  throw new ConfigError(
+    `the app's settings do not hold together: ${problems.map((p) => p.message).join('; ')}`,
+    problems[0]?.setting,
+  );
 }
