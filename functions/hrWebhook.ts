@@ -1,7 +1,10 @@
 /**
  * `POST /api/hr/{source}`: HR systems report approved, changed and cancelled leaves. Checks size, media
  * type, signature and schema (nothing starts and nothing changes on any 4xx), then starts the leave's
- * orchestration or forwards the event to it, and answers 202 with the durable status URLs.
+ * orchestration or forwards the event to it, and answers 202 with the leave's id, its runtime status and
+ * a Location: the leave's status route (functions/hrLeaveStatus.ts), read with the caller's own function
+ * key. Never the durable management URLs: they carry the extension's system key, and the HR system is a
+ * third party.
  * - `generic`: our LeaveEvent, `X-Signature` (HR_WEBHOOK_SECRETS);
  * - `hibob`: HiBob's time-off webhooks, `Bob-Signature` (HIBOB_WEBHOOK_SECRETS); ids only, the
  *   orchestration re-reads the request from HiBob. HiBob's connection ping is answered 200.
@@ -9,6 +12,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { loadLeaveSettings } from '../shared/config';
+import { findInstance } from '../shared/durableInstances';
+import { HR_SOURCES, type HrSource } from '../shared/hr/instanceId';
+import { leaveStatusPath } from '../shared/hr/leaveStatus';
 import { dispatchLeaveEvent, type LeaveInstances } from '../shared/hr/leaveDispatch';
 import { isHibobPing, parseHibobDelivery } from '../shared/hr/hibob';
 import { LeaveEventError, parseLeaveEvent } from '../shared/hr/leaveEvent';
@@ -17,8 +23,6 @@ import { getSecretProvider, splitSecretList } from '../shared/secrets';
 import { LEAVE_ORCHESTRATOR } from './leaveOrchestrator';
 
 export const MAX_BODY_BYTES = 256 * 1024;
-export const HR_SOURCES = ['generic', 'hibob'] as const;
-type HrSource = (typeof HR_SOURCES)[number];
 
 /** Each source's signature header and the secret (list) that verifies it. */
 const SIGNING: Record<HrSource, { header: string; secret: string }> = {
@@ -50,15 +54,8 @@ async function readLimited(request: HttpRequest): Promise<Buffer | undefined> {
 function instancesOf(client: df.DurableClient): LeaveInstances {
   return {
     async status(instanceId) {
-      try {
-        const s = await client.getStatus(instanceId, { showInput: true });
-        return s && s.runtimeStatus
-          ? { runtimeStatus: s.runtimeStatus, input: s.input, output: s.output }
-          : undefined;
-      } catch (err) {
-        if (/\b404\b/.test((err as Error).message)) return undefined;
-        throw err;
-      }
+      const s = await findInstance(client, instanceId, { showInput: true });
+      return s && { runtimeStatus: s.runtimeStatus, input: s.input, output: s.output };
     },
     async start(instanceId, input) {
       await client.startNew(LEAVE_ORCHESTRATOR, { instanceId, input });
@@ -132,12 +129,14 @@ export async function hrWebhook(request: HttpRequest, context: InvocationContext
   context.info(
     `hr/${source}: event ${event.eventId} (${event.type}) ${outcome.action} ${outcome.instanceId}`,
   );
-  const links = client.createHttpManagementPayload(outcome.instanceId);
+  // The status as it is now (a cancellation of nothing has no instance: null).
+  const now = await findInstance(client, outcome.instanceId, { showInput: false });
   return {
     status: 202,
-    headers: { Location: links.statusQueryGetUri },
+    headers: { Location: new URL(leaveStatusPath(outcome.instanceId), request.url).href },
     jsonBody: {
-      ...links,
+      id: outcome.instanceId,
+      status: now?.runtimeStatus ?? null,
       outcome: outcome.action,
       ...(outcome.action === 'ignored' ? { reason: outcome.reason } : {}),
     },

@@ -17,7 +17,8 @@ import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
 import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
 import { signHibob } from '../../shared/hr/signature';
 import { resetSecretProvider } from '../../shared/secrets';
-import { pollStatus } from '../support/durableStatus';
+import { hibobLeaveRequest, HIBOB_ALICE } from '../support/hibobLeave';
+import { durableStatusUrl, pollStatus } from '../support/durableStatus';
 
 const SECRET = 'hibob-webhook-secret';
 const SERVICE_USER = { id: 'SERVICE-USER-7', token: 'hibob-service-token' };
@@ -36,7 +37,7 @@ beforeAll(async () => {
   sandbox = await startEwsSandbox({ seed, knobs: { latencyMs: 0 } });
   hibob = await startHibobApi({
     serviceUser: SERVICE_USER,
-    employees: [{ id: '3332883884017713238', email: ALICE, displayName: 'Alice Wilber' }],
+    employees: [HIBOB_ALICE],
   });
   Object.assign(process.env, {
     EWS_URL: sandbox.url,
@@ -74,21 +75,7 @@ afterAll(async () => {
   resetSecretProvider();
 });
 
-let nextId = 9000;
-function request(overrides: Partial<HibobRequestRecord> = {}): HibobRequestRecord {
-  return {
-    requestId: ++nextId,
-    employeeId: '3332883884017713238',
-    policyTypeDisplayName: 'Holiday',
-    type: 'days',
-    startDate: '2030-08-05',
-    startDatePortion: 'all_day',
-    endDate: '2030-08-16',
-    endDatePortion: 'all_day',
-    status: 'approved',
-    ...overrides,
-  };
-}
+const request = hibobLeaveRequest;
 
 async function deliver(
   body: string,
@@ -173,7 +160,7 @@ describe('POST /api/hr/hibob', () => {
     expect(approved.status).toBe(202);
     expect(approved.json.outcome).toBe('started');
     expect(approved.json.id).toBe(`leave-hibob-${r.requestId}`);
-    const url = approved.json.statusQueryGetUri ?? '';
+    const url = durableStatusUrl(host.url, approved.json.id ?? '');
     await pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
     expect(oof()).toMatchObject({
       state: 'Scheduled',
@@ -211,7 +198,7 @@ describe('POST /api/hr/hibob', () => {
     const answer = await send('timeoff.request.approved', r);
     expect(answer.status).toBe(202);
     const done = await pollStatus(
-      answer.json.statusQueryGetUri ?? '',
+      durableStatusUrl(host.url, answer.json.id ?? ''),
       (s) => s.runtimeStatus !== 'Running',
       'the end',
     );

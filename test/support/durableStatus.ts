@@ -18,3 +18,12 @@ export async function pollStatus(
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/**
+ * An instance's status on a dev host's stand-in of the Durable extension API (where the management
+ * payload's statusQueryGetUri points): input, output and custom status, for tests. HR callers never get
+ * this URL; they read the leave status route (functions/hrLeaveStatus.ts).
+ */
+export function durableStatusUrl(hostUrl: string, instanceId: string): string {
+  return `${hostUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`;
+}

@@ -71,6 +71,21 @@ export interface WebhookAnswer {
   status: number;
   /** The answer's JSON ({} for an empty body). */
   json: Record<string, unknown>;
+  /** The Location header, if any. */
+  location: string | null;
+  /** The body as sent. */
+  text: string;
+}
+
+/** Reads an answer of the function app: status, Location and the JSON body. */
+export async function readWebhookAnswer(res: Response): Promise<WebhookAnswer> {
+  const text = await res.text();
+  return {
+    status: res.status,
+    json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    location: res.headers.get('location'),
+    text,
+  };
 }
 
 /**
@@ -92,6 +107,5 @@ export async function postGenericHrEvent(
     },
     body,
   });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return readWebhookAnswer(res);
 }

@@ -1,0 +1,41 @@
+/**
+ * `GET /api/hr/leaves/{id}`: the status link the HR webhook's 202 points to (its Location header). The
+ * HR system reads it with its own function key and sees only the runtime status, the phase and when it
+ * last changed (shared/hr/leaveStatus.ts); ids that are not leave instance ids are refused, so the route
+ * cannot read the archive sweep or anything else the app runs.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { findInstance } from '../shared/durableInstances';
+import { isLeaveInstanceId } from '../shared/hr/instanceId';
+import { LEAVE_STATUS_ROUTE, leaveStatusView } from '../shared/hr/leaveStatus';
+
+export async function hrLeaveStatus(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  const id = request.params.id ?? '';
+  if (!isLeaveInstanceId(id)) {
+    return {
+      status: 400,
+      jsonBody: {
+        error: 'InvalidLeaveId',
+        message: `"${id.slice(0, 100)}" is not a leave id: use the id of a 202 answer, leave-<source>-<leave id>`,
+        field: 'id',
+      },
+    };
+  }
+  const status = await findInstance(df.getClient(context), id, { showInput: false });
+  if (!status) {
+    return { status: 404, jsonBody: { error: 'UnknownLeave', message: `no leave orchestration ${id}` } };
+  }
+  return { status: 200, jsonBody: leaveStatusView(id, status) };
+}
+
+app.http('hrLeaveStatus', {
+  route: LEAVE_STATUS_ROUTE,
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: hrLeaveStatus,
+});
