@@ -3,19 +3,31 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from './cliContext';
 import { isFolderName, type FolderName } from '../shared/mailbox/mailboxOperations';
 import { parseSmtpAddress } from '../shared/address';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
+import { JSON_OPTION, type CliCommand } from './command';
 
 export interface ParsedArgs {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
 }
 
-/** node:util parseArgs, with its errors turned into one-line usage errors naming the argument. */
-export function parse(args: string[], options: Options, positionals: string[]): ParsedArgs {
+/** node:util's option table for a declared command: its own options and `--json`. */
+function parseArgsOptions(command: CliCommand): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = { json: { type: JSON_OPTION.type } };
+  for (const [name, option] of Object.entries(command.options)) {
+    options[name] = { type: option.type, multiple: option.multiple === true };
+  }
+  return options;
+}
+
+/**
+ * A declared command's arguments through node:util parseArgs, with its errors turned into one-line usage
+ * errors naming the argument at fault.
+ */
+export function parse(args: string[], command: CliCommand): ParsedArgs {
+  const positionals = Object.keys(command.arguments);
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: parseArgsOptions(command), allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }

@@ -25,3 +25,8 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** `--json` output: one JSON document on stdout, indented for people, parseable by scripts. */
+export function writeJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout(JSON.stringify(value, null, 2) + '\n');
+}

@@ -10,47 +10,29 @@ import { MailboxError } from '../shared/mailbox/mailboxError';
 import type { MailboxOperations } from '../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../shared/scope';
 import { EXIT, UsageError, type CliContext } from './cliContext';
-import { archivePlan, archiveRun } from './commands/archive';
-import { check } from './commands/check';
-import { groupExpand } from './commands/group';
-import { hrSend } from './commands/hrSend';
-import { oofDisable, oofGet, oofSet } from './commands/oof';
-import { sandboxCommand } from './commands/sandbox';
-import { sweepArchive } from './commands/sweepArchive';
+import { archivePlanCommand, archiveRunCommand } from './commands/archive';
+import { checkCommand } from './commands/check';
+import { groupExpandCommand } from './commands/group';
+import { hrSendCommand } from './commands/hrSend';
+import { oofDisableCommand, oofGetCommand, oofSetCommand } from './commands/oof';
+import { sandboxCommandSpec } from './commands/sandbox';
+import { sweepArchiveCommand } from './commands/sweepArchive';
+import { commandHelp, commandUsage, groupHelp, groupNames, programHelp, type CliCommand } from './command';
+import { packageVersion } from './version';
 
-export const USAGE = `usage: mailbox-automation [--ews-url URL] <command>
-
-  check <mailbox>                      can we impersonate it; does it have an archive mailbox
-  oof get <mailbox> [--json]
-  oof set <mailbox> [--start ISO --end ISO] --internal TEXT|--internal-file F
-          [--external TEXT|--external-file F] [--audience none|known|all]
-  oof disable <mailbox>
-  archive plan <mailbox> --older-than 365d [--folder inbox ...] [--max-items N] [--json]   (changes nothing)
-  archive run <mailbox> --older-than 365d [--folder inbox ...] [--max-items N] [--json]
-  group expand <group> [--as MAILBOX] [--json]
-  sweep archive [--dry-run] [--json] [--mailbox ADDRESS ...] [--report-dir DIR]
-  hr send FILE [--url URL]             sign a LeaveEvent with HR_WEBHOOK_SECRETS and post it
-  sandbox [--port N] [--seed FILE]     start the EWS sandbox (Exchange stand-in) on 127.0.0.1
-
-Configuration comes from the environment (EWS_URL, EWS_AUTH, MAILBOX_SCOPE, ...; see README.md).
-Exit codes: 0 done, 2 bad usage or configuration (nothing sent), 3 permanent error for that mailbox,
-4 gave up after transient errors or timeout, 1 anything else.
-`;
-
-type Command = (args: string[], ctx: CliContext, ops: () => MailboxOperations) => Promise<number>;
-
-const COMMANDS: Record<string, Command> = {
-  check,
-  'oof get': oofGet,
-  'oof set': oofSet,
-  'oof disable': oofDisable,
-  'archive plan': archivePlan,
-  'archive run': archiveRun,
-  'group expand': groupExpand,
-  'sweep archive': sweepArchive,
-  'hr send': hrSend,
-  sandbox: sandboxCommand,
-};
+/** Every command, in the order `--help` and the README list them. */
+export const COMMANDS: readonly CliCommand[] = [
+  checkCommand,
+  oofGetCommand,
+  oofSetCommand,
+  oofDisableCommand,
+  archivePlanCommand,
+  archiveRunCommand,
+  groupExpandCommand,
+  sweepArchiveCommand,
+  hrSendCommand,
+  sandboxCommandSpec,
+];
 
 /** Splits off the global --ews-url option wherever it appears. */
 function takeEwsUrl(argv: string[]): { url?: string; rest: string[] } {
@@ -70,19 +52,82 @@ function takeEwsUrl(argv: string[]): { url?: string; rest: string[] } {
   return { url, rest };
 }
 
-function findCommand(args: string[]): { command: Command; rest: string[] } | undefined {
-  const two = `${args[0] ?? ''} ${args[1] ?? ''}`;
-  if (COMMANDS[two]) return { command: COMMANDS[two], rest: args.slice(2) };
-  const one = args[0] ?? '';
-  if (COMMANDS[one]) return { command: COMMANDS[one], rest: args.slice(1) };
-  return undefined;
+/** A wrong invocation, with the usage to print after its message. */
+class InvocationError extends UsageError {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Help was asked for: `-h` or `--help` among the options (not after `--`, where it would be an argument). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  const options = end === -1 ? args : args.slice(0, end);
+  return options.includes('--help') || options.includes('-h');
+}
+
+type Resolved =
+  { kind: 'command'; command: CliCommand; rest: string[] } | { kind: 'group'; group: string; rest: string[] };
+
+/**
+ * The command the words name: `check`, `oof get`; or a group (`oof`) with no subcommand after it, or with
+ * only options. Throws a UsageError for words that name neither, with the usage that lists what they could be.
+ */
+function resolveCommand(words: string[]): Resolved {
+  const [first = '', second] = words;
+  const command =
+    COMMANDS.find((c) => c.name === `${first} ${second ?? ''}`) ?? COMMANDS.find((c) => c.name === first);
+  if (command) return { kind: 'command', command, rest: words.slice(command.name.split(' ').length) };
+  if (groupNames(COMMANDS).includes(first)) {
+    if (second === undefined || second.startsWith('-'))
+      return { kind: 'group', group: first, rest: words.slice(1) };
+    throw new InvocationError(`unknown command "${first} ${second}"`, groupHelp(first, COMMANDS));
+  }
+  throw new InvocationError(`unknown command "${first}"`, programHelp(COMMANDS));
+}
+
+/**
+ * Help and version requests, and incomplete invocations, answered without running anything: asked-for help
+ * goes to stdout with exit 0; a usage printed because something is missing goes to stderr with exit 2.
+ * Otherwise returns the command to run and its arguments.
+ */
+function answerWithoutRunning(
+  args: string[],
+  ctx: CliContext,
+): { code: number } | { command: CliCommand; rest: string[] } {
+  const [first] = args;
+  if (first === undefined) throw new InvocationError('missing <command>', programHelp(COMMANDS));
+  if (first === '--version' || first === '-V') {
+    ctx.stdout(`${packageVersion()}\n`);
+    return { code: EXIT.done };
+  }
+  if (first === '--help' || first === '-h' || (first === 'help' && args.length === 1)) {
+    ctx.stdout(programHelp(COMMANDS));
+    return { code: EXIT.done };
+  }
+  // `help oof set` is `oof set --help`, as in git.
+  const helpOnly = first === 'help';
+  const resolved = resolveCommand(helpOnly ? args.slice(1) : args);
+  if (resolved.kind === 'group') {
+    if (!helpOnly && !asksForHelp(resolved.rest)) {
+      throw new InvocationError(`${resolved.group} needs a subcommand`, groupHelp(resolved.group, COMMANDS));
+    }
+    ctx.stdout(groupHelp(resolved.group, COMMANDS));
+    return { code: EXIT.done };
+  }
+  if (helpOnly || asksForHelp(resolved.rest)) {
+    ctx.stdout(commandHelp(resolved.command));
+    return { code: EXIT.done };
+  }
+  return resolved;
 }
 
 /** Maps any failure to its exit code and a one-line message. */
 export function exitCodeFor(error: unknown): { code: number; message: string } {
-  if (error instanceof UsageError)
-    return { code: EXIT.usage, message: `${error.message} (see mailbox-automation --help)` };
-  if (error instanceof ConfigError || error instanceof OutOfScopeError)
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof OutOfScopeError)
     return { code: EXIT.usage, message: error.message };
   // @azure/identity refusing our credentials (wrong secret, no managed identity here) is configuration: nothing
   // reached Exchange. A token endpoint that is down (5xx) is not.
@@ -106,17 +151,19 @@ export function exitCodeFor(error: unknown): { code: number; message: string } {
   return { code: EXIT.other, message: error instanceof Error ? error.message : String(error) };
 }
 
-/** Runs one command line; returns the exit code. In-process so tests can drive it. */
+/**
+ * Runs one command line; returns the exit code. In-process so tests can drive it. A wrong invocation prints
+ * its message and then the usage that would have been right (the command's, the group's or the program's)
+ * on stderr, exits 2 and sends nothing.
+ */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   let backend: MailboxBackend | undefined;
+  let usage = '';
   try {
-    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
-      ctx.stdout(USAGE);
-      return argv.length === 0 ? EXIT.usage : EXIT.done;
-    }
     const { url, rest } = takeEwsUrl(argv);
-    const found = findCommand(rest);
-    if (!found) throw new UsageError(`unknown command "${rest.slice(0, 2).join(' ')}"`);
+    const answer = answerWithoutRunning(rest, ctx);
+    if ('code' in answer) return answer.code;
+    usage = commandUsage(answer.command);
     // Created on first use, after the command has checked its arguments: bad input sends nothing.
     const ops = (): MailboxOperations => {
       // Retries are worth a line on a terminal: a slow command otherwise looks hung.
@@ -136,10 +183,12 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       backend ??= createMailboxBackend(ctx.env, { url }, { onCall }, { onCall });
       return backend.operations;
     };
-    return await found.command(found.rest, ctx, ops);
+    return await answer.command.run(answer.rest, ctx, ops);
   } catch (error) {
     const { code, message } = exitCodeFor(error);
     ctx.stderr(`mailbox-automation: ${message}\n`);
+    if (error instanceof InvocationError) ctx.stderr(error.usage);
+    else if (error instanceof UsageError) ctx.stderr(usage || programHelp(COMMANDS));
     return code;
   } finally {
     await backend?.close();

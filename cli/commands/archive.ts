@@ -1,4 +1,4 @@
-import type { CliContext } from '../cliContext';
+import { writeJson, type CliContext } from '../cliContext';
 import {
   flag,
   listOption,
@@ -13,22 +13,36 @@ import { UsageError } from '../cliContext';
 import { planArchive, runArchive, type ArchiveOptions } from '../../shared/archive/archiveMailbox';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { assertArchivingSupported } from '../../shared/config';
+import { MAILBOX_ARGUMENT, type CliCommand, type CliOption } from '../command';
 
-const ARCHIVE_FLAGS = {
-  'older-than': { type: 'string' },
-  folder: { type: 'string', multiple: true },
-  'max-items': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const ARCHIVE_OPTIONS: Record<string, CliOption> = {
+  'older-than': {
+    type: 'string',
+    value: 'AGE',
+    description: 'required: items received more than this long ago, in days or weeks (365d, 52w)',
+  },
+  folder: {
+    type: 'string',
+    multiple: true,
+    value: 'FOLDER',
+    description: 'a distinguished folder (inbox, sentitems, deleteditems, junkemail, ...); default inbox',
+  },
+  'max-items': {
+    type: 'string',
+    value: 'N',
+    description: 'stop after N items; the rest waits for later runs',
+  },
+};
 
 const DAY_MS = 86_400_000;
 
 /** Reads and checks `archive plan|run` arguments; nothing is sent before this returns. */
 export function archiveArgs(
   args: string[],
+  command: CliCommand,
   now = Date.now(),
 ): { mailbox: string; options: ArchiveOptions; parsed: ParsedArgs } {
-  const parsed = parse(args, ARCHIVE_FLAGS, ['mailbox']);
+  const parsed = parse(args, command);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
   const days = parseAge(stringOption(parsed, 'older-than'));
   const folders = parseFolders(listOption(parsed, 'folder'));
@@ -45,13 +59,13 @@ export async function archivePlan(
   ctx: CliContext,
   ops: () => MailboxOperations,
 ): Promise<number> {
-  const { mailbox, options, parsed } = archiveArgs(args);
+  const { mailbox, options, parsed } = archiveArgs(args, archivePlanCommand);
   assertArchivingSupported(ctx.env); // Graph cannot reach the archive: exit 2, nothing sent
   const mailboxes = ops();
   const hasArchive = await mailboxes.hasArchiveMailbox(mailbox);
   const plan = await planArchive(mailboxes, mailbox, options);
   if (flag(parsed, 'json')) {
-    ctx.stdout(JSON.stringify({ ...plan, archiveMailbox: hasArchive }, null, 2) + '\n');
+    writeJson(ctx, { ...plan, archiveMailbox: hasArchive });
     return 0;
   }
   ctx.stdout(
@@ -70,11 +84,11 @@ export async function archiveRun(
   ctx: CliContext,
   ops: () => MailboxOperations,
 ): Promise<number> {
-  const { mailbox, options, parsed } = archiveArgs(args);
+  const { mailbox, options, parsed } = archiveArgs(args, archiveRunCommand);
   assertArchivingSupported(ctx.env); // Graph cannot reach the archive: exit 2, nothing sent
   const result = await runArchive(ops(), mailbox, options);
   if (flag(parsed, 'json')) {
-    ctx.stdout(JSON.stringify(result, null, 2) + '\n');
+    writeJson(ctx, result);
   } else {
     ctx.stdout(
       `${mailbox}: moved ${result.moved} items received before ${result.receivedBefore} to the archive mailbox\n`,
@@ -91,3 +105,32 @@ export async function archiveRun(
   // Items Exchange refused one by one are a permanent problem for this mailbox: exit 3 so scripts notice.
   return result.failed.length > 0 ? 3 : 0;
 }
+
+/** What `archive plan` and `archive run` share: the mailbox and which of its items. */
+const ARCHIVE_ARGUMENTS = {
+  synopsis: '<mailbox> --older-than AGE [--folder FOLDER ...] [--max-items N]',
+  arguments: MAILBOX_ARGUMENT,
+  options: ARCHIVE_OPTIONS,
+};
+
+export const archivePlanCommand: CliCommand = {
+  name: 'archive plan',
+  ...ARCHIVE_ARGUMENTS,
+  summary: 'count what would move to the archive mailbox; changes nothing',
+  json: '{ mailbox, receivedBefore, folders: [{ folder, items }], planned, capped, archiveMailbox }',
+  examples: [
+    'mailbox-automation archive plan alice@contoso.com --older-than 365d --folder inbox --folder sentitems',
+  ],
+  run: archivePlan,
+};
+
+export const archiveRunCommand: CliCommand = {
+  name: 'archive run',
+  ...ARCHIVE_ARGUMENTS,
+  summary: 'move it into the archive mailbox (exit 3 if Exchange refused any item)',
+  json:
+    '{ mailbox, receivedBefore, folders: [{ folder, moved, failed }], moved, ' +
+    'failed: [{ folder, id, code, message }], capped }',
+  examples: ['mailbox-automation archive run alice@contoso.com --older-than 52w --max-items 5000'],
+  run: archiveRun,
+};

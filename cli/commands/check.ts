@@ -1,5 +1,6 @@
-import type { CliContext } from '../cliContext';
+import { writeJson, type CliContext } from '../cliContext';
 import { flag, mailboxArgument, parse } from '../arguments';
+import { MAILBOX_ARGUMENT, type CliCommand } from '../command';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 
@@ -17,7 +18,7 @@ interface CheckResult {
  * its archive root. On Graph (no folder or archive access): its automatic-reply settings.
  */
 export async function check(args: string[], ctx: CliContext, ops: () => MailboxOperations): Promise<number> {
-  const parsed = parse(args, { json: { type: 'boolean' } }, ['mailbox']);
+  const parsed = parse(args, checkCommand);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
   const mailboxes = ops();
   let result: CheckResult;
@@ -35,7 +36,7 @@ export async function check(args: string[], ctx: CliContext, ops: () => MailboxO
     result = { mailbox, access: 'ok' };
   }
   if (flag(parsed, 'json')) {
-    ctx.stdout(JSON.stringify(result, null, 2) + '\n');
+    writeJson(ctx, result);
   } else if (result.inboxItems === undefined) {
     ctx.stdout(
       `${mailbox}: access ok (automatic replies readable); archive mailbox: not visible through Microsoft Graph\n`,
@@ -48,3 +49,14 @@ export async function check(args: string[], ctx: CliContext, ops: () => MailboxO
   }
   return 0;
 }
+
+export const checkCommand: CliCommand = {
+  name: 'check',
+  synopsis: '<mailbox>',
+  summary: 'can we impersonate it, and does it have an archive mailbox',
+  arguments: MAILBOX_ARGUMENT,
+  options: {},
+  json: '{ mailbox, access: "ok", inboxItems, archiveMailbox } (the last two only on EWS)',
+  examples: ['mailbox-automation check alice@contoso.com'],
+  run: check,
+};

@@ -1,5 +1,5 @@
 /**
- * `mailbox-automation hr send FILE [--url URL]`: signs a LeaveEvent JSON file with the first secret of
+ * `mailbox-automation hr send <file> [--url URL]`: signs a LeaveEvent JSON file with the first secret of
  * HR_WEBHOOK_SECRETS (as an HR system would) and posts it to the webhook at --url, else HR_WEBHOOK_URL,
  * else the dev host's http://127.0.0.1:7071/api/hr/generic. Prints the answer.
  */
@@ -8,8 +8,9 @@ import type { Env } from '../../shared/config';
 import { ConfigError } from '../../shared/configError';
 import { signGeneric } from '../../shared/hr/signature';
 import { splitSecretList } from '../../shared/secrets';
-import { parse, stringOption } from '../arguments';
-import { EXIT, UsageError, type CliContext } from '../cliContext';
+import { flag, parse, stringOption } from '../arguments';
+import { EXIT, UsageError, writeJson, type CliContext } from '../cliContext';
+import type { CliCommand } from '../command';
 
 export const DEFAULT_HR_URL = 'http://127.0.0.1:7071/api/hr/generic';
 
@@ -62,8 +63,17 @@ function leaveEventFile(file: string): string {
   return body;
 }
 
+/** The webhook's answer as JSON when it is JSON, so `--json` output nests it rather than quoting it. */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export async function hrSend(args: string[], ctx: CliContext): Promise<number> {
-  const parsed = parse(args, { url: { type: 'string' } }, ['file']);
+  const parsed = parse(args, hrSendCommand);
   const url = webhookUrl(stringOption(parsed, 'url'), ctx.env);
   const secret = splitSecretList(ctx.env.HR_WEBHOOK_SECRETS)[0];
   if (!secret) {
@@ -82,8 +92,29 @@ export async function hrSend(args: string[], ctx: CliContext): Promise<number> {
     );
   }
   const text = await response.text();
-  ctx.stdout(`${response.status} ${response.statusText}\n${text}\n`);
+  if (flag(parsed, 'json')) {
+    writeJson(ctx, { url, status: response.status, statusText: response.statusText, body: jsonOrText(text) });
+  } else {
+    ctx.stdout(`${response.status} ${response.statusText}\n${text}\n`);
+  }
   // 202: accepted. 4xx: the webhook refused this event or its signature, and sending it again will not help.
   if (response.status === 202) return EXIT.done;
   return response.status >= 400 && response.status < 500 ? EXIT.permanent : EXIT.other;
 }
+
+export const hrSendCommand: CliCommand = {
+  name: 'hr send',
+  synopsis: '<file> [--url URL]',
+  summary: `sign a LeaveEvent with HR_WEBHOOK_SECRETS and post it to the webhook: --url, else HR_WEBHOOK_URL, else the dev host's ${DEFAULT_HR_URL}`,
+  arguments: { file: 'a LeaveEvent JSON file, posted as it is' },
+  options: {
+    url: {
+      type: 'string',
+      value: 'URL',
+      description: `the webhook; default HR_WEBHOOK_URL, else ${DEFAULT_HR_URL}`,
+    },
+  },
+  json: "{ url, status, statusText, body } (body: the webhook's answer, parsed when it is JSON)",
+  examples: ['mailbox-automation hr send docs/examples/leave-approved.json'],
+  run: hrSend,
+};

@@ -1,6 +1,6 @@
-import type { CliContext } from '../cliContext';
-import { UsageError } from '../cliContext';
+import { UsageError, writeJson, type CliContext } from '../cliContext';
 import { flag, mailboxArgument, parse, parseInstant, stringOption, textOrFile } from '../arguments';
+import { MAILBOX_ARGUMENT, type CliCommand } from '../command';
 import type {
   ExternalAudience,
   MailboxOperations,
@@ -22,30 +22,21 @@ export function describeOof(mailbox: string, oof: OofSettings): string {
 }
 
 export async function oofGet(args: string[], ctx: CliContext, ops: () => MailboxOperations): Promise<number> {
-  const parsed = parse(args, { json: { type: 'boolean' } }, ['mailbox']);
+  const parsed = parse(args, oofGetCommand);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
   const oof = await ops().getOof(mailbox);
-  ctx.stdout(
-    flag(parsed, 'json') ? JSON.stringify({ mailbox, ...oof }, null, 2) + '\n' : describeOof(mailbox, oof),
-  );
+  if (flag(parsed, 'json')) writeJson(ctx, { mailbox, ...oof });
+  else ctx.stdout(describeOof(mailbox, oof));
   return 0;
 }
 
 /** Reads and checks every `oof set` argument before anything is sent. */
-export function oofSettingsFromArgs(args: string[]): { mailbox: string; settings: OofSettings } {
-  const parsed = parse(
-    args,
-    {
-      start: { type: 'string' },
-      end: { type: 'string' },
-      internal: { type: 'string' },
-      'internal-file': { type: 'string' },
-      external: { type: 'string' },
-      'external-file': { type: 'string' },
-      audience: { type: 'string' },
-    },
-    ['mailbox'],
-  );
+export function oofSettingsFromArgs(args: string[]): {
+  mailbox: string;
+  settings: OofSettings;
+  json: boolean;
+} {
+  const parsed = parse(args, oofSetCommand);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
   const internal = textOrFile(
     stringOption(parsed, 'internal'),
@@ -81,12 +72,16 @@ export function oofSettingsFromArgs(args: string[]): { mailbox: string; settings
       throw new UsageError(`--end ${endArg} is not after --start ${startArg}`);
     Object.assign(settings, { state: 'Scheduled', start, end });
   }
-  return { mailbox, settings };
+  return { mailbox, settings, json: flag(parsed, 'json') };
 }
 
 export async function oofSet(args: string[], ctx: CliContext, ops: () => MailboxOperations): Promise<number> {
-  const { mailbox, settings } = oofSettingsFromArgs(args);
+  const { mailbox, settings, json } = oofSettingsFromArgs(args);
   await ops().setOof(mailbox, settings);
+  if (json) {
+    writeJson(ctx, { mailbox, ...settings });
+    return 0;
+  }
   ctx.stdout(
     `${mailbox}: automatic replies set (${settings.state}${settings.state === 'Scheduled' ? ` ${settings.start} to ${settings.end}` : ''})\n`,
   );
@@ -98,16 +93,84 @@ export async function oofDisable(
   ctx: CliContext,
   ops: () => MailboxOperations,
 ): Promise<number> {
-  const parsed = parse(args, {}, ['mailbox']);
+  const parsed = parse(args, oofDisableCommand);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
   const mailboxes = ops();
   // Keep the person's texts and audience, as Outlook's "turn off" does; only the state changes.
   const current = await mailboxes.getOof(mailbox);
-  if (current.state === 'Disabled') {
+  const changed = current.state !== 'Disabled';
+  if (changed) await mailboxes.setOof(mailbox, { ...current, state: 'Disabled' });
+  if (flag(parsed, 'json')) {
+    writeJson(ctx, { mailbox, state: 'Disabled', previousState: current.state, changed });
+  } else if (changed) {
+    ctx.stdout(`${mailbox}: automatic replies turned off (texts kept)\n`);
+  } else {
     ctx.stdout(`${mailbox}: automatic replies were already off; nothing changed\n`);
-    return 0;
   }
-  await mailboxes.setOof(mailbox, { ...current, state: 'Disabled' });
-  ctx.stdout(`${mailbox}: automatic replies turned off (texts kept)\n`);
   return 0;
 }
+
+const OOF_FIELDS = '{ mailbox, state, start, end, externalAudience, internalReply, externalReply }';
+
+export const oofGetCommand: CliCommand = {
+  name: 'oof get',
+  synopsis: '<mailbox>',
+  summary: 'show automatic-reply settings',
+  arguments: MAILBOX_ARGUMENT,
+  options: {},
+  json: `${OOF_FIELDS}; state is Enabled, Scheduled or Disabled, start and end are UTC`,
+  examples: ['mailbox-automation oof get alice@contoso.com --json'],
+  run: oofGet,
+};
+
+export const oofSetCommand: CliCommand = {
+  name: 'oof set',
+  synopsis:
+    '<mailbox> [--start ISO --end ISO] --internal TEXT|--internal-file FILE ' +
+    '[--external TEXT|--external-file FILE] [--audience none|known|all]',
+  summary:
+    'with --start/--end: scheduled (times need a zone, stored in UTC); without: enabled now. ' +
+    '--external defaults to the internal text, --audience to all',
+  arguments: MAILBOX_ARGUMENT,
+  options: {
+    start: {
+      type: 'string',
+      value: 'ISO',
+      description: 'start of the reply window, with a zone (Z or ±hh:mm)',
+    },
+    end: { type: 'string', value: 'ISO', description: 'end of the reply window; goes with --start' },
+    internal: {
+      type: 'string',
+      value: 'TEXT',
+      description: 'reply to senders inside the organisation (HTML allowed)',
+    },
+    'internal-file': { type: 'string', value: 'FILE', description: 'the internal reply read from a file' },
+    external: {
+      type: 'string',
+      value: 'TEXT',
+      description: 'reply to outside senders; default: the internal reply',
+    },
+    'external-file': { type: 'string', value: 'FILE', description: 'the external reply read from a file' },
+    audience: {
+      type: 'string',
+      value: 'none|known|all',
+      description: 'which outside senders get a reply; default all',
+    },
+  },
+  json: `the settings now set: ${OOF_FIELDS}`,
+  examples: [
+    "mailbox-automation oof set alice@contoso.com --start 2026-12-21T09:00:00+01:00 --end 2027-01-04T09:00:00+01:00 --internal 'Away until 4 January'",
+  ],
+  run: oofSet,
+};
+
+export const oofDisableCommand: CliCommand = {
+  name: 'oof disable',
+  synopsis: '<mailbox>',
+  summary: 'turn replies off, keeping the texts',
+  arguments: MAILBOX_ARGUMENT,
+  options: {},
+  json: '{ mailbox, state: "Disabled", previousState, changed } (changed is false when they were already off)',
+  examples: ['mailbox-automation oof disable alice@contoso.com'],
+  run: oofDisable,
+};

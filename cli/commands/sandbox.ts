@@ -1,13 +1,13 @@
-import type { CliContext } from '../cliContext';
-import { UsageError } from '../cliContext';
-import { parse, stringOption } from '../arguments';
+import { UsageError, writeJson, type CliContext } from '../cliContext';
+import { flag, parse, stringOption } from '../arguments';
+import type { CliCommand } from '../command';
 
 /**
  * `sandbox [--port N] [--seed FILE]`: starts the EWS sandbox (an Exchange stand-in on 127.0.0.1) and
  * keeps it running until interrupted. Dev tooling, loaded only when asked for.
  */
 export async function sandboxCommand(args: string[], ctx: CliContext): Promise<number> {
-  const parsed = parse(args, { port: { type: 'string' }, seed: { type: 'string' } }, []);
+  const parsed = parse(args, sandboxCommandSpec);
   const portRaw = stringOption(parsed, 'port') ?? ctx.env.SANDBOX_PORT ?? '8443';
   const port = Number(portRaw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -26,15 +26,26 @@ export async function sandboxCommand(args: string[], ctx: CliContext): Promise<n
   }
   const sandbox = await startEwsSandbox({ seed, port });
   const account = seed.serviceAccounts?.[0];
-  ctx.stdout(
-    [
-      `EWS sandbox listening: ${sandbox.url} (${seed.mailboxes.length} mailboxes from ${seedPath})`,
-      `  EWS_URL=${sandbox.url} EWS_AUTH=basic EWS_USERNAME='${account?.username ?? ''}' EWS_PASSWORD='${account?.password ?? ''}'`,
-      `  inspect: curl ${sandbox.origin}/sandbox/mailboxes/<address>`,
-      'Ctrl+C stops it.',
-      '',
-    ].join('\n'),
-  );
+  if (flag(parsed, 'json')) {
+    writeJson(ctx, {
+      url: sandbox.url,
+      origin: sandbox.origin,
+      seed: seedPath,
+      mailboxes: seed.mailboxes.length,
+      username: account?.username ?? '',
+      password: account?.password ?? '',
+    });
+  } else {
+    ctx.stdout(
+      [
+        `EWS sandbox listening: ${sandbox.url} (${seed.mailboxes.length} mailboxes from ${seedPath})`,
+        `  EWS_URL=${sandbox.url} EWS_AUTH=basic EWS_USERNAME='${account?.username ?? ''}' EWS_PASSWORD='${account?.password ?? ''}'`,
+        `  inspect: curl ${sandbox.origin}/sandbox/mailboxes/<address>`,
+        'Ctrl+C stops it.',
+        '',
+      ].join('\n'),
+    );
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -42,3 +53,21 @@ export async function sandboxCommand(args: string[], ctx: CliContext): Promise<n
   await sandbox.close();
   return 0;
 }
+
+export const sandboxCommandSpec: CliCommand = {
+  name: 'sandbox',
+  synopsis: '[--port N] [--seed FILE]',
+  summary: 'start the EWS sandbox (an Exchange stand-in) alone on 127.0.0.1, until Ctrl+C',
+  arguments: {},
+  options: {
+    port: {
+      type: 'string',
+      value: 'N',
+      description: 'the port to listen on; default SANDBOX_PORT, else 8443',
+    },
+    seed: { type: 'string', value: 'FILE', description: 'the tenant to load; default the demo tenant' },
+  },
+  json: '{ url, origin, seed, mailboxes, username, password } (the service account to use), printed once listening',
+  examples: ['mailbox-automation sandbox --port 8443'],
+  run: sandboxCommand,
+};

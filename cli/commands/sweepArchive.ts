@@ -1,5 +1,5 @@
 /**
- * `mailbox-automation sweep archive [--dry-run] [--json] [--mailbox A ...] [--report-dir DIR]`:
+ * `mailbox-automation sweep archive [--dry-run] [--mailbox ADDRESS ...] [--report-dir DIR] [--json]`:
  * the archive sweep in this process, with the functions' discovery, per-mailbox code, limits and
  * report. Batches of SWEEP_BATCH_SIZE, at most SWEEP_MAX_BATCHES_IN_FLIGHT at once (a sliding window);
  * transient failures retried SWEEP_MAX_ATTEMPTS times. The report goes to Blob storage when storage is
@@ -23,14 +23,8 @@ import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import { discoverySourcesFor, sweepJobFor } from '../../shared/sweep/sweepJob';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
 import { flag, listOption, mailboxArgument, parse, stringOption } from '../arguments';
-import { EXIT, type CliContext } from '../cliContext';
-
-const SWEEP_FLAGS = {
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-  mailbox: { type: 'string', multiple: true },
-  'report-dir': { type: 'string' },
-} as const;
+import { EXIT, writeJson, type CliContext } from '../cliContext';
+import type { CliCommand } from '../command';
 
 /** Runs `items` through `fn` in batches of `size`, at most `window` batches at once; a finished batch lets the next start. */
 export async function inSlidingWindow<T>(
@@ -114,7 +108,7 @@ export async function sweepArchive(
   ctx: CliContext,
   ops: () => MailboxOperations,
 ): Promise<number> {
-  const parsed = parse(args, SWEEP_FLAGS, []);
+  const parsed = parse(args, sweepArchiveCommand);
   const dryRun = flag(parsed, 'dry-run');
   const json = flag(parsed, 'json');
   const limitTo = listOption(parsed, 'mailbox').map((m) => mailboxArgument(m, '--mailbox'));
@@ -169,7 +163,7 @@ export async function sweepArchive(
     summary.reportError = (error as Error).message;
   }
   if (json) {
-    ctx.stdout(JSON.stringify(summary, null, 2) + '\n');
+    writeJson(ctx, summary);
   } else {
     ctx.stdout(`${describeSummary(summary)}\n`);
     for (const r of rows.filter(isFailure).slice(0, 20)) {
@@ -180,3 +174,31 @@ export async function sweepArchive(
   }
   return exitCodeForRun(summary, rows);
 }
+
+export const sweepArchiveCommand: CliCommand = {
+  name: 'sweep archive',
+  synopsis: '[--dry-run] [--mailbox ADDRESS ...] [--report-dir DIR]',
+  summary: 'the nightly sweep, run once in-process, with its report (exit 3 or 4 if a mailbox failed)',
+  arguments: {},
+  options: {
+    'dry-run': { type: 'boolean', description: 'count what would move; changes nothing' },
+    mailbox: {
+      type: 'string',
+      multiple: true,
+      value: 'ADDRESS',
+      description: 'sweep only these mailboxes instead of MAILBOX_SCOPE_GROUP and SWEEP_MAILBOXES',
+    },
+    'report-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'where the JSON and CSV report go when no Blob storage is configured; default ./reports',
+    },
+  },
+  json:
+    '{ sweepId, dryRun, startedAt, finishedAt, receivedBefore, folders, discovery, mailboxes: { total, archived, ' +
+    'upToDate, planned, skipped, partial, failed }, itemsPlanned, itemsArchived, itemsFailed, report: { json, csv } }',
+  examples: [
+    'mailbox-automation sweep archive --dry-run --mailbox alice@contoso.com --report-dir /tmp/reports',
+  ],
+  run: sweepArchive,
+};

@@ -54,11 +54,22 @@ async function run(argv: string[], overrides: Record<string, string | undefined>
   return { code, stdout, stderr };
 }
 
-/** Exit 2, one line naming what is wrong, and not one request sent. */
-function expectRefusedBeforeSending(result: { code: number; stderr: string }, message: RegExp): void {
+/**
+ * Exit 2, nothing on stdout, a first line naming what is wrong, and not one request sent. A wrong
+ * invocation is followed by the usage that would have been right; a bad setting by nothing.
+ */
+function expectRefusedBeforeSending(
+  result: { code: number; stdout: string; stderr: string },
+  message: RegExp,
+  after: 'usage' | 'nothing' = 'usage',
+): void {
   expect(result.code).toBe(2);
-  expect(result.stderr).toMatch(message);
-  expect(result.stderr).toMatch(/^mailbox-automation: [^\n]+\n$/);
+  expect(result.stdout).toBe('');
+  const [first, ...rest] = result.stderr.split('\n');
+  expect(first).toMatch(/^mailbox-automation: /);
+  expect(first).toMatch(message);
+  if (after === 'usage') expect(rest.join('\n')).toMatch(/^usage: mailbox-automation /);
+  else expect(rest).toEqual(['']);
   expect(requests).toBe(0);
 }
 
@@ -170,6 +181,7 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     expectRefusedBeforeSending(
       await run(['hr', 'send', leaveEventFile], { HR_WEBHOOK_SECRETS: ' , ' }),
       /^mailbox-automation: HR_WEBHOOK_SECRETS is not set/,
+      'nothing',
     );
   });
 
@@ -177,6 +189,7 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     expectRefusedBeforeSending(
       await run(['hr', 'send', leaveEventFile], { HR_WEBHOOK_URL: 'webhook.contoso.com' }),
       /^mailbox-automation: HR_WEBHOOK_URL "webhook.contoso.com" is not a URL$/m,
+      'nothing',
     );
   });
 
@@ -187,6 +200,7 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
         ARCHIVE_OLDER_THAN_DAYS: 'soon',
       }),
       /ARCHIVE_OLDER_THAN_DAYS/,
+      'nothing',
     );
   });
 
@@ -194,6 +208,7 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
     expectRefusedBeforeSending(
       await run(['sweep', 'archive', '--dry-run']),
       /nothing to sweep: set MAILBOX_SCOPE_GROUP .* and\/or SWEEP_MAILBOXES/,
+      'nothing',
     );
   });
 
@@ -209,6 +224,7 @@ describe('bad input gets exit 2, a message naming what is wrong, and sends nothi
       expectRefusedBeforeSending(
         await run(['--ews-url', 'http://mail.contoso.com/EWS/Exchange.asmx', ...command]),
         /^mailbox-automation: --ews-url .* plain http/,
+        'nothing',
       );
     },
   );
