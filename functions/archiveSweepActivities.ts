@@ -1,6 +1,10 @@
 /**
  * The archive sweep's activities: discovery, a batch's mailbox list, one mailbox, a batch's rows,
  * the report. Each is short; the work is in shared/sweep and shared/archive.
+ *
+ * Lines about a sweep go through the invocation's logger and name the orchestration instance (the
+ * sweep's id, or a batch's `<sweep id>:<start>:lane<j>:batch<n>`); mailbox calls made here report their
+ * retries and failures the same way (shared/logging/invocationLog).
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -11,6 +15,7 @@ import { sweepMailbox, type SweepJobLimits } from '../shared/sweep/sweepMailbox'
 import { discoverySourcesFor, sweepJobFor } from '../shared/sweep/sweepJob';
 import { reportCsv, reportJson } from '../shared/sweep/sweepReport';
 import type { DiscoveryCounts, MailboxRow, SweepJob, SweepSummary } from '../shared/sweep/sweepTypes';
+import { instanceLog, withInvocationLog, type FromOrchestration } from '../shared/logging/invocationLog';
 
 export const ACTIVITY = {
   discover: 'archiveSweepDiscover',
@@ -34,6 +39,7 @@ export type DiscoverOutput =
 /** Settings become the run's job (fixed for the whole sweep); the mailbox list goes to storage. */
 export async function discover(input: DiscoverInput, context: InvocationContext): Promise<DiscoverOutput> {
   const deps = sweepDependencies();
+  const log = instanceLog(context, input.sweepId);
   try {
     const settings = deps.settings();
     const job = sweepJobFor(settings, {
@@ -41,21 +47,24 @@ export async function discover(input: DiscoverInput, context: InvocationContext)
       startedAt: new Date(input.startedAt),
       dryRun: input.dryRun,
     });
-    const result = await discoverMailboxes(
-      await deps.operations(),
-      deps.scope(),
-      discoverySourcesFor(settings, input.mailboxes),
+    const operations = await deps.operations();
+    const result = await withInvocationLog(log, () =>
+      discoverMailboxes(operations, deps.scope(), discoverySourcesFor(settings, input.mailboxes)),
     );
     await deps.store().putMailboxes(job.reportPath, result.addresses);
     const { addresses: _addresses, droppedExamples, ...discovery } = result;
-    context.log(
-      `archive sweep ${input.sweepId}: ${discovery.total} mailbox(es) in scope; dropped ${discovery.outOfScope} out of scope, ` +
+    log.info(
+      `archive sweep: ${discovery.total} mailbox(es) in scope; dropped ${discovery.outOfScope} out of scope, ` +
         `${discovery.unresolved} unresolved, ${discovery.notMailboxes} not mailboxes`,
     );
     return { job, discovery, droppedExamples };
   } catch (error) {
     // A configuration mistake will not mend itself with retries: end the sweep naming the setting.
-    if (error instanceof ConfigError) return { error: error.message, setting: error.setting };
+    if (error instanceof ConfigError) {
+      log.error(`archive sweep not started: ${error.message}`);
+      return { error: error.message, setting: error.setting };
+    }
+    log.warn(`archive sweep discovery failed, will be retried: ${(error as Error).message}`);
     throw error;
   }
 }
@@ -68,14 +77,20 @@ export async function loadBatch(input: {
   return sweepDependencies().store().getMailboxes(input.reportPath, input.start, input.end);
 }
 
+export interface SweepMailboxInput extends FromOrchestration {
+  mailbox: string;
+  job: SweepJobLimits;
+}
+
 export async function archiveOneMailbox(
-  input: { mailbox: string; job: SweepJobLimits },
+  input: SweepMailboxInput,
   context: InvocationContext,
 ): Promise<MailboxRow> {
-  const row = await sweepMailbox(await sweepDependencies().operations(), input.mailbox, input.job);
-  if (row.outcome === 'failed' || row.outcome === 'partial') {
-    context.warn(`archive sweep: ${row.mailbox} ${row.outcome} (${row.errorCode ?? ''})`);
-  }
+  const log = instanceLog(context, input.instanceId);
+  const operations = await sweepDependencies().operations();
+  const row = await withInvocationLog(log, () => sweepMailbox(operations, input.mailbox, input.job));
+  if (row.outcome === 'failed') log.error(`archive sweep: ${row.mailbox} failed (${row.errorCode ?? ''})`);
+  if (row.outcome === 'partial') log.warn(`archive sweep: ${row.mailbox} partial (${row.errorCode ?? ''})`);
   return row;
 }
 
@@ -119,7 +134,7 @@ export async function writeReport(
     reportCsv(rows),
   );
   await store.deleteParts(job.reportPath, input.batches);
-  context.log(`archive sweep ${job.sweepId}: report ${where.json}`);
+  instanceLog(context, job.sweepId).info(`archive sweep: report ${where.json}`);
   return where;
 }
 
@@ -128,7 +143,7 @@ df.app.activity(ACTIVITY.loadBatch, {
   handler: (input) => loadBatch(input as { reportPath: string; start: number; end: number }),
 });
 df.app.activity(ACTIVITY.sweepMailbox, {
-  handler: (input, ctx) => archiveOneMailbox(input as { mailbox: string; job: SweepJobLimits }, ctx),
+  handler: (input, ctx) => archiveOneMailbox(input as SweepMailboxInput, ctx),
 });
 df.app.activity(ACTIVITY.saveBatch, {
   handler: (input) => saveBatch(input as { reportPath: string; batch: number; rows: MailboxRow[] }),

@@ -14,13 +14,21 @@
  * the list to blob storage, batches read their slice and write their rows back).
  *
  * Orchestrators are deterministic: time from context.df.currentUtcDateTime, all I/O in activities.
+ * Their log lines (failures, and the sweep's and each batch's counts as metrics) are written once, not
+ * on every replay, through the invocation's logger with the instance id.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { ACTIVITY } from './archiveSweepActivities';
-import type { DiscoverInput, DiscoverOutput, WriteReportInput } from './archiveSweepActivities';
+import type {
+  DiscoverInput,
+  DiscoverOutput,
+  SweepMailboxInput,
+  WriteReportInput,
+} from './archiveSweepActivities';
+import { instanceLine } from '../shared/logging/invocationLog';
 import { gaveUpRow } from '../shared/sweep/sweepMailbox';
-import { summarize } from '../shared/sweep/sweepReport';
+import { summarize, sweepMetrics, sweepMetricsLine } from '../shared/sweep/sweepReport';
 import {
   addCounts,
   countRow,
@@ -94,6 +102,12 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Writes a line once: replays run the same code again, and must not repeat it. */
+function logOnce(context: OrchestrationContext, level: 'info' | 'error', text: string): void {
+  if (context.df.isReplaying) return;
+  context[level](instanceLine(context.df.instanceId, text));
+}
+
 export const archiveSweepOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<SweepInput | undefined>() ?? {};
   const dryRun = input.dryRun === true;
@@ -113,7 +127,11 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     retryFor({ maxAttempts: 3, firstRetryMs: 10_000 }),
     discoverInput,
   )) as DiscoverOutput;
-  if ('error' in found) throw new Error(`archive sweep not started: ${found.error}`);
+  if ('error' in found) {
+    const message = `archive sweep not started: ${found.error}`;
+    logOnce(context, 'error', message);
+    throw new Error(message);
+  }
   const { job, discovery } = found;
 
   const batches = Math.ceil(discovery.total / job.batchSize);
@@ -155,7 +173,9 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   } catch (error) {
     // The sweep itself is done; a report that cannot be written must not hide its outcome.
     summary.reportError = errorMessage(error);
+    logOnce(context, 'error', `archive sweep report not written: ${summary.reportError}`);
   }
+  logOnce(context, 'info', sweepMetricsLine('sweep', dryRun, sweepMetrics(discovery.total, counts)));
   context.df.setCustomStatus(
     sweepStatus('done', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
   );
@@ -178,10 +198,15 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
         `${context.df.instanceId}:batch${batch}`,
       )) as BatchResult;
       addCounts(counts, result.counts);
-    } catch {
+    } catch (error) {
       // The batch orchestration itself failed (e.g. its list could not be read): its mailboxes count
       // as failed, the report lists them with code BatchFailed, and the other batches go on.
       counts.mailboxes.failed += end - start;
+      logOnce(
+        context,
+        'error',
+        `archive sweep batch ${batch} failed, its ${end - start} mailbox(es) count as failed: ${errorMessage(error)}`,
+      );
     }
     batchesDone++;
     context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
@@ -204,9 +229,10 @@ export const archiveSweepBatch: OrchestrationHandler = function* (context: Orche
     folders: job.folders,
     maxItemsPerRun: job.maxItemsPerRun,
   };
-  const tasks = mailboxes.map((mailbox) =>
-    context.df.callActivityWithRetry(ACTIVITY.sweepMailbox, retry, { mailbox, job: limits }),
-  );
+  const tasks = mailboxes.map((mailbox) => {
+    const input: SweepMailboxInput = { mailbox, job: limits, instanceId: context.df.instanceId };
+    return context.df.callActivityWithRetry(ACTIVITY.sweepMailbox, retry, input);
+  });
   if (tasks.length > 0) {
     try {
       yield context.df.Task.all(tasks);
@@ -223,15 +249,20 @@ export const archiveSweepBatch: OrchestrationHandler = function* (context: Orche
       }
     }
   }
-  const rows: MailboxRow[] = tasks.map((task, i) =>
-    task.isFaulted ? gaveUpRow(mailboxes[i] ?? '', errorMessage(task.result)) : (task.result as MailboxRow),
-  );
+  const rows: MailboxRow[] = tasks.map((task, i) => {
+    if (!task.isFaulted) return task.result as MailboxRow;
+    const row = gaveUpRow(mailboxes[i] ?? '', errorMessage(task.result));
+    logOnce(context, 'error', `archive sweep: ${row.mailbox} gave up after ${job.maxAttempts} attempts`);
+    return row;
+  });
   yield context.df.callActivityWithRetry(ACTIVITY.saveBatch, retry, {
     reportPath: job.reportPath,
     batch,
     rows,
   });
-  return { batches: 1, counts: rows.reduce(countRow, emptyCounts()) } satisfies BatchResult;
+  const counts = rows.reduce(countRow, emptyCounts());
+  logOnce(context, 'info', sweepMetricsLine('batch', job.dryRun, sweepMetrics(mailboxes.length, counts)));
+  return { batches: 1, counts } satisfies BatchResult;
 };
 
 df.app.orchestration(ORCHESTRATOR.sweep, archiveSweepOrchestrator);

@@ -3,6 +3,9 @@
  * Permanent mailbox errors come back as a result (`ok: false` with the EWS code) so the orchestrator can
  * fail with that code without retrying; transient and throttled ones are thrown so that
  * callActivityWithRetry tries again, a bounded number of times.
+ *
+ * Every input carries the orchestration's instance id (an activity has no other way to know it), and
+ * every retry and failure line, the mailbox client's per-call ones included, names it.
  */
 import { readFileSync } from 'node:fs';
 import type { InvocationContext } from '@azure/functions';
@@ -16,6 +19,12 @@ import { isMailboxError } from '../shared/mailbox/mailboxError';
 import { isStillOurs, plannedOof } from '../shared/oof/leavePlan';
 import type { TemplateSet } from '../shared/oof/templates';
 import { getSecretProvider } from '../shared/secrets';
+import {
+  instanceLog,
+  withInvocationLog,
+  type FromOrchestration,
+  type InstanceLog,
+} from '../shared/logging/invocationLog';
 
 export const LEAVE_CHECK_SCOPE = 'leaveCheckScope';
 export const LEAVE_GET_OOF = 'leaveGetOof';
@@ -41,20 +50,16 @@ async function mailbox(): Promise<MailboxOperations> {
   return getMailboxOperations();
 }
 
-async function attempt<T>(
-  context: InvocationContext,
-  step: string,
-  fn: () => Promise<T>,
-): Promise<ActivityResult<T>> {
+async function attempt<T>(log: InstanceLog, step: string, fn: () => Promise<T>): Promise<ActivityResult<T>> {
   try {
-    return { ok: true, value: await fn() };
+    return { ok: true, value: await withInvocationLog(log, fn) };
   } catch (err) {
     if (isMailboxError(err)) {
       if (err.retryable) {
-        context.warn(`${step}: transient ${err.code}, will be retried`);
+        log.warn(`${step}: transient ${err.code}, will be retried`);
         throw new Error(`${err.code} (${err.errorClass}): ${err.message}`);
       }
-      context.error(`${step}: permanent ${err.code}`);
+      log.error(`${step}: permanent ${err.code}`);
       return { ok: false, code: err.code, errorClass: err.errorClass, message: err.message };
     }
     const code = (err as { code?: unknown }).code;
@@ -82,17 +87,22 @@ export function leaveCheckScope(input: { mailbox: string }): { inScope: boolean;
 }
 df.app.activity(LEAVE_CHECK_SCOPE, { handler: leaveCheckScope });
 
+/** Which person's mailbox, for which orchestration. */
+export interface GetOofInput extends FromOrchestration {
+  mailbox: string;
+}
+
 /** The person's current automatic replies: the snapshot restored at the end. */
 export async function leaveGetOof(
-  input: { mailbox: string },
+  input: GetOofInput,
   context: InvocationContext,
 ): Promise<ActivityResult<OofSettings>> {
   const ops = await mailbox();
-  return attempt(context, LEAVE_GET_OOF, () => ops.getOof(input.mailbox));
+  return attempt(instanceLog(context, input.instanceId), LEAVE_GET_OOF, () => ops.getOof(input.mailbox));
 }
 df.app.activity(LEAVE_GET_OOF, { handler: leaveGetOof });
 
-export interface SetOofInput {
+export interface SetOofInput extends FromOrchestration {
   mailbox: string;
   event: LeaveEvent;
   /** UTC ISO instants, already clamped by the orchestrator (a leave that started runs from now). */
@@ -117,15 +127,16 @@ export async function leaveSetOof(
     },
   );
   const ops = await mailbox();
-  return attempt(context, LEAVE_SET_OOF, async () => {
+  const log = instanceLog(context, input.instanceId);
+  return attempt(log, LEAVE_SET_OOF, async () => {
     await ops.setOof(input.mailbox, oof);
-    context.info(`${LEAVE_SET_OOF}: scheduled ${oof.start} to ${oof.end}`);
+    log.info(`${LEAVE_SET_OOF}: scheduled ${oof.start} to ${oof.end}`);
     return oof;
   });
 }
 df.app.activity(LEAVE_SET_OOF, { handler: leaveSetOof });
 
-export interface RestoreInput {
+export interface RestoreInput extends FromOrchestration {
   mailbox: string;
   snapshot: OofSettings;
   /** What we set last; if the mailbox no longer shows it, the person changed it: leave it alone. */
@@ -143,12 +154,11 @@ export async function leaveRestoreOof(
   context: InvocationContext,
 ): Promise<ActivityResult<RestoreResult>> {
   const ops = await mailbox();
-  return attempt(context, LEAVE_RESTORE_OOF, async (): Promise<RestoreResult> => {
+  const log = instanceLog(context, input.instanceId);
+  return attempt(log, LEAVE_RESTORE_OOF, async (): Promise<RestoreResult> => {
     const current = await ops.getOof(input.mailbox);
     if (!isStillOurs(current, input.applied)) {
-      context.info(
-        `${LEAVE_RESTORE_OOF}: automatic replies were changed since we set them; left as they are`,
-      );
+      log.info(`${LEAVE_RESTORE_OOF}: automatic replies were changed since we set them; left as they are`);
       return { restored: false, reason: 'changed-meanwhile' };
     }
     await ops.setOof(input.mailbox, input.snapshot);
@@ -162,9 +172,10 @@ df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
  * that is no longer approved, or gone, comes back as `withdrawn`. HiBob's 429/5xx are thrown (retried).
  */
 export async function leaveFetchHibob(
-  notice: LeaveNotice,
+  notice: LeaveNotice & FromOrchestration,
   context: InvocationContext,
 ): Promise<ActivityResult<HibobFetchResult>> {
+  const log = instanceLog(context, notice.instanceId);
   const settings = loadLeaveSettings(process.env);
   const secrets = getSecretProvider();
   const [serviceUserId, serviceUserToken] = await Promise.all([
@@ -173,7 +184,7 @@ export async function leaveFetchHibob(
   ]);
   if (!serviceUserId || !serviceUserToken) {
     const message = 'HIBOB_SERVICE_USER_ID and HIBOB_SERVICE_USER_TOKEN must be set to read HiBob requests';
-    context.error(`${LEAVE_FETCH_HIBOB}: ${message}`);
+    log.error(`${LEAVE_FETCH_HIBOB}: ${message}`);
     return { ok: false, code: 'HibobNotConfigured', errorClass: 'permanent', message };
   }
   const { fetchHibobLeave, HibobApiError } = await import('../shared/hr/hibobApi');
@@ -185,12 +196,12 @@ export async function leaveFetchHibob(
       timeZone: settings.hibobTimeZone,
       locale: settings.hibobLocale,
     });
-    context.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
+    log.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
     return { ok: true, value: result };
   } catch (err) {
     if (!(err instanceof HibobApiError)) throw err;
     if (err.retryable) {
-      context.warn(`${LEAVE_FETCH_HIBOB}: transient ${err.code}, will be retried`);
+      log.warn(`${LEAVE_FETCH_HIBOB}: transient ${err.code}, will be retried`);
       throw new Error(`${err.code}: ${err.message}`);
     }
     if (err.code === 'HibobAccessDenied') {
@@ -198,7 +209,7 @@ export async function leaveFetchHibob(
       secrets.invalidate('HIBOB_SERVICE_USER_ID');
       secrets.invalidate('HIBOB_SERVICE_USER_TOKEN');
     }
-    context.error(`${LEAVE_FETCH_HIBOB}: permanent ${err.code}`);
+    log.error(`${LEAVE_FETCH_HIBOB}: permanent ${err.code}`);
     return { ok: false, code: err.code, errorClass: 'permanent', message: err.message };
   }
 }

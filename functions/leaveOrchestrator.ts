@@ -3,6 +3,9 @@
  * from templates, then whichever comes first — the end of the leave (durable timer), a change (set
  * again) or a cancellation (restore now) — and finally the snapshot restored, unless the person changed
  * their replies meanwhile. Deterministic: time from currentUtcDateTime, all I/O in activities.
+ *
+ * Every activity input carries the instance id, so the activities' retry and failure lines name it; the
+ * orchestrator's own failure line (written once, not on every replay) names it too.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
@@ -17,6 +20,7 @@ import {
 } from '../shared/hr/leaveDispatch';
 import type { OofSettings } from '../shared/mailbox/mailboxOperations';
 import { leaveWindow, type LeaveWindow } from '../shared/oof/leaveWindow';
+import { instanceLine, type FromOrchestration } from '../shared/logging/invocationLog';
 import {
   LEAVE_CHECK_SCOPE,
   LEAVE_FETCH_HIBOB,
@@ -24,6 +28,8 @@ import {
   LEAVE_RESTORE_OOF,
   LEAVE_SET_OOF,
   type ActivityResult,
+  type GetOofInput,
+  type RestoreInput,
   type RestoreResult,
   type SetOofInput,
 } from './leaveActivities';
@@ -68,28 +74,41 @@ class LeaveStepError extends Error {
   }
 }
 
+/** Sets the failed phase, writes the failure line once (not on replays) and ends the orchestration. */
+function fail(context: OrchestrationContext, error: LeaveStepError, code: string): never {
+  context.df.setCustomStatus({ phase: 'failed', code } satisfies LeaveStatus);
+  if (!context.df.isReplaying) context.error(instanceLine(context.df.instanceId, error.message));
+  throw error;
+}
+
 function unwrap<T>(context: OrchestrationContext, step: string, result: ActivityResult<T>): T {
   if (result.ok) return result.value;
-  context.df.setCustomStatus({ phase: 'failed', code: result.code } satisfies LeaveStatus);
-  throw new LeaveStepError(step, result.code, `${result.errorClass} error, not retried: ${result.message}`);
+  return fail(
+    context,
+    new LeaveStepError(step, result.code, `${result.errorClass} error, not retried: ${result.message}`),
+    result.code,
+  );
 }
 
 /** Runs an activity with bounded retries; a give-up after transient errors also ends the orchestration. */
-function* call<T>(
+function* call<T, Input extends FromOrchestration = FromOrchestration>(
   context: OrchestrationContext,
   retry: df.RetryOptions,
   name: string,
-  input: unknown,
+  input: Input,
 ): Generator<Task, T, ActivityResult<T>> {
   let result: ActivityResult<T>;
   try {
     result = yield context.df.callActivityWithRetry(name, retry, input);
   } catch (err) {
-    context.df.setCustomStatus({ phase: 'failed', code: 'TransientGiveUp' } satisfies LeaveStatus);
-    throw new LeaveStepError(
-      name,
+    return fail(
+      context,
+      new LeaveStepError(
+        name,
+        'TransientGiveUp',
+        `still failing after ${retry.maxNumberOfAttempts} attempts: ${(err as Error).message}`,
+      ),
       'TransientGiveUp',
-      `still failing after ${retry.maxNumberOfAttempts} attempts: ${(err as Error).message}`,
     );
   }
   return unwrap(context, name, result);
@@ -110,13 +129,14 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
   const retry = new df.RetryOptions(retrySettings.firstRetryMs, retrySettings.maxAttempts);
   retry.backoffCoefficient = 2;
   const status = (s: LeaveStatus): void => context.df.setCustomStatus(s);
+  const { instanceId } = context.df;
 
   /** A HiBob notice carries ids only: its request as it stands now, read in an activity. */
   const fetch = function* (
     notice: LeaveNotice,
   ): Generator<Task, HibobFetchResult, ActivityResult<HibobFetchResult>> {
     status({ phase: 'fetching' });
-    return yield* call<HibobFetchResult>(context, retry, LEAVE_FETCH_HIBOB, notice);
+    return yield* call<HibobFetchResult>(context, retry, LEAVE_FETCH_HIBOB, { ...notice, instanceId });
   };
 
   let event: LeaveEvent;
@@ -176,7 +196,10 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
   }
 
   status({ phase: 'snapshot' });
-  const snapshot: OofSettings = yield* call<OofSettings>(context, retry, LEAVE_GET_OOF, { mailbox });
+  const snapshot: OofSettings = yield* call<OofSettings, GetOofInput>(context, retry, LEAVE_GET_OOF, {
+    mailbox,
+    instanceId,
+  });
 
   const schedule = function* (
     w: LeaveWindow,
@@ -186,7 +209,14 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
     const now = context.df.currentUtcDateTime.toISOString();
     // A leave that already started is on from now until its end.
     const start = Date.parse(w.start) < Date.parse(now) ? now : w.start;
-    const setInput: SetOofInput = { mailbox, event: e, start, end: w.end, firstDayBack: w.firstDayBack };
+    const setInput: SetOofInput = {
+      mailbox,
+      event: e,
+      start,
+      end: w.end,
+      firstDayBack: w.firstDayBack,
+      instanceId,
+    };
     const set = yield* call<OofSettings>(context, retry, LEAVE_SET_OOF, setInput);
     summary.timesSet++;
     summary.scheduled = { start, end: w.end };
@@ -251,10 +281,11 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
   }
 
   status({ phase: 'restoring' });
-  const restore: RestoreResult = yield* call<RestoreResult>(context, retry, LEAVE_RESTORE_OOF, {
+  const restore: RestoreResult = yield* call<RestoreResult, RestoreInput>(context, retry, LEAVE_RESTORE_OOF, {
     mailbox,
     snapshot,
     applied,
+    instanceId,
   });
   return restore.restored
     ? finish('restored')

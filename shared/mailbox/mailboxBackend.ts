@@ -15,6 +15,7 @@ import { ConfigError } from '../configError';
 import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../ews/ewsClient';
 import { GraphClient, type GraphCallEvent, type GraphClientOptions } from '../graph/graphClient';
 import { getSecretProvider } from '../secrets';
+import { reportMailboxCall } from '../logging/invocationLog';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';
 
 export interface MailboxBackend {
@@ -56,13 +57,11 @@ export function createMailboxBackend(
  * token or reply text. Successes are not logged: they are the bulk and say nothing.
  */
 function logGraphProblem(event: GraphCallEvent): void {
-  if (event.outcome === 'ok') return;
-  console.warn(JSON.stringify({ source: 'graph', ...event }));
+  reportMailboxCall('graph', event);
 }
 
 function logEwsProblem(event: EwsCallEvent): void {
-  if (event.outcome === 'ok') return;
-  console.warn(JSON.stringify({ source: 'ews', ...event }));
+  reportMailboxCall('ews', event);
 }
 
 let processBackend: Promise<MailboxBackend> | undefined;

@@ -100,3 +100,48 @@ export function describeSummary(s: SweepSummary): string {
       : '')
   );
 }
+
+/**
+ * The sweep's counts as metrics, one set per sweep and one per batch. Names and meanings are listed in
+ * docs/operations.md ("Logs"); until the app sends OpenTelemetry metrics, they travel as one JSON log
+ * line (`sweepMetricsLine`) that Kusto's parse_json reads.
+ */
+export interface SweepMetrics {
+  /** Mailboxes the sweep (or batch) set out to do: discovery's total, or the batch's slice. */
+  mailboxesPlanned: number;
+  mailboxesArchived: number;
+  mailboxesUpToDate: number;
+  /** Dry run: mailboxes with old mail that a real run would move. */
+  mailboxesToArchive: number;
+  mailboxesSkipped: number;
+  /** Some items moved, some refused. */
+  mailboxesPartial: number;
+  mailboxesFailed: number;
+  itemsPlanned: number;
+  itemsMoved: number;
+  itemsFailed: number;
+}
+
+export function sweepMetrics(mailboxesPlanned: number, counts: SweepCounts): SweepMetrics {
+  const m = counts.mailboxes;
+  return {
+    mailboxesPlanned,
+    mailboxesArchived: m.archived,
+    mailboxesUpToDate: m.upToDate,
+    mailboxesToArchive: m.planned,
+    mailboxesSkipped: m.skipped,
+    mailboxesPartial: m.partial,
+    mailboxesFailed: m.failed,
+    itemsPlanned: counts.itemsPlanned,
+    itemsMoved: counts.itemsArchived,
+    itemsFailed: counts.itemsFailed,
+  };
+}
+
+/** What every metrics line starts with (Kusto: `message has "archive sweep metrics"`). */
+export const SWEEP_METRICS_PREFIX = 'archive sweep metrics ';
+
+/** `archive sweep metrics {"scope":"sweep","dryRun":false,"mailboxesPlanned":49,...}` */
+export function sweepMetricsLine(scope: 'sweep' | 'batch', dryRun: boolean, metrics: SweepMetrics): string {
+  return SWEEP_METRICS_PREFIX + JSON.stringify({ scope, dryRun, ...metrics });
+}

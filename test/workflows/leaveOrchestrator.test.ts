@@ -154,7 +154,12 @@ describe('leave orchestration, episode by episode', () => {
       const e = await run(ended());
       const restore = activityCalls(e, LEAVE_RESTORE_OOF);
       expect(restore).toHaveLength(1);
-      expect(inputOf(restore[0])).toEqual({ mailbox: 'alice@contoso.com', snapshot, applied });
+      expect(inputOf(restore[0])).toEqual({
+        mailbox: 'alice@contoso.com',
+        snapshot,
+        applied,
+        instanceId: 'episode-test', // the activity's log lines name the orchestration
+      });
       expect(e.customStatus).toEqual({ phase: 'restoring' });
     });
 
@@ -238,6 +243,7 @@ describe('leave orchestration, episode by episode', () => {
         mailbox: 'alice@contoso.com',
         snapshot,
         applied,
+        instanceId: 'episode-test',
       });
       const done = await run(
         s.next(
