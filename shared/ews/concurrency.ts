@@ -96,6 +96,46 @@ export class BackOffGate {
   }
 }
 
+/**
+ * A "back off until" instant per key, for budgets that are not the endpoint's: Exchange charges an
+ * impersonated call to the target mailbox's budget (see EwsClient's mailbox gates), so a back-off it
+ * names pauses calls for that mailbox only. Expired entries are dropped as they are read, and swept when
+ * many accumulate, so memory follows the mailboxes actually told to wait.
+ */
+export class KeyedBackOffGates {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Pushes `key`'s pause out to at least `ms` from now (never shortens a longer pause already set). */
+  backOff(key: string, ms: number): void {
+    const until = this.now() + ms;
+    if (until > (this.until.get(key) ?? 0)) this.until.set(key, until);
+    if (this.until.size > 1000) this.sweep();
+  }
+
+  /** Milliseconds left before calls for `key` may resume; 0 when open. */
+  remaining(key: string): number {
+    const until = this.until.get(key);
+    if (until === undefined) return 0;
+    const left = until - this.now();
+    if (left > 0) return left;
+    this.until.delete(key);
+    return 0;
+  }
+
+  /** Keys with a pause still running. */
+  get size(): number {
+    this.sweep();
+    return this.until.size;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, until] of this.until) if (until <= now) this.until.delete(key);
+  }
+}
+
 /** Exponential back-off with "equal jitter": at least half the step, so retries never come too soon, and
  * spread over the other half so many callers that failed together do not retry together. */
 export function jitteredBackOff(

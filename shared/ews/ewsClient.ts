@@ -26,13 +26,13 @@ import {
   TokenAuthorization,
   type AuthorizationProvider,
 } from './auth';
-import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore } from './concurrency';
+import { jitteredBackOff, KeyedBackOffGates, KeyedSemaphore, Semaphore } from './concurrency';
 import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
-import { postAndCollect } from './httpExchange';
+import { postAndCollect, ResponseTooLargeError } from './httpExchange';
 import { validateOofSettings } from './oofValidation';
 import * as requests from './soapRequests';
 import * as responses from './soapResponses';
-import { child, parseXml, type ParseOptions, type XmlNode } from './xml';
+import { child, parseXml, XmlRefusedError, type ParseOptions, type XmlNode } from './xml';
 import type { TokenCredential } from '@azure/identity';
 
 /** One structured line per HTTP attempt to EWS. */
@@ -51,7 +51,16 @@ export interface EwsClientOptions {
   pageSize?: number;
   /** ArchiveItem/MoveItem ids per request (DESIGN.md: at most 100). */
   batchSize?: number;
+  /** Longest server-named back-off honoured (EWS_MAX_BACKOFF_MS); default DEFAULT_MAX_BACKOFF_MS. */
+  maxBackOffMs?: number;
 }
+
+/**
+ * The longest back-off the client honours unless EWS_MAX_BACKOFF_MS says otherwise: Exchange Online
+ * suggests up to ~300 s for ErrorServerBusy (test/fixtures/ews-samples/Error.ErrorServerBusy.EXO-policy-details.NOTES.txt);
+ * anything longer comes from a proxy or a typo, and honouring it would stall the mailbox for days.
+ */
+export const DEFAULT_MAX_BACKOFF_MS = 300_000;
 
 /** Successful calls before one endpoint slot is given back after ErrorExceededConnectionCount. */
 const RECOVERY_SUCCESSES = 20;
@@ -67,8 +76,21 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** A FindItem page of 1,000 ids is ~300 KB; anything near this is not an EWS answer we asked for. */
-const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/**
+ * The largest answer each operation may bring (bytes, each character reference counted as
+ * ENTITY_REFERENCE_COST, shared/ews/httpExchange.ts): what Exchange can legitimately send for what we
+ * ask, with ample room. Anything larger is not an EWS answer to our request, and reading it would only
+ * cost memory: it fails at once as ResponseTooLarge, and is not fetched again.
+ */
+export const ANSWER_LIMITS: Readonly<Record<string, number>> = {
+  // A page of at most 1,000 ids (Exchange's and the sandbox's cap; we ask for 250) is ~300 KB.
+  FindItem: 4 * 1024 * 1024,
+  // One level of a group, members with name, address and type: ~300 bytes each, so ~25,000 members.
+  ExpandDL: 8 * 1024 * 1024,
+  // GetUserOofSettings: two reply texts of HTML. ResolveNames: at most 100 candidates. ArchiveItem and
+  // MoveItem: one short message per id, 100 ids per batch. GetFolder, SetUserOofSettings: one message.
+};
+const DEFAULT_ANSWER_LIMIT = 1024 * 1024;
 
 /** Archive-mailbox folders: GetFolder on one of these fails when the user has no archive. */
 const NO_ARCHIVE_CODES = new Set([
@@ -81,7 +103,16 @@ export class EwsClient implements MailboxOperations {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly authorization: AuthorizationProvider;
-  private readonly gate = new BackOffGate();
+  /**
+   * Server-named pauses, per impersonated mailbox. Exchange charges calls made through impersonation to
+   * the target mailbox's budget (a copy of it shared by every impersonating application), not to the
+   * service account's ("More throttling changes for Exchange Online", Exchange dev blog, and
+   * learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange):
+   * a BackOffMilliseconds for one mailbox says nothing about the others. The service account's own
+   * budget shows as ErrorExceededConnectionCount, handled by the endpoint cap (lowerConcurrency).
+   */
+  private readonly mailboxGates = new KeyedBackOffGates();
+  private readonly maxBackOffMs: number;
   private readonly endpointSlots: Semaphore;
   private readonly mailboxSlots: KeyedSemaphore;
   private readonly pageSize: number;
@@ -120,6 +151,7 @@ export class EwsClient implements MailboxOperations {
     this.mailboxSlots = new KeyedSemaphore(settings.maxInFlightPerMailbox);
     this.pageSize = options.pageSize ?? 250;
     this.batchSize = Math.min(options.batchSize ?? 100, 100);
+    this.maxBackOffMs = options.maxBackOffMs ?? DEFAULT_MAX_BACKOFF_MS;
   }
 
   async close(): Promise<void> {
@@ -245,33 +277,45 @@ export class EwsClient implements MailboxOperations {
     };
     const document = requests.envelope(settings.serverVersion, impersonation, body);
     const parseOptions = { attributesOnSuccess: responses.READS_ATTRIBUTES_ON_SUCCESS.has(operation) };
-    const releaseMailbox = await this.mailboxSlots.acquire(mailbox.toLowerCase());
+    const key = mailbox.toLowerCase();
+    const exchange: Exchange = {
+      document,
+      parseOptions,
+      mailbox,
+      maxResponseBytes: ANSWER_LIMITS[operation] ?? DEFAULT_ANSWER_LIMIT,
+    };
+    const releaseMailbox = await this.mailboxSlots.acquire(key);
     try {
       return await callWithRetries<T>({
         limits: settings,
-        pauseBefore: () => this.gate.remaining(),
+        pauseBefore: () => this.mailboxGates.remaining(key),
         pausePastDeadline: (pause) =>
           new MailboxError({
             code: 'ErrorServerBusy',
             errorClass: 'throttled',
-            message: `${operation}: the endpoint asked every caller to back off for ${pause} ms, beyond this call's deadline`,
+            message: `${operation}: Exchange asked calls for ${mailbox} to back off for another ${pause} ms, beyond this call's deadline (EWS_TIMEOUT_MS ${settings.timeoutMs} ms)`,
             mailbox,
             backOffMs: pause,
           }),
         attempt: async (requestId, deadline) => {
-          const { xml, ctx } = await this.send(document, parseOptions, mailbox, requestId, deadline);
-          // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
-          // ErrorInternalServerError) is retried like a fault.
-          const result = read(xml, ctx);
-          this.recoverConcurrency();
-          return result;
+          try {
+            const { xml, ctx } = await this.send(exchange, requestId, deadline);
+            // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
+            // ErrorInternalServerError) is retried like a fault.
+            const result = read(xml, ctx);
+            this.recoverConcurrency();
+            return result;
+          } catch (error) {
+            throw this.beyondCap(error, operation);
+          }
         },
         retryWait: (error, attempt) => this.retryWait(error, attempt),
         learn: (error) => {
           if (error.code === 'ErrorExceededConnectionCount') this.lowerConcurrency();
-          // A wait the server named (BackOffMilliseconds, Retry-After) is about the endpoint's shared
-          // budget: every caller pauses, not only this one.
-          if (error.backOffMs !== undefined) this.gate.backOff(error.backOffMs);
+          // A wait the server named (BackOffMilliseconds, Retry-After) pauses this mailbox's callers too,
+          // never for longer than the cap.
+          if (error.backOffMs !== undefined)
+            this.mailboxGates.backOff(key, Math.min(error.backOffMs, this.maxBackOffMs));
         },
         report: this.options.onCall
           ? (event) =>
@@ -314,7 +358,27 @@ export class EwsClient implements MailboxOperations {
     return this.endpointSlots.limit;
   }
 
+  /**
+   * A server-named wait beyond the cap ends the call: throttled, with the value and the cap named.
+   * Honouring 10^12 ms would stall the mailbox for ever; retrying sooner would ignore what the server said.
+   */
+  private beyondCap(error: unknown, operation: string): unknown {
+    if (!(error instanceof MailboxError) || error.backOffMs === undefined) return error;
+    if (error.backOffMs <= this.maxBackOffMs) return error;
+    return new MailboxError({
+      ...error.toJSON(),
+      errorClass: 'throttled',
+      message:
+        `${operation}: ${error.code === 'ErrorServerBusy' || error.innerCode ? 'Exchange' : `EWS (HTTP ${error.httpStatus ?? '?'})`} asked to back off for ${error.backOffMs} ms, ` +
+        `longer than EWS_MAX_BACKOFF_MS (${this.maxBackOffMs} ms) allows: this call ends here and ` +
+        `${error.mailbox ?? 'the mailbox'} waits ${this.maxBackOffMs} ms at most (a value this large usually comes ` +
+        `from a proxy or a throttling policy typo; the server said: ${error.message})`,
+    });
+  }
+
   private retryWait(error: MailboxError, attempt: number): number {
+    // Past the cap (see beyondCap): no wait is long enough, so the retry loop gives up.
+    if (error.backOffMs !== undefined && error.backOffMs > this.maxBackOffMs) return Number.POSITIVE_INFINITY;
     const computed = jitteredBackOff(
       attempt,
       this.options.backOffBaseMs ?? 500,
@@ -325,13 +389,12 @@ export class EwsClient implements MailboxOperations {
   }
 
   private async send(
-    document: string,
-    parseOptions: ParseOptions,
-    mailbox: string,
+    exchange: Exchange,
     requestId: string,
     deadline: number,
     authRetried = false,
   ): Promise<{ xml: XmlNode; ctx: responses.ResponseContext }> {
+    const { mailbox } = exchange;
     let statusCode: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
@@ -360,12 +423,11 @@ export class EwsClient implements MailboxOperations {
           'return-client-request-id': 'true',
           'user-agent': 'mailbox-automation',
         },
-        body: document,
-        // undici's own timers (a shared timer wheel) are much cheaper per call than an AbortSignal timer,
-        // and together bound the attempt by the call's deadline.
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
-        maxResponseBytes: MAX_RESPONSE_BYTES,
+        body: exchange.document,
+        // The whole exchange, answer body included, ends at the call's deadline.
+        timeoutMs: remaining,
+        maxResponseBytes: exchange.maxResponseBytes,
+        countEntityReferences: true,
       });
       statusCode = answer.statusCode;
       headers = answer.headers;
@@ -378,10 +440,10 @@ export class EwsClient implements MailboxOperations {
     const ctx = { httpStatus: statusCode, mailbox, requestId };
     if (statusCode === 401 && this.authorization.kind === 'oauth' && !authRetried) {
       // A revoked or rotated token: fetch a fresh one once before calling it a failure.
-      return this.send(document, parseOptions, mailbox, requestId, deadline, true);
+      return this.send(exchange, requestId, deadline, true);
     }
     if (statusCode === 200 || statusCode === 500) {
-      const xml = this.parse(text, parseOptions, ctx);
+      const xml = this.parse(text, exchange.parseOptions, ctx);
       if (xml) {
         const fault = errorFromSoapFault(xml, ctx);
         if (fault) throw fault;
@@ -390,18 +452,24 @@ export class EwsClient implements MailboxOperations {
         if (statusCode === 200 || hasResponseBody(xml)) return { xml, ctx };
       }
     }
-    throw this.httpFailure(statusCode, headers, ctx);
+    throw this.httpFailure(statusCode, headers, text, ctx);
   }
 
+  /**
+   * The answer as XML; undefined when it is not XML at all (httpFailure then describes it). What is XML
+   * but not something we may read (a DOCTYPE, markup where text belongs, a broken document) is a
+   * permanent InvalidResponse: the same request would bring the same answer.
+   */
   private parse(text: string, options: ParseOptions, ctx: responses.ResponseContext): XmlNode | undefined {
-    if (!text.trimStart().startsWith('<')) return undefined;
+    if (!text.trimStart().startsWith('<') || htmlPageTitle(text) !== undefined) return undefined;
     try {
       return parseXml(text, options);
     } catch (error) {
+      const refused = error instanceof XmlRefusedError;
       throw new MailboxError({
         code: 'InvalidResponse',
-        errorClass: 'transient',
-        message: `the EWS response could not be read: ${(error as Error).message}`,
+        errorClass: 'permanent',
+        message: `the EWS answer (HTTP ${ctx.httpStatus ?? '?'}) ${refused ? 'was refused' : 'could not be read'}: ${(error as Error).message}; Exchange never sends this, so something between us and Exchange (a proxy, a filter) is answering instead`,
         ...ctx,
       });
     }
@@ -410,6 +478,7 @@ export class EwsClient implements MailboxOperations {
   private httpFailure(
     status: number,
     headers: Record<string, string | string[] | undefined>,
+    text: string,
     ctx: responses.ResponseContext,
   ): MailboxError {
     const backOffMs = retryAfterMs(headers['retry-after']);
@@ -419,13 +488,7 @@ export class EwsClient implements MailboxOperations {
         : status === 503 || status === 502 || status === 504 || status === 500
           ? 'transient'
           : 'permanent';
-    const hint =
-      status === 401
-        ? ': the credentials were refused (check EWS_AUTH and the account or app registration)'
-        : status === 403
-          ? ': blocked by policy (EWS disabled for the tenant or app, or an access policy)'
-          : '';
-    return transportError(`HTTP_${status}`, `EWS answered HTTP ${status}${hint}`, {
+    return transportError(`HTTP_${status}`, describeHttpAnswer(status, headers, text), {
       ...ctx,
       backOffMs,
       errorClass,
@@ -433,6 +496,16 @@ export class EwsClient implements MailboxOperations {
   }
 
   private transportFailure(error: unknown, mailbox: string, requestId: string): MailboxError {
+    if (error instanceof ResponseTooLargeError) {
+      // Fetching it again would bring the same answer, at the same cost.
+      return new MailboxError({
+        code: 'ResponseTooLarge',
+        errorClass: 'permanent',
+        message: `the EWS answer exceeded ${error.limit} bytes (character references counted), far more than Exchange sends for this request; something between us and Exchange (a proxy, a filter) is answering instead: check EWS_URL`,
+        mailbox,
+        requestId,
+      });
+    }
     const err = error as { name?: string; code?: string; message?: string };
     if (err.code && TLS_TRUST_CODES.has(err.code)) {
       // Retrying cannot make an untrusted certificate trusted: say what to do instead.
@@ -454,7 +527,7 @@ export class EwsClient implements MailboxOperations {
     ) {
       return transportError(
         'TIMEOUT',
-        `no answer from EWS within the time allowed (${this.settings.timeoutMs} ms)`,
+        `no complete answer from EWS within the time allowed (EWS_TIMEOUT_MS, ${this.settings.timeoutMs} ms for the whole call)`,
         {
           mailbox,
           requestId,
@@ -470,6 +543,62 @@ export class EwsClient implements MailboxOperations {
       },
     );
   }
+}
+
+/** What one attempt sends, and the most it may read back. */
+interface Exchange {
+  document: string;
+  parseOptions: ParseOptions;
+  mailbox: string;
+  maxResponseBytes: number;
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The title of an HTML page (a proxy's or login page's answer), '' when it has none; undefined for non-HTML. */
+function htmlPageTitle(text: string): string | undefined {
+  const start = text.trimStart().slice(0, 512);
+  if (!/^(?:<!doctype\s+html|<html[\s>])/i.test(start)) return undefined;
+  const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(text.slice(0, 64 * 1024));
+  return title ? (title[1] ?? '').trim().replace(/\s+/g, ' ') : '';
+}
+
+/** An answer that is not an EWS SOAP answer, in words: what came, and what to check. */
+function describeHttpAnswer(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): string {
+  if (status >= 300 && status < 400) {
+    const location = header(headers, 'location');
+    return (
+      `EWS answered HTTP ${status}, a redirect to ${location ? `"${location}"` : 'no Location'}: ` +
+      'the client does not follow redirects (they would carry the credentials elsewhere); set EWS_URL to the ' +
+      'EWS endpoint itself (…/EWS/Exchange.asmx)'
+    );
+  }
+  if (status === 401)
+    return 'EWS answered HTTP 401: the credentials were refused (check EWS_AUTH and the account or app registration)';
+  if (status === 403)
+    return 'EWS answered HTTP 403: blocked by policy (EWS disabled for the tenant or app, or an access policy)';
+  const title = htmlPageTitle(text);
+  if (title !== undefined) {
+    return (
+      `EWS answered HTTP ${status} with an HTML error page${title ? ` ("${title}")` : ''} instead of a SOAP answer: ` +
+      'a proxy, load balancer or sign-in page answered, not Exchange; check EWS_URL and what sits in front of Exchange'
+    );
+  }
+  if (status === 200 || status === 500) {
+    const type = header(headers, 'content-type') ?? 'no content type';
+    return (
+      `EWS answered HTTP ${status} with something that is not a SOAP answer (${type}, ${text.length} bytes${text ? `, starting "${text.slice(0, 40).replace(/\s+/g, ' ')}"` : ''}): ` +
+      'check that EWS_URL is the EWS endpoint (…/EWS/Exchange.asmx), not a web page or another service'
+    );
+  }
+  return `EWS answered HTTP ${status}`;
 }
 
 function hasResponseBody(xml: XmlNode): boolean {

@@ -12,18 +12,50 @@ export interface PostOptions {
   path: string;
   headers: Record<string, string>;
   body?: string;
-  headersTimeout: number;
-  bodyTimeout: number;
-  /** Answers larger than this are abandoned (a runaway or hostile server must not exhaust memory). */
+  /**
+   * Milliseconds the whole exchange may take, from dispatch to the answer's last byte. undici's own
+   * headersTimeout and bodyTimeout only bound the wait for the headers and the gap between two chunks:
+   * a server sending one byte a second would otherwise hold the call (and its endpoint slot) for ever.
+   */
+  timeoutMs: number;
+  /**
+   * Answers larger than this are abandoned (a runaway or hostile server must not exhaust memory).
+   */
   maxResponseBytes: number;
+  /** XML answers: each character reference counts ENTITY_REFERENCE_COST bytes (see countedSize). */
+  countEntityReferences?: boolean;
 }
 
 export class ResponseTooLargeError extends Error {
   readonly code = 'RESPONSE_TOO_LARGE';
-  constructor(limit: number) {
-    super(`the response exceeded ${limit} bytes`);
+  constructor(readonly limit: number) {
+    super(`the answer exceeded ${limit} bytes`);
     this.name = 'ResponseTooLargeError';
   }
+}
+
+/** The whole exchange outlasted PostOptions.timeoutMs (classified like undici's own timeouts). */
+export class ExchangeTimeoutError extends Error {
+  readonly code = 'EXCHANGE_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`the answer was not complete within ${timeoutMs} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * What one `&` (the start of a character or entity reference) counts against the answer limit. Decoding
+ * turns each reference into a piece of a new string, so an answer made of references costs more than its
+ * bytes; counting them keeps such an answer's cost within a small multiple of the limit. Legitimate
+ * answers carry few (escaped HTML in a reply text: a few per line).
+ */
+export const ENTITY_REFERENCE_COST = 16;
+
+/** Bytes of `chunk` as counted against the limit: its length plus ENTITY_REFERENCE_COST - 1 per `&`. */
+export function countedSize(chunk: Buffer): number {
+  let references = 0;
+  for (let at = chunk.indexOf(0x26); at >= 0; at = chunk.indexOf(0x26, at + 1)) references++;
+  return chunk.length + references * (ENTITY_REFERENCE_COST - 1);
 }
 
 /**
@@ -37,23 +69,33 @@ export function postAndCollect(pool: Pool, options: PostOptions): Promise<HttpAn
     let size = 0;
     let statusCode = 0;
     let headers: HttpAnswer['headers'] = {};
+    let controller: Dispatcher.DispatchController | undefined;
+    let expired: Error | undefined;
+    const deadline = setTimeout(() => {
+      expired = new ExchangeTimeoutError(options.timeoutMs);
+      // Before undici started the request there is no controller yet: onRequestStart aborts it then.
+      controller?.abort(expired);
+      reject(expired);
+    }, options.timeoutMs);
     const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {
-        // Nothing to set up: the request is sent as given.
+      onRequestStart(started) {
+        controller = started;
+        if (expired) started.abort(expired);
       },
       onResponseStart(_controller, status, responseHeaders) {
         statusCode = status;
         headers = responseHeaders;
       },
-      onResponseData(controller, chunk) {
-        size += chunk.length;
+      onResponseData(current, chunk) {
+        size += options.countEntityReferences ? countedSize(chunk) : chunk.length;
         if (size > options.maxResponseBytes) {
-          controller.abort(new ResponseTooLargeError(options.maxResponseBytes));
+          current.abort(new ResponseTooLargeError(options.maxResponseBytes));
           return;
         }
         chunks.push(chunk);
       },
       onResponseEnd() {
+        clearTimeout(deadline);
         resolve({
           statusCode,
           headers,
@@ -61,6 +103,7 @@ export function postAndCollect(pool: Pool, options: PostOptions): Promise<HttpAn
         });
       },
       onResponseError(_controller, error) {
+        clearTimeout(deadline);
         reject(error);
       },
     };
@@ -70,8 +113,10 @@ export function postAndCollect(pool: Pool, options: PostOptions): Promise<HttpAn
         path: options.path,
         headers: options.headers,
         body: options.body,
-        headersTimeout: options.headersTimeout,
-        bodyTimeout: options.bodyTimeout,
+        // Also bounded by undici's timers (cheap, and they name which phase stalled); the deadline timer
+        // above is what ends a trickle.
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
       },
       handler,
     );

@@ -245,22 +245,45 @@ export function attr(node: XmlNode | undefined, name: string): string | undefine
   return typeof value === 'string' ? decodeEntities(value) : undefined;
 }
 
-const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
 /**
  * Decodes XML's five predefined entities and numeric character references (&#233; &#x1F600;). Nothing
  * else exists without a DOCTYPE, which parseXml refuses. One pass, so `&amp;lt;` stays `&lt;`.
+ *
+ * Written as a scan into one buffer rather than `replace()` with a callback: that builds a match array
+ * and a string piece per reference, and a text made of references cost ~40 times its size in memory.
+ * Here the cost is the buffer (decoded text is never longer than the encoded one) and the result.
  */
 export function decodeEntities(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(
-    /&(lt|gt|amp|quot|apos|#(\d+)|#x([0-9a-fA-F]+));/g,
-    (whole, name: string, dec?: string, hex?: string) => {
-      if (dec !== undefined || hex !== undefined) {
-        const code = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
-        return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-      }
-      return PREDEFINED[name] ?? whole;
-    },
-  );
+  let amp = value.indexOf('&');
+  if (amp < 0) return value;
+  const out = new Uint16Array(value.length);
+  let length = 0;
+  let copied = 0;
+  for (; amp >= 0; amp = value.indexOf('&', amp + 1)) {
+    const end = value.indexOf(';', amp + 1);
+    // The longest reference we know, `&#x10FFFF;` or `&#1114111;`, is 10 characters.
+    const decoded = end > amp && end - amp <= 9 ? referenceValue(value.slice(amp + 1, end)) : undefined;
+    if (decoded === undefined) continue;
+    for (let i = copied; i < amp; i++) out[length++] = value.charCodeAt(i);
+    if (decoded > 0xffff) {
+      out[length++] = 0xd800 + ((decoded - 0x10000) >> 10);
+      out[length++] = 0xdc00 + ((decoded - 0x10000) & 0x3ff);
+    } else out[length++] = decoded;
+    copied = end + 1;
+    amp = end;
+  }
+  for (let i = copied; i < value.length; i++) out[length++] = value.charCodeAt(i);
+  return Buffer.from(out.buffer, 0, length * 2).toString('utf16le');
+}
+
+const PREDEFINED_CODES: Readonly<Record<string, number>> = { lt: 60, gt: 62, amp: 38, quot: 34, apos: 39 };
+
+/** The code point a reference's name (`amp`, `#233`, `#xE9`) stands for; undefined when it is not one. */
+function referenceValue(name: string): number | undefined {
+  if (name.charCodeAt(0) !== 0x23 /* # */) return PREDEFINED_CODES[name];
+  const hex = name.charCodeAt(1) === 0x78; /* x */
+  const digits = name.slice(hex ? 2 : 1);
+  if (!(hex ? /^[0-9a-fA-F]+$/ : /^\d+$/).test(digits)) return undefined;
+  const code = parseInt(digits, hex ? 16 : 10);
+  return code <= 0x10ffff ? code : undefined;
 }

@@ -510,8 +510,7 @@ export class GraphClient implements MailboxOperations {
           ...request.headers,
         },
         body,
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
+        timeoutMs: remaining,
         maxResponseBytes: MAX_RESPONSE_BYTES,
       });
       statusCode = answer.statusCode;
@@ -519,7 +518,16 @@ export class GraphClient implements MailboxOperations {
       text = answer.body;
     } catch (error) {
       if (error instanceof MailboxError) throw error;
-      if (error instanceof ResponseTooLargeError) throw transport('CONNECTION', error.message);
+      if (error instanceof ResponseTooLargeError) {
+        // Fetching it again would bring the same oversized answer: not a connection problem to retry.
+        throw new MailboxError({
+          code: 'ResponseTooLarge',
+          errorClass: 'permanent',
+          message: `${operation}: Microsoft Graph sent more than ${error.limit} bytes, more than any answer this client asks for (check that GRAPH_URL reaches Graph directly, not through a proxy)`,
+          mailbox,
+          requestId,
+        });
+      }
       const err = error as { name?: string; code?: string; message?: string };
       if (
         err.name === 'TimeoutError' ||
