@@ -29,7 +29,8 @@ export function parse(args: string[], command: CliCommand): ParsedArgs {
   try {
     parsed = parseArgs({ args, options: parseArgsOptions(command), allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+    // Only node's first sentence: the rest is advice on `--` that fits few of our arguments.
+    throw new UsageError((error as Error).message.split(/\n|\. /)[0] ?? 'bad arguments');
   }
   if (parsed.positionals.length < positionals.length) {
     throw new UsageError(

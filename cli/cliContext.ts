@@ -7,6 +7,8 @@ export interface CliContext {
   stderr: (text: string) => void;
   /** The terminal to draw progress on: main passes stderr when it is one. Unset: no progress display. */
   terminal?: NodeJS.WritableStream;
+  /** Resolves when a command that runs until stopped (`sandbox`) should stop. Unset: on SIGINT or SIGTERM. */
+  stopped?: Promise<void>;
 }
 
 /** Exit codes documented in README.md. */

@@ -32,8 +32,11 @@ export interface CliCommand {
   /** Positional arguments in order: name (shown as `<name>`) → meaning. */
   arguments: Record<string, string>;
   options: Record<string, CliOption>;
-  /** The fields of the one JSON document `--json` prints on stdout. */
-  json: string;
+  /**
+   * The one JSON document `--json` prints on stdout: its fields (`name?` when not always there), and what a
+   * reader needs to know of them. An integration test checks real output against the top-level fields.
+   */
+  json: { shape: string; note?: string };
   /** Whole command lines, program name included. */
   examples: string[];
   run: RunCommand;
@@ -98,7 +101,8 @@ export function commandHelp(command: CliCommand): string {
     `${command.summary}\n`,
     argumentRows.length > 0 ? `\narguments:\n${columns(argumentRows)}` : '',
     `\noptions:\n${columns(optionTable)}`,
-    `\n--json prints: ${command.json}\n`,
+    `\n--json prints: ${command.json.shape}\n`,
+    command.json.note ? `  (${command.json.note})\n` : '',
     `\nexample${command.examples.length > 1 ? 's' : ''}:\n`,
     command.examples.map((e) => `  ${e}\n`).join(''),
   ].join('');

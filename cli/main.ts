@@ -15,7 +15,7 @@ import { checkCommand } from './commands/check';
 import { groupExpandCommand } from './commands/group';
 import { hrSendCommand } from './commands/hrSend';
 import { oofDisableCommand, oofGetCommand, oofSetCommand } from './commands/oof';
-import { sandboxCommandSpec } from './commands/sandbox';
+import { sandboxCommand } from './commands/sandbox';
 import { sweepArchiveCommand } from './commands/sweepArchive';
 import { commandHelp, commandUsage, groupHelp, groupNames, programHelp, type CliCommand } from './command';
 import { packageVersion } from './version';
@@ -31,7 +31,7 @@ export const COMMANDS: readonly CliCommand[] = [
   groupExpandCommand,
   sweepArchiveCommand,
   hrSendCommand,
-  sandboxCommandSpec,
+  sandboxCommand,
 ];
 
 /** Splits off the global --ews-url option wherever it appears. */

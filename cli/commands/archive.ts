@@ -117,7 +117,9 @@ export const archivePlanCommand: CliCommand = {
   name: 'archive plan',
   ...ARCHIVE_ARGUMENTS,
   summary: 'count what would move to the archive mailbox; changes nothing',
-  json: '{ mailbox, receivedBefore, folders: [{ folder, items }], planned, capped, archiveMailbox }',
+  json: {
+    shape: '{ mailbox, receivedBefore, folders: [{ folder, items }], planned, capped, archiveMailbox }',
+  },
   examples: [
     'mailbox-automation archive plan alice@contoso.com --older-than 365d --folder inbox --folder sentitems',
   ],
@@ -128,9 +130,11 @@ export const archiveRunCommand: CliCommand = {
   name: 'archive run',
   ...ARCHIVE_ARGUMENTS,
   summary: 'move it into the archive mailbox (exit 3 if Exchange refused any item)',
-  json:
-    '{ mailbox, receivedBefore, folders: [{ folder, moved, failed }], moved, ' +
-    'failed: [{ folder, id, code, message }], capped }',
+  json: {
+    shape:
+      '{ mailbox, receivedBefore, folders: [{ folder, moved, failed }], moved, ' +
+      'failed: [{ folder, id, code, message }], capped }',
+  },
   examples: ['mailbox-automation archive run alice@contoso.com --older-than 52w --max-items 5000'],
   run: archiveRun,
 };

@@ -56,7 +56,10 @@ export const checkCommand: CliCommand = {
   summary: 'can we impersonate it, and does it have an archive mailbox',
   arguments: MAILBOX_ARGUMENT,
   options: {},
-  json: '{ mailbox, access: "ok", inboxItems, archiveMailbox } (the last two only on EWS)',
+  json: {
+    shape: '{ mailbox, access: "ok", inboxItems?, archiveMailbox? }',
+    note: 'inboxItems and archiveMailbox only on EWS: Graph cannot see folders or the archive',
+  },
   examples: ['mailbox-automation check alice@contoso.com'],
   run: check,
 };

@@ -43,7 +43,7 @@ export const groupExpandCommand: CliCommand = {
       description: 'the in-scope mailbox to expand it as; default EWS_SERVICE_MAILBOX',
     },
   },
-  json: '{ group, groupsExpanded: [address], members: [{ address, name, kind }] }',
+  json: { shape: '{ group, groupsExpanded: [address], members: [{ address, name, kind }] }' },
   examples: ['mailbox-automation group expand all-staff@contoso.com --as alice@contoso.com'],
   run: groupExpand,
 };

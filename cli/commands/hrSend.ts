@@ -105,7 +105,7 @@ export async function hrSend(args: string[], ctx: CliContext): Promise<number> {
 export const hrSendCommand: CliCommand = {
   name: 'hr send',
   synopsis: '<file> [--url URL]',
-  summary: `sign a LeaveEvent with HR_WEBHOOK_SECRETS and post it to the webhook: --url, else HR_WEBHOOK_URL, else the dev host's ${DEFAULT_HR_URL}`,
+  summary: 'sign a LeaveEvent file with HR_WEBHOOK_SECRETS, post it to the HR webhook and print the answer',
   arguments: { file: 'a LeaveEvent JSON file, posted as it is' },
   options: {
     url: {
@@ -114,7 +114,10 @@ export const hrSendCommand: CliCommand = {
       description: `the webhook; default HR_WEBHOOK_URL, else ${DEFAULT_HR_URL}`,
     },
   },
-  json: "{ url, status, statusText, body } (body: the webhook's answer, parsed when it is JSON)",
+  json: {
+    shape: '{ url, status, statusText, body }',
+    note: "body is the webhook's answer, parsed when it is JSON",
+  },
   examples: ['mailbox-automation hr send docs/examples/leave-approved.json'],
   run: hrSend,
 };

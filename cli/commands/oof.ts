@@ -110,7 +110,7 @@ export async function oofDisable(
   return 0;
 }
 
-const OOF_FIELDS = '{ mailbox, state, start, end, externalAudience, internalReply, externalReply }';
+const OOF_FIELDS = '{ mailbox, state, start?, end?, externalAudience, internalReply, externalReply }';
 
 export const oofGetCommand: CliCommand = {
   name: 'oof get',
@@ -118,7 +118,7 @@ export const oofGetCommand: CliCommand = {
   summary: 'show automatic-reply settings',
   arguments: MAILBOX_ARGUMENT,
   options: {},
-  json: `${OOF_FIELDS}; state is Enabled, Scheduled or Disabled, start and end are UTC`,
+  json: { shape: OOF_FIELDS, note: 'state is Enabled, Scheduled or Disabled; start and end are UTC' },
   examples: ['mailbox-automation oof get alice@contoso.com --json'],
   run: oofGet,
 };
@@ -129,8 +129,7 @@ export const oofSetCommand: CliCommand = {
     '<mailbox> [--start ISO --end ISO] --internal TEXT|--internal-file FILE ' +
     '[--external TEXT|--external-file FILE] [--audience none|known|all]',
   summary:
-    'with --start/--end: scheduled (times need a zone, stored in UTC); without: enabled now. ' +
-    '--external defaults to the internal text, --audience to all',
+    'set automatic replies: scheduled with --start and --end (times need a zone, stored in UTC), else on now',
   arguments: MAILBOX_ARGUMENT,
   options: {
     start: {
@@ -157,7 +156,7 @@ export const oofSetCommand: CliCommand = {
       description: 'which outside senders get a reply; default all',
     },
   },
-  json: `the settings now set: ${OOF_FIELDS}`,
+  json: { shape: OOF_FIELDS, note: 'the settings as set' },
   examples: [
     "mailbox-automation oof set alice@contoso.com --start 2026-12-21T09:00:00+01:00 --end 2027-01-04T09:00:00+01:00 --internal 'Away until 4 January'",
   ],
@@ -170,7 +169,10 @@ export const oofDisableCommand: CliCommand = {
   summary: 'turn replies off, keeping the texts',
   arguments: MAILBOX_ARGUMENT,
   options: {},
-  json: '{ mailbox, state: "Disabled", previousState, changed } (changed is false when they were already off)',
+  json: {
+    shape: '{ mailbox, state: "Disabled", previousState, changed }',
+    note: 'changed is false when replies were already off',
+  },
   examples: ['mailbox-automation oof disable alice@contoso.com'],
   run: oofDisable,
 };

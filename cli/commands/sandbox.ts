@@ -6,8 +6,8 @@ import type { CliCommand } from '../command';
  * `sandbox [--port N] [--seed FILE]`: starts the EWS sandbox (an Exchange stand-in on 127.0.0.1) and
  * keeps it running until interrupted. Dev tooling, loaded only when asked for.
  */
-export async function sandboxCommand(args: string[], ctx: CliContext): Promise<number> {
-  const parsed = parse(args, sandboxCommandSpec);
+export async function runSandbox(args: string[], ctx: CliContext): Promise<number> {
+  const parsed = parse(args, sandboxCommand);
   const portRaw = stringOption(parsed, 'port') ?? ctx.env.SANDBOX_PORT ?? '8443';
   const port = Number(portRaw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -46,15 +46,16 @@ export async function sandboxCommand(args: string[], ctx: CliContext): Promise<n
       ].join('\n'),
     );
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await (ctx.stopped ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }));
   await sandbox.close();
   return 0;
 }
 
-export const sandboxCommandSpec: CliCommand = {
+export const sandboxCommand: CliCommand = {
   name: 'sandbox',
   synopsis: '[--port N] [--seed FILE]',
   summary: 'start the EWS sandbox (an Exchange stand-in) alone on 127.0.0.1, until Ctrl+C',
@@ -67,7 +68,10 @@ export const sandboxCommandSpec: CliCommand = {
     },
     seed: { type: 'string', value: 'FILE', description: 'the tenant to load; default the demo tenant' },
   },
-  json: '{ url, origin, seed, mailboxes, username, password } (the service account to use), printed once listening',
+  json: {
+    shape: '{ url, origin, seed, mailboxes, username, password }',
+    note: 'printed once listening; username and password are the service account to use',
+  },
   examples: ['mailbox-automation sandbox --port 8443'],
-  run: sandboxCommand,
+  run: runSandbox,
 };

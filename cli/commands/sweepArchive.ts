@@ -194,9 +194,13 @@ export const sweepArchiveCommand: CliCommand = {
       description: 'where the JSON and CSV report go when no Blob storage is configured; default ./reports',
     },
   },
-  json:
-    '{ sweepId, dryRun, startedAt, finishedAt, receivedBefore, folders, discovery, mailboxes: { total, archived, ' +
-    'upToDate, planned, skipped, partial, failed }, itemsPlanned, itemsArchived, itemsFailed, report: { json, csv } }',
+  json: {
+    shape:
+      '{ sweepId, dryRun, startedAt, finishedAt, receivedBefore, folders, discovery, mailboxes: { total, ' +
+      'archived, upToDate, planned, skipped, partial, failed }, itemsPlanned, itemsArchived, itemsFailed, ' +
+      'report?: { json, csv }, reportError? }',
+    note: 'reportError instead of report when the report could not be saved',
+  },
   examples: [
     'mailbox-automation sweep archive --dry-run --mailbox alice@contoso.com --report-dir /tmp/reports',
   ],
