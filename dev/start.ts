@@ -1,15 +1,17 @@
 /**
  * `npm start`: starts the EWS sandbox with the demo tenant on 127.0.0.1, then the dev host (the function
- * app's HTTP routes, timers and orchestrations) on 127.0.0.1:7071 configured for that sandbox, and prints
- * how to point the CLI at them. Settings: SANDBOX_PORT (default 8443), SANDBOX_SEED (a seed file),
+ * app's HTTP routes, timers and orchestrations) on 127.0.0.1:7071 configured for that sandbox (both jobs:
+ * leave-driven replies and the archive sweep, see demoAppSettings), and prints how to point the CLI at
+ * them. Settings: SANDBOX_PORT (default 8443), SANDBOX_SEED (a seed file),
  * SANDBOX_TLS=1 (serve https with a fresh self-signed certificate; its CA is written to a temp file),
  * PORT (dev host, default 7071), HR_WEBHOOK_SECRETS (default a dev secret, printed).
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEwsSandbox } from './ews-sandbox';
+import { startEwsSandbox, type SandboxSeed } from './ews-sandbox';
 import { loadSeedFile } from './ews-sandbox/seed';
+import { MailboxScope } from '../shared/scope';
 import { generateLoopbackCertificate } from './identity/tlsCertificate';
 import { startDevHost } from './host/devHost';
 import { startAzurite } from './azurite';
@@ -17,6 +19,35 @@ import { startDevGraph } from './graph/devGraph';
 import { demoSeedPath } from './seeds/demoSeedPath';
 
 const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
+/** The demo scope: the demo tenant's own domain (dave@fabrikam.com stays outside). */
+const DEMO_SCOPE = 'contoso.com';
+
+/**
+ * The function app's settings for the demo: the sandbox as EWS endpoint with the seed's service account,
+ * the demo scope, a dev webhook secret, Azurite for the sweep reports, and a sweep that runs: the first
+ * group of the seed in scope (all-staff@contoso.com in the demo tenant) as MAILBOX_SCOPE_GROUP and the
+ * first mailbox in scope (alice@contoso.com) as EWS_SERVICE_MAILBOX, the mailbox directory calls act as.
+ * `npm start` and the test of what it starts both use this.
+ */
+export function demoAppSettings(
+  seed: SandboxSeed,
+  services: { ewsUrl: string; reportsConnectionString: string; caFile?: string },
+): Record<string, string | undefined> {
+  const scope = MailboxScope.parse(DEMO_SCOPE);
+  const account = seed.serviceAccounts?.[0];
+  return {
+    EWS_URL: services.ewsUrl,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: account?.username,
+    EWS_PASSWORD: account?.password,
+    EWS_CA_FILE: services.caFile,
+    MAILBOX_SCOPE: DEMO_SCOPE,
+    MAILBOX_SCOPE_GROUP: seed.groups?.find((g) => scope.allows(g.address))?.address,
+    EWS_SERVICE_MAILBOX: seed.mailboxes.find((m) => scope.allows(m.address))?.address,
+    HR_WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
+    AzureWebJobsStorage: services.reportsConnectionString,
+  };
+}
 
 async function main(): Promise<void> {
   const port = Number(process.env.SANDBOX_PORT ?? 8443);
@@ -45,7 +76,7 @@ async function main(): Promise<void> {
     '  export EWS_AUTH=basic',
     `  export EWS_USERNAME='${account?.username ?? 'svc-mailbox@contoso.com'}'`,
     `  export EWS_PASSWORD='${account?.password ?? ''}'`,
-    '  export MAILBOX_SCOPE=contoso.com',
+    `  export MAILBOX_SCOPE=${DEMO_SCOPE}`,
     ...(caFile ? [`  export EWS_CA_FILE=${caFile}`] : []),
     '  npx mailbox-automation oof get alice@contoso.com',
     '  npx mailbox-automation archive plan alice@contoso.com --older-than 365d',
@@ -71,21 +102,16 @@ async function main(): Promise<void> {
     console.log(['', ...devGraph.lines].join('\n'));
     for (const [name, value] of Object.entries(devGraph.env)) process.env[name] ??= value;
   }
-  // The dev host runs the function app against this sandbox; settings already exported win.
-  const appEnv: Record<string, string | undefined> = {
-    EWS_URL: sandbox.url,
-    EWS_AUTH: 'basic',
-    EWS_USERNAME: account?.username,
-    EWS_PASSWORD: account?.password,
-    EWS_CA_FILE: caFile,
-    MAILBOX_SCOPE: 'contoso.com',
-    HR_WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
-  };
-  for (const [name, value] of Object.entries(appEnv)) if (value) process.env[name] ??= value;
   // Azurite (in memory, 127.0.0.1) holds the sweep reports, as the app's storage account does in Azure.
   const azurite = await startAzurite({ blobPort: Number(process.env.AZURITE_BLOB_PORT ?? 10000) });
-  process.env.AzureWebJobsStorage ??= azurite.connectionString;
   console.log(`Azurite (blob storage for sweep reports): ${azurite.blobEndpoint}`);
+  // The dev host runs the function app against this sandbox; settings already exported win.
+  const appEnv = demoAppSettings(seed, {
+    ewsUrl: sandbox.url,
+    reportsConnectionString: azurite.connectionString,
+    caFile,
+  });
+  for (const [name, value] of Object.entries(appEnv)) if (value) process.env[name] ??= value;
   const host = await startDevHost({ port: Number(process.env.PORT ?? 7071) });
   console.log(
     [
@@ -96,6 +122,10 @@ async function main(): Promise<void> {
       `  npx mailbox-automation hr send docs/examples/leave-approved.json --url ${host.url}/api/hr/generic`,
       '  npx mailbox-automation oof get alice@contoso.com',
       `Let the leave end at once (virtual clock): curl -X POST '${host.url}/dev/clock/advance?to=2030-07-13T00:00:00Z'`,
+      '',
+      `Sweep ${process.env.MAILBOX_SCOPE_GROUP ?? '(no MAILBOX_SCOPE_GROUP)'} in dry run, then see the result:`,
+      `  curl -X POST ${host.url}/api/sweeps/archive -d '{"dryRun":true}'`,
+      `  curl ${host.url}/api/sweeps/archive`,
     ].join('\n'),
   );
   const stop = (): void => {
@@ -110,7 +140,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-main().catch((err: unknown) => {
-  console.error((err as Error).message);
-  process.exit(1);
-});
+// Run by `npm start`; imported (demoAppSettings), it starts nothing.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error((err as Error).message);
+    process.exit(1);
+  });
+}

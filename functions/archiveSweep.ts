@@ -7,8 +7,11 @@ import { app, HttpRequest, HttpResponse, InvocationContext, Timer } from '@azure
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { isSmtpAddress } from '../shared/address';
-import { assertArchivingSupported, loadMailboxScope, loadSweepSettings } from '../shared/config';
+import { assertArchivingSupported } from '../shared/config';
 import { ConfigError } from '../shared/configError';
+import { findInstance } from '../shared/durableInstances';
+import { sweepDependencies } from '../shared/sweep/sweepDependencies';
+import { sweepConfigurationError } from '../shared/sweep/sweepPreflight';
 import { addCounts, emptyCounts, sweepStatus } from '../shared/sweep/sweepTypes';
 import {
   ORCHESTRATOR,
@@ -26,13 +29,8 @@ const ACTIVE = new Set<string>([
   'Suspended',
 ]);
 
-async function currentSweep(client: DurableClient): Promise<DurableOrchestrationStatus | undefined> {
-  try {
-    return await client.getStatus(SWEEP_INSTANCE_ID, { showInput: false });
-  } catch (error) {
-    if (/HTTP 404/.test((error as Error).message)) return undefined;
-    throw error;
-  }
+function currentSweep(client: DurableClient): Promise<DurableOrchestrationStatus | undefined> {
+  return findInstance(client, SWEEP_INSTANCE_ID, { showInput: false });
 }
 
 export type StartOutcome =
@@ -55,18 +53,6 @@ export async function startSweep(client: DurableClient, input: SweepInput): Prom
 
 function problem(status: number, error: string, extra: Record<string, unknown> = {}): HttpResponse {
   return new HttpResponse({ status, jsonBody: { error, ...extra } });
-}
-
-/** Settings are checked before anything starts: a broken configuration answers at once, naming the setting. */
-function checkConfiguration(): ConfigError | undefined {
-  try {
-    loadSweepSettings(process.env);
-    loadMailboxScope(process.env);
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
 }
 
 /** The back end cannot archive (MAILBOX_BACKEND=graph): the sweep refuses to start, saying why. */
@@ -118,10 +104,11 @@ export async function startArchiveSweep(
 ): Promise<HttpResponse> {
   const parsed = parseStartBody(await request.text());
   if ('error' in parsed) return problem(400, parsed.error, { field: parsed.field });
-  const refused = archivingRefused();
+  // 409 Conflict: the request is well formed, but the app's configuration (its current state) cannot run
+  // it; an administrator resolves that in the settings and sends the same request again.
+  const refused =
+    archivingRefused() ?? (await sweepConfigurationError(sweepDependencies(), parsed.mailboxes));
   if (refused) return problem(409, refused.message, { setting: refused.setting });
-  const bad = checkConfiguration();
-  if (bad) return problem(500, bad.message, { setting: bad.setting });
   const client = df.getClient(context);
   const outcome = await startSweep(client, parsed);
   if (!outcome.started) {
@@ -185,7 +172,7 @@ export async function getArchiveSweep(
 }
 
 export async function archiveSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-  const refused = archivingRefused();
+  const refused = archivingRefused() ?? (await sweepConfigurationError(sweepDependencies()));
   if (refused) {
     context.error(`archive sweep not started: ${refused.message}`);
     return;

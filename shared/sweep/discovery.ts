@@ -35,17 +35,48 @@ const EXAMPLES = 20;
  */
 const EXPAND_CONCURRENCY = 8;
 
-export async function discoverMailboxes(
-  ops: MailboxOperations,
-  scope: MailboxScope,
-  sources: DiscoverySources,
-): Promise<DiscoveryResult> {
+/**
+ * What configuration alone says about a discovery, before any call: something to sweep, a mailbox to act
+ * as for the group, that mailbox in MAILBOX_SCOPE, and a scope that admits anything at all. Throws
+ * ConfigError naming the setting; discoverMailboxes checks it first, and the sweep's starters check it
+ * before any orchestration starts.
+ */
+export function assertDiscoverable(scope: MailboxScope, sources: DiscoverySources): void {
   if (!sources.group && sources.mailboxes.length === 0) {
     throw new ConfigError(
       'nothing to sweep: set MAILBOX_SCOPE_GROUP (a distribution group) and/or SWEEP_MAILBOXES (addresses)',
       'MAILBOX_SCOPE_GROUP',
     );
   }
+  if (scope.isEmpty) {
+    throw new ConfigError(
+      'MAILBOX_SCOPE is not set, so no mailbox may be swept: set it to the domains and addresses allowed, ' +
+        'e.g. MAILBOX_SCOPE=contoso.com',
+      'MAILBOX_SCOPE',
+    );
+  }
+  if (sources.group && !sources.serviceMailbox) {
+    throw new ConfigError(
+      'EWS_SERVICE_MAILBOX is not set: expanding MAILBOX_SCOPE_GROUP acts as a mailbox; set it to a service mailbox in MAILBOX_SCOPE',
+      'EWS_SERVICE_MAILBOX',
+    );
+  }
+  // Group expansion and name resolution act as this mailbox: outside the scope, every call is refused.
+  if (sources.serviceMailbox && !scope.allows(sources.serviceMailbox)) {
+    throw new ConfigError(
+      `EWS_SERVICE_MAILBOX ${sources.serviceMailbox} is outside MAILBOX_SCOPE (${scope.describe()}): ` +
+        'directory calls act as it; pick a mailbox in scope or widen MAILBOX_SCOPE',
+      'EWS_SERVICE_MAILBOX',
+    );
+  }
+}
+
+export async function discoverMailboxes(
+  ops: MailboxOperations,
+  scope: MailboxScope,
+  sources: DiscoverySources,
+): Promise<DiscoveryResult> {
+  assertDiscoverable(scope, sources);
   const dropped: DiscoveryResult['droppedExamples'] = [];
   const drop = (address: string, reason: DiscoveryResult['droppedExamples'][number]['reason']): void => {
     if (dropped.length < EXAMPLES) dropped.push({ address, reason });
@@ -54,13 +85,7 @@ export async function discoverMailboxes(
   let groupsExpanded = 0;
   const candidates: string[] = [];
 
-  if (sources.group) {
-    if (!sources.serviceMailbox) {
-      throw new ConfigError(
-        'EWS_SERVICE_MAILBOX is not set: group expansion acts as a mailbox',
-        'EWS_SERVICE_MAILBOX',
-      );
-    }
+  if (sources.group && sources.serviceMailbox) {
     const { members, groups } = await expandGroupDeep(
       ops,
       sources.group,

@@ -3,12 +3,10 @@
  * archive sweep refuses to start, over HTTP, on its timer and from the CLI, saying why. Never a sweep that
  * runs and silently does nothing.
  */
-import path from 'node:path';
-import { InvocationContext } from '@azure/functions';
 import { runCli } from '../../cli/main';
-import { startDevHost, type DevHost } from '../../dev/host/devHost';
-import { archiveSweepTimer } from '../../functions/archiveSweep';
+import type { DevHost } from '../../dev/host/devHost';
 import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
+import { fireSweepTimer, startQuietDevHost } from '../support/sweepStarters';
 
 const GRAPH_ENV = {
   MAILBOX_BACKEND: 'graph',
@@ -25,12 +23,7 @@ let host: DevHost;
 beforeAll(async () => {
   Object.assign(process.env, GRAPH_ENV);
   await resetMailboxOperations();
-  host = await startDevHost({
-    port: 0,
-    functionsDir: path.resolve(__dirname, '../../functions'),
-    timers: false,
-    log: () => undefined,
-  });
+  host = await startQuietDevHost();
 });
 
 afterAll(async () => {
@@ -61,15 +54,7 @@ test('POST /api/sweeps/archive answers 409 naming MAILBOX_BACKEND, and no sweep 
 });
 
 test('the timer logs an error and starts nothing', async () => {
-  const errors: string[] = [];
-  const context = new InvocationContext({
-    invocationId: 'timer-1',
-    functionName: 'archiveSweepTimer',
-    logHandler: (level, ...args) => {
-      if (level === 'error') errors.push(args.join(' '));
-    },
-  });
-  await archiveSweepTimer({ isPastDue: false, scheduleStatus: undefined } as never, context);
+  const errors = await fireSweepTimer();
   expect(errors).toEqual([
     expect.stringMatching(/archive sweep not started: archiving needs the EWS back end/),
   ]);
