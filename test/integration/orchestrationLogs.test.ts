@@ -251,6 +251,21 @@ describe('archive sweep lines and metrics', () => {
     expect(batches.reduce((n, b) => n + b.mailboxesFailed, 0)).toBe(1);
   });
 
+  test('a mailbox that stays busy is given up on in one error line of its batch, not one per replay', async () => {
+    const fake = sweepTenant();
+    fake.failures.set('ben@contoso.com', { error: transient('ErrorServerBusy'), times: 99 });
+    const { host, lines } = driverWithLog();
+
+    const run = await host.runOrchestration(ORCHESTRATOR.sweep, { dryRun: false }, 'archive-sweep');
+
+    expect((run.output as SweepSummary).mailboxes.failed).toBe(2);
+    expect(lines.filter((l) => l.includes('ben@contoso.com gave up'))).toEqual([
+      expect.stringMatching(
+        /^\[archiveSweepBatch\] instance=archive-sweep:\d+T\d+Z:lane\d:batch\d archive sweep: ben@contoso\.com gave up after \d+ attempts$/,
+      ),
+    ]);
+  });
+
   test('a dry run says so in its metrics and moves nothing', async () => {
     sweepTenant();
     const { host, lines } = driverWithLog();
