@@ -33,8 +33,8 @@ run_clean "$bicep" build infra/main.bicep --outfile "$out"
 echo "compiled infra/main.bicep -> $out"
 
 if [ "${1:-}" != "--skip-lint" ]; then
-  for file in infra/main.bicep infra/modules/*.bicep; do
+  for file in infra/*.bicep infra/modules/*.bicep; do
     run_clean "$bicep" lint "$file"
   done
-  echo "linted infra/main.bicep and infra/modules/*.bicep: 0 warnings, 0 errors"
+  echo "linted infra/*.bicep and infra/modules/*.bicep: 0 warnings, 0 errors"
 fi

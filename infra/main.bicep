@@ -4,6 +4,8 @@
 // Secrets are never parameters here: operators put them in Key Vault (docs/operations.md).
 targetScope = 'resourceGroup'
 
+import { optionalAppSettings } from 'appSettings.bicep'
+
 @minLength(1)
 @maxLength(64)
 @description('azd environment name; part of every resource name.')
@@ -52,9 +54,12 @@ param ewsServerVersion string = 'Exchange2016'
 @minValue(1000)
 param ewsTimeoutMs int = 100000
 
-@description('Mailbox back end.')
-@allowed(['ews'])
+@description('Mailbox back end: ews (Exchange Server, or Exchange Online while EWS is allowed) or graph (Exchange Online through Microsoft Graph; no archive sweeps).')
+@allowed(['ews', 'graph'])
 param mailboxBackend string = 'ews'
+
+@description('An in-scope mailbox the app acts as for directory calls (group expansion); needed with mailboxScopeGroup.')
+param ewsServiceMailbox string = ''
 
 // --- Scope: the app refuses every mailbox outside it ---
 @description('Domains and addresses that may be impersonated, comma-separated (contoso.com,ceo@fabrikam.com), or * for all. Empty: none.')
@@ -72,10 +77,14 @@ param archiveSweepSchedule string = ''
 param archiveOlderThanDays int = 365
 
 @description('Folders to archive from, comma-separated distinguished folder names.')
-param archiveFolders string = 'inbox,sentitems'
+param archiveFolders string = 'inbox'
+
+@description('Mailboxes swept in addition to the group members, comma-separated. Empty: the group only.')
+param sweepMailboxes string = ''
 
 @description('Mailboxes per sweep batch (one sub-orchestration each).')
 @minValue(1)
+@maxValue(1000)
 param sweepBatchSize int = 50
 
 @description('Batches in flight at once.')
@@ -84,7 +93,24 @@ param sweepMaxBatchesInFlight int = 10
 
 @description('Most items archived per mailbox per run; the rest waits for the next run.')
 @minValue(1)
-param archiveMaxItemsPerRun int = 10000
+param archiveMaxItemsPerRun int = 5000
+
+@description('Every other app setting of the README tables, by name (a typo fails the deployment); unset ones keep the app default.')
+param optionalSettings optionalAppSettings = {}
+
+// Settings that need another (shared/settings.ts `requires`), checked before anything is deployed: the
+// deployment fails naming both, as the app itself would at start.
+// settings:relations
+var settingProblems = filter([
+  toLower((empty(mailboxBackend) ? 'ews' : mailboxBackend)) == 'graph' && !(toLower((empty(ewsAuth) ? 'oauth' : ewsAuth)) == 'oauth') ? 'MAILBOX_BACKEND is graph but EWS_AUTH is ${(empty(ewsAuth) ? 'oauth' : ewsAuth)}, not oauth: Microsoft Graph takes app-only OAuth only' : ''
+  toLower((empty(ewsAuth) ? 'oauth' : ewsAuth)) == 'basic' && !(!empty(ewsUsername)) ? 'EWS_AUTH is basic but EWS_USERNAME is not set: Basic auth needs the service account' : ''
+  !empty(string(optionalSettings.?EWS_CLIENT_CERTIFICATE_PATH ?? '')) && !(!empty(ewsTenantId)) ? 'EWS_CLIENT_CERTIFICATE_PATH is set but EWS_TENANT_ID is not set: app-only OAuth needs the Entra tenant id' : ''
+  !empty(string(optionalSettings.?EWS_CLIENT_CERTIFICATE_PATH ?? '')) && !(!empty(ewsClientId)) ? 'EWS_CLIENT_CERTIFICATE_PATH is set but EWS_CLIENT_ID is not set: app-only OAuth needs the app registration\'s client id' : ''
+  !empty(archiveSweepSchedule) && !(!empty(mailboxScopeGroup) || !empty(sweepMailboxes)) ? 'ARCHIVE_SWEEP_SCHEDULE is set but neither MAILBOX_SCOPE_GROUP nor SWEEP_MAILBOXES is set: a scheduled sweep needs mailboxes to sweep' : ''
+  !empty(archiveSweepSchedule) && !(toLower((empty(mailboxBackend) ? 'ews' : mailboxBackend)) == 'ews') ? 'ARCHIVE_SWEEP_SCHEDULE is set but MAILBOX_BACKEND is ${(empty(mailboxBackend) ? 'ews' : mailboxBackend)}, not ews: only EWS reaches the In-Place Archive' : ''
+  !empty(mailboxScopeGroup) && !(!empty(ewsServiceMailbox)) ? 'MAILBOX_SCOPE_GROUP is set but EWS_SERVICE_MAILBOX is not set: expanding the group acts as a mailbox: set it to a service mailbox in MAILBOX_SCOPE' : ''
+], problem => !empty(problem))
+// /settings:relations
 
 // --- Hosting ---
 @description('Durable task hub name (letters and digits, starts with a letter).')
@@ -152,7 +178,14 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: allTags
     retentionInDays: logRetentionInDays
+    keyVaultName: names.keyVault
+    storageAccountName: names.storage
   }
+  // Its diagnostic settings attach to the vault and the storage services.
+  dependsOn: [
+    keyVault
+    storage
+  ]
 }
 
 module keyVault 'modules/keyvault.bicep' = {
@@ -201,6 +234,8 @@ module functionApp 'modules/functionApp.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     taskHubName: taskHubName
     mailboxBackend: mailboxBackend
+    ewsServiceMailbox: ewsServiceMailbox
+    reportsContainerName: reportsContainerName
     ewsUrl: ewsUrl
     ewsAuth: ewsAuth
     ewsTenantId: ewsTenantId
@@ -216,6 +251,9 @@ module functionApp 'modules/functionApp.bicep' = {
     sweepBatchSize: sweepBatchSize
     sweepMaxBatchesInFlight: sweepMaxBatchesInFlight
     archiveMaxItemsPerRun: archiveMaxItemsPerRun
+    sweepMailboxes: sweepMailboxes
+    // The app gets its settings only if they hold together; otherwise the deployment stops with the problems.
+    optionalSettings: empty(settingProblems) ? optionalSettings : fail(join(settingProblems, '; '))
   }
   // The host needs its storage roles before its first start (and azd needs them to upload the package).
   dependsOn: [
@@ -223,6 +261,20 @@ module functionApp 'modules/functionApp.bicep' = {
     storage
     roles
   ]
+}
+
+// Flex Consumption has no platform health check (siteConfig.healthCheckPath): an Application Insights
+// standard test calls the anonymous GET /api/health every five minutes instead.
+module healthCheck 'modules/healthCheck.bicep' = {
+  name: 'healthCheck'
+  params: {
+    name: 'health-${resourceToken}'
+    location: location
+    tags: allTags
+    applicationInsightsName: names.applicationInsights
+    // The function app's host name orders this after the app, and so after monitoring.
+    healthUrl: 'https://${functionApp.outputs.defaultHostName}/api/health'
+  }
 }
 
 output AZURE_LOCATION string = location

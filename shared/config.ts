@@ -13,6 +13,7 @@ import {
   SETTINGS,
   settingDefinition,
   settingOrDefault,
+  requirementMessage,
   settingValue,
   type Env,
   type Requirement,
@@ -511,19 +512,9 @@ const VALUE_CHECKS: Record<SettingType, (env: Env, name: SettingName) => unknown
   file: () => undefined,
 };
 
-/** "MAILBOX_SCOPE_GROUP is set but EWS_SERVICE_MAILBOX is not: <why>", naming the setting to change. */
 function unmetRequirement(env: Env, name: SettingName, requirement: Requirement): ConfigError {
-  const needs = requirement.needs as readonly SettingName[];
-  const subject = requirement.when === undefined ? `${name} is set` : `${name} is ${requirement.when}`;
-  let unmet: string;
-  if (requirement.is !== undefined) {
-    unmet = `${needs.join(' or ')} is ${settingOrDefault(env, needs[0] as SettingName) ?? 'not set'}, not ${requirement.is}`;
-  } else if (needs.length > 1) {
-    unmet = `neither ${needs.join(' nor ')} is set`;
-  } else {
-    unmet = `${needs[0]} is not set`;
-  }
-  return new ConfigError(`${subject} but ${unmet}: ${requirement.why}`, needs[0]);
+  const needed = requirement.needs[0] as SettingName;
+  return new ConfigError(requirementMessage(name, requirement, settingOrDefault(env, needed)), needed);
 }
 
 /** Whether `name`'s value (default applied) is `expected`, or set at all when `expected` is undefined. */

@@ -703,6 +703,14 @@ export const SETTINGS = [
     feature: 'cli',
     deploy: { by: 'notInAzure', why: 'read by the command line only' },
   },
+  {
+    name: 'SANDBOX_PORT',
+    type: 'string',
+    default: 8443,
+    meaning: 'Port of the EWS sandbox that `mailbox-automation sandbox` starts unless `--port` is given.',
+    feature: 'cli',
+    deploy: { by: 'notInAzure', why: 'the sandbox is a development stand-in' },
+  },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -738,4 +746,19 @@ export function settingValue(env: Env, name: SettingName): string | undefined {
 export function settingOrDefault(env: Env, name: SettingName): string | undefined {
   const fallback = settingDefinition(name).default;
   return settingValue(env, name) ?? (fallback === undefined ? undefined : String(fallback));
+}
+
+/**
+ * The words for a broken requirement, used by the start-up check and by the Bicep's deployment-time
+ * check alike: "MAILBOX_SCOPE_GROUP is set but EWS_SERVICE_MAILBOX is not set: <why>". `actual` is the
+ * needed setting's value when the requirement wants a given one (`is`).
+ */
+export function requirementMessage(name: string, requirement: Requirement, actual = 'not set'): string {
+  const subject = requirement.when === undefined ? `${name} is set` : `${name} is ${requirement.when}`;
+  const needs = requirement.needs;
+  let unmet: string;
+  if (requirement.is !== undefined) unmet = `${needs.join(' or ')} is ${actual}, not ${requirement.is}`;
+  else if (needs.length > 1) unmet = `neither ${needs.join(' nor ')} is set`;
+  else unmet = `${needs[0]} is not set`;
+  return `${subject} but ${unmet}: ${requirement.why}`;
 }

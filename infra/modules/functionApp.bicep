@@ -1,6 +1,8 @@
 // Flex Consumption plan (FC1, Linux) and the function app running as the user-assigned identity.
 // Host storage, the deployment package, Application Insights and Key Vault are all reached with
 // that identity: no account key, connection string with a key, or SAS appears in any setting.
+import { optionalAppSettings } from '../appSettings.bicep'
+
 @description('Name of the function app.')
 param name string
 
@@ -53,8 +55,20 @@ param keyVaultUri string
 @description('Durable task hub name.')
 param taskHubName string
 
-@description('Mailbox back end (ews).')
+@description('Mailbox back end (ews or graph).')
 param mailboxBackend string
+
+@description('Service mailbox for directory calls, or empty.')
+param ewsServiceMailbox string
+
+@description('Blob container for the sweep reports.')
+param reportsContainerName string
+
+@description('Mailboxes swept besides the group members, or empty.')
+param sweepMailboxes string
+
+@description('The optional app settings (main.bicep optionalSettings).')
+param optionalSettings optionalAppSettings
 
 @description('EWS endpoint.')
 param ewsUrl string
@@ -205,6 +219,46 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       SWEEP_BATCH_SIZE: string(sweepBatchSize)
       SWEEP_MAX_BATCHES_IN_FLIGHT: string(sweepMaxBatchesInFlight)
       ARCHIVE_MAX_ITEMS_PER_RUN: string(archiveMaxItemsPerRun)
+      EWS_SERVICE_MAILBOX: ewsServiceMailbox
+      SWEEP_MAILBOXES: sweepMailboxes
+      REPORTS_CONTAINER: reportsContainerName
+      // The cloud's own Entra endpoint (sovereign clouds included) for every credential the app builds.
+      AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
+      // Generated from shared/settings.ts (npm run docs:settings); "" means not set.
+      // settings:optional
+      SECRETS_CACHE_TTL_SECONDS: string(optionalSettings.?SECRETS_CACHE_TTL_SECONDS ?? '')
+      EWS_CLIENT_CERTIFICATE_PATH: optionalSettings.?EWS_CLIENT_CERTIFICATE_PATH ?? ''
+      EWS_OAUTH_SCOPE: optionalSettings.?EWS_OAUTH_SCOPE ?? ''
+      EWS_AUTHORITY_HOST: optionalSettings.?EWS_AUTHORITY_HOST ?? ''
+      EWS_IMPERSONATION_ID: optionalSettings.?EWS_IMPERSONATION_ID ?? ''
+      EWS_CONNECT_TIMEOUT_MS: string(optionalSettings.?EWS_CONNECT_TIMEOUT_MS ?? '')
+      EWS_CONNECTIONS: string(optionalSettings.?EWS_CONNECTIONS ?? '')
+      EWS_MAX_IN_FLIGHT: string(optionalSettings.?EWS_MAX_IN_FLIGHT ?? '')
+      EWS_MAX_IN_FLIGHT_PER_MAILBOX: string(optionalSettings.?EWS_MAX_IN_FLIGHT_PER_MAILBOX ?? '')
+      EWS_MAX_ATTEMPTS: string(optionalSettings.?EWS_MAX_ATTEMPTS ?? '')
+      EWS_MAX_RETRY_WAIT_MS: string(optionalSettings.?EWS_MAX_RETRY_WAIT_MS ?? '')
+      EWS_CA_FILE: optionalSettings.?EWS_CA_FILE ?? ''
+      GRAPH_URL: optionalSettings.?GRAPH_URL ?? ''
+      GRAPH_OAUTH_SCOPE: optionalSettings.?GRAPH_OAUTH_SCOPE ?? ''
+      GRAPH_TIMEOUT_MS: string(optionalSettings.?GRAPH_TIMEOUT_MS ?? '')
+      GRAPH_CONNECT_TIMEOUT_MS: string(optionalSettings.?GRAPH_CONNECT_TIMEOUT_MS ?? '')
+      GRAPH_CONNECTIONS: string(optionalSettings.?GRAPH_CONNECTIONS ?? '')
+      GRAPH_MAX_IN_FLIGHT: string(optionalSettings.?GRAPH_MAX_IN_FLIGHT ?? '')
+      GRAPH_MAX_IN_FLIGHT_PER_MAILBOX: string(optionalSettings.?GRAPH_MAX_IN_FLIGHT_PER_MAILBOX ?? '')
+      GRAPH_MAX_ATTEMPTS: string(optionalSettings.?GRAPH_MAX_ATTEMPTS ?? '')
+      GRAPH_MAX_RETRY_WAIT_MS: string(optionalSettings.?GRAPH_MAX_RETRY_WAIT_MS ?? '')
+      GRAPH_CA_FILE: optionalSettings.?GRAPH_CA_FILE ?? ''
+      LEAVE_OOF_AUDIENCE: optionalSettings.?LEAVE_OOF_AUDIENCE ?? ''
+      LEAVE_DEFAULT_LOCALE: optionalSettings.?LEAVE_DEFAULT_LOCALE ?? ''
+      LEAVE_TEMPLATES_FILE: optionalSettings.?LEAVE_TEMPLATES_FILE ?? ''
+      LEAVE_MAX_ATTEMPTS: string(optionalSettings.?LEAVE_MAX_ATTEMPTS ?? '')
+      LEAVE_RETRY_FIRST_MS: string(optionalSettings.?LEAVE_RETRY_FIRST_MS ?? '')
+      HIBOB_API_URL: optionalSettings.?HIBOB_API_URL ?? ''
+      HIBOB_TIME_ZONE: optionalSettings.?HIBOB_TIME_ZONE ?? ''
+      HIBOB_LOCALE: optionalSettings.?HIBOB_LOCALE ?? ''
+      SWEEP_MAX_ATTEMPTS: string(optionalSettings.?SWEEP_MAX_ATTEMPTS ?? '')
+      SWEEP_RETRY_INTERVAL_MS: string(optionalSettings.?SWEEP_RETRY_INTERVAL_MS ?? '')
+      // /settings:optional
     }
   }
 

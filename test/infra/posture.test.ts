@@ -12,7 +12,13 @@ import {
   readJsonObject,
   repoRoot,
 } from './armTemplate';
-import { REQUIRED_APP_SETTINGS, REQUIRED_ROLES, checkPosture, looksLikeSecretName } from './posture';
+import {
+  REQUIRED_APP_SETTINGS,
+  REQUIRED_ROLES,
+  checkPosture,
+  isSecretSetting,
+  looksLikeSecretName,
+} from './posture';
 
 let template: JsonObject;
 
@@ -109,7 +115,7 @@ describe('compiled infra/main.bicep', () => {
     for (const name of REQUIRED_APP_SETTINGS) expect(settings).toHaveProperty([name]);
     expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
     expect(settings).not.toHaveProperty(['AzureWebJobsStorage']);
-    expect(Object.keys(settings).filter(looksLikeSecretName)).toEqual([]);
+    expect(Object.keys(settings).filter(isSecretSetting)).toEqual([]);
     expect(JSON.stringify(settings)).not.toMatch(/AccountKey=|SharedAccessSignature|password=/i);
   });
 

@@ -16,6 +16,7 @@ import {
   text,
   resolve,
 } from './armTemplate';
+import { isSettingName, settingDefinition } from '../../shared/settings';
 
 /** Built-in role definitions the app's identity must hold, and where. */
 export const REQUIRED_ROLES = [
@@ -90,6 +91,11 @@ export function looksLikeSecretName(name: string): boolean {
   const words = name.toLowerCase().split(/[^a-z0-9]+/);
   return words.some((w) => SECRET_WORDS.has(w)) || /secret|password|apikey|accountkey|privatekey/i.test(name);
 }
+/** The catalogue knows which settings are secrets; a name it does not know is judged by its words. */
+export function isSecretSetting(name: string): boolean {
+  return isSettingName(name) ? settingDefinition(name).secret !== undefined : looksLikeSecretName(name);
+}
+
 /** Values that are, or carry, a credential. */
 const SECRET_VALUE_PATTERNS: [RegExp, string][] = [
   [/AccountKey=/i, 'a storage account key'],
@@ -119,17 +125,28 @@ function one(ctx: Context, type: string, violations: string[]): LocatedResource 
   return found[0];
 }
 
-/** The user-assigned identity ARM expression `resourceId(... userAssignedIdentities, parameters('p'))` in a module. */
-function identityParamIn(expression: string): string | undefined {
-  return /resourceId\('Microsoft\.ManagedIdentity\/userAssignedIdentities', parameters\('([^']+)'\)\)/.exec(
-    expression,
-  )?.[1];
+/**
+ * The module parameter naming the user-assigned identity in an ARM expression: `resourceId(...
+ * userAssignedIdentities, parameters('p'))`, or in a languageVersion 2.0 template `reference('sym')`
+ * of an existing identity resource named `parameters('p')`.
+ */
+function identityParamIn(expression: string, template: JsonObject): string | undefined {
+  const direct =
+    /resourceId\('Microsoft\.ManagedIdentity\/userAssignedIdentities', parameters\('([^']+)'\)\)/.exec(
+      expression,
+    )?.[1];
+  if (direct) return direct;
+  const symbol = /reference\('([^']+)'\)/.exec(expression)?.[1];
+  const declared =
+    symbol !== undefined && isObject(template.resources) ? template.resources[symbol] : undefined;
+  if (!isObject(declared) || !/userAssignedIdentities$/i.test(text(declared.type))) return undefined;
+  return /^\[parameters\('([^']+)'\)\]$/.exec(text(declared.name))?.[1];
 }
 
 /** True when `expression` (in `located`'s module) names the app's user-assigned identity. */
 function refersToAppIdentity(ctx: Context, located: LocatedResource, expression: Json | undefined): boolean {
   if (typeof expression !== 'string') return false;
-  const param = identityParamIn(expression);
+  const param = identityParamIn(expression, located.template);
   if (!param) return false;
   const passed = located.module === '' ? undefined : located.moduleParams[param];
   return passed !== undefined && JSON.stringify(passed) === JSON.stringify(ctx.identityName);
@@ -305,7 +322,11 @@ function checkAppSettings(ctx: Context, v: string[]): void {
   for (const [name, raw] of Object.entries(settings)) {
     const value = resolve(located, raw, ctx.main);
     const text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (looksLikeSecretName(name) && !KEY_VAULT_REFERENCE.test(text)) {
+    // The catalogue knows which settings are secrets; a name it does not know is judged by its words.
+    const secret = isSettingName(name)
+      ? settingDefinition(name).secret !== undefined
+      : looksLikeSecretName(name);
+    if (secret && !KEY_VAULT_REFERENCE.test(text)) {
       v.push(`app settings: ${name} looks like a secret; secrets live in Key Vault only`);
     }
     for (const [pattern, what] of SECRET_VALUE_PATTERNS) {

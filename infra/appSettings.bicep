@@ -1,0 +1,90 @@
+// Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.
+// The app settings a deployment may set beyond main.bicep's explicit parameters; unset ones reach
+// the app as "" (not set), so the app uses the default the README lists.
+@export()
+@sealed()
+@description('Optional app settings (README, Configuration); each unset one keeps the app default.')
+type optionalAppSettings = {
+  @description('How long a secret read from Key Vault is kept before it is read again.')
+  @minValue(0)
+  SECRETS_CACHE_TTL_SECONDS: int?
+  @description('PEM file with the certificate and private key of the app registration (instead of a secret).')
+  EWS_CLIENT_CERTIFICATE_PATH: string?
+  @description('Token scope for EWS.')
+  EWS_OAUTH_SCOPE: string?
+  @description('Entra authority host for the EWS and Graph credentials (sovereign clouds, tests).')
+  EWS_AUTHORITY_HOST: string?
+  @description('How the impersonation header names the mailbox (ConnectingSID form).')
+  EWS_IMPERSONATION_ID: ('PrimarySmtpAddress' | 'SmtpAddress' | 'PrincipalName' | 'SID')?
+  @description('TCP and TLS connect timeout.')
+  @minValue(1)
+  EWS_CONNECT_TIMEOUT_MS: int?
+  @description('Keep-alive connections in the pool to the EWS endpoint (a few spare ones let a queued call go out at once).')
+  @minValue(1)
+  EWS_CONNECTIONS: int?
+  @description('Calls in flight to the EWS endpoint (Exchange\'s default concurrency budget).')
+  @minValue(1)
+  EWS_MAX_IN_FLIGHT: int?
+  @description('Calls in flight per mailbox (budgets are charged per impersonated mailbox).')
+  @minValue(1)
+  EWS_MAX_IN_FLIGHT_PER_MAILBOX: int?
+  @description('Attempts per call for transient and throttled errors.')
+  @minValue(1)
+  EWS_MAX_ATTEMPTS: int?
+  @description('Total back-off per call before giving up.')
+  @minValue(1)
+  EWS_MAX_RETRY_WAIT_MS: int?
+  @description('Extra CA certificate (PEM) to trust for the EWS endpoint.')
+  EWS_CA_FILE: string?
+  @description('Graph base URL up to the version (national clouds: their Graph host).')
+  GRAPH_URL: string?
+  @description('Token scope for Graph.')
+  GRAPH_OAUTH_SCOPE: string?
+  @description('Deadline of one mailbox call, retries included.')
+  @minValue(1)
+  GRAPH_TIMEOUT_MS: int?
+  @description('TCP and TLS connect timeout.')
+  @minValue(1)
+  GRAPH_CONNECT_TIMEOUT_MS: int?
+  @description('Keep-alive connections in the pool to the Graph endpoint (a few spare ones let a queued call go out at once).')
+  @minValue(1)
+  GRAPH_CONNECTIONS: int?
+  @description('Calls in flight to the Graph endpoint (per app).')
+  @minValue(1)
+  GRAPH_MAX_IN_FLIGHT: int?
+  @description('Calls in flight per mailbox (Outlook\'s concurrency limit per app and mailbox).')
+  @minValue(1)
+  GRAPH_MAX_IN_FLIGHT_PER_MAILBOX: int?
+  @description('Attempts per call for transient and throttled errors.')
+  @minValue(1)
+  GRAPH_MAX_ATTEMPTS: int?
+  @description('Total back-off per call before giving up.')
+  @minValue(1)
+  GRAPH_MAX_RETRY_WAIT_MS: int?
+  @description('Extra CA certificate (PEM) to trust for the Graph endpoint.')
+  GRAPH_CA_FILE: string?
+  @description('Who outside the organisation gets the external reply.')
+  LEAVE_OOF_AUDIENCE: ('none' | 'known' | 'all')?
+  @description('Language whose templates are used when the person\'s language has none.')
+  LEAVE_DEFAULT_LOCALE: string?
+  @description('Your own templates, `{ "<locale>": { "internal", "external" } }` with `{{name}}`, `{{firstDayBack}}`, `{{#delegate}}…{{/delegate}}`.')
+  LEAVE_TEMPLATES_FILE: string?
+  @description('Attempts of a mailbox or HiBob call that failed transiently.')
+  @minValue(1)
+  LEAVE_MAX_ATTEMPTS: int?
+  @description('First retry interval of those calls, doubled each time.')
+  @minValue(1)
+  LEAVE_RETRY_FIRST_MS: int?
+  @description('HiBob\'s API; the app re-reads each time-off request there only.')
+  HIBOB_API_URL: string?
+  @description('Time zone of HiBob\'s leave dates (HiBob sends none).')
+  HIBOB_TIME_ZONE: string?
+  @description('Language of the replies for HiBob leaves (HiBob sends none).')
+  HIBOB_LOCALE: string?
+  @description('Attempts of a sweep activity that failed transiently.')
+  @minValue(1)
+  SWEEP_MAX_ATTEMPTS: int?
+  @description('First retry interval of those activities.')
+  @minValue(1)
+  SWEEP_RETRY_INTERVAL_MS: int?
+}
