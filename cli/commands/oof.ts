@@ -79,7 +79,9 @@ export async function oofSet(args: string[], ctx: CliContext, ops: () => Mailbox
   const { mailbox, settings, json } = oofSettingsFromArgs(args);
   await ops().setOof(mailbox, settings);
   if (json) {
-    writeJson(ctx, { mailbox, ...settings });
+    // Instants as `oof get --json` prints them (Date#toISOString), so a script can compare the two documents.
+    const asRead = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso).toISOString());
+    writeJson(ctx, { mailbox, ...settings, start: asRead(settings.start), end: asRead(settings.end) });
     return 0;
   }
   ctx.stdout(

@@ -1,10 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
 import { loadSeedFile } from '../../dev/ews-sandbox/seed';
-import { runCli } from '../../cli/main';
+import { listenOnLoopback } from '../../dev/loopback/listenOnLoopback';
+import { COMMANDS, runCli } from '../../cli/main';
+import type { CliContext } from '../../cli/cliContext';
 
 let sandbox: EwsSandbox;
 let env: Record<string, string>;
@@ -23,13 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-async function cliWithEnv(runEnv: Record<string, string>, argv: string[]) {
+async function cliWithEnv(runEnv: Record<string, string>, argv: string[], stopped?: CliContext['stopped']) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
     env: runEnv,
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
+    stopped,
   });
   return { code, stdout, stderr };
 }
@@ -246,5 +250,153 @@ describe('the CLI against the demo tenant', () => {
         `bob@contoso.com,archived,${planned},${planned},,`,
       );
     });
+  });
+});
+
+/**
+ * The top-level fields a command's `--help` says its `--json` document has: `{ a, b?: x, c: [{ d }] }` gives
+ * a and c (always there) and b (sometimes).
+ */
+function documentedFields(shape: string): { always: string[]; sometimes: string[] } {
+  const always: string[] = [];
+  const sometimes: string[] = [];
+  let depth = 0;
+  let field = '';
+  for (const char of shape.trim().slice(1, -1) + ',') {
+    if ('{['.includes(char)) depth++;
+    if ('}]'.includes(char)) depth--;
+    if (char === ',' && depth === 0) {
+      const [, name, optional] = /^\s*(\w+)(\?)?/.exec(field) ?? [];
+      if (name) (optional ? sometimes : always).push(name);
+      field = '';
+    } else {
+      field += char;
+    }
+  }
+  return { always, sometimes };
+}
+
+describe('--json: one JSON document on stdout with the fields --help documents', () => {
+  let webhook: { origin: string; close: () => Promise<void> };
+  let files: string;
+  beforeAll(async () => {
+    files = mkdtempSync(join(tmpdir(), 'cli-json-'));
+    writeFileSync(join(files, 'leave.json'), '{"eventId":"e-json-1"}');
+    // An HR webhook that accepts everything, answering as the app's does: an id and a status.
+    webhook = await listenOnLoopback(
+      http.createServer((req, res) => {
+        req.resume().on('end', () => {
+          res
+            .writeHead(202, { 'content-type': 'application/json' })
+            .end('{"id":"e-json-1","status":"Pending"}');
+        });
+      }),
+    );
+  });
+  afterAll(async () => {
+    rmSync(files, { recursive: true, force: true });
+    await webhook.close();
+  });
+
+  /** A valid invocation of every command, run in this order against the demo tenant. */
+  const invocations: [string, string[]][] = [
+    ['check', ['alice@contoso.com']],
+    ['oof set', ['bob@contoso.com', '--internal', 'Away']],
+    ['oof get', ['bob@contoso.com']],
+    ['oof disable', ['bob@contoso.com']],
+    ['archive plan', ['carol@contoso.com', '--older-than', '365d']],
+    ['archive run', ['alice@contoso.com', '--older-than', '3650d', '--folder', 'junkemail']],
+    ['group expand', ['engineering@contoso.com', '--as', 'alice@contoso.com']],
+    ['sweep archive', ['--dry-run', '--mailbox', 'alice@contoso.com', '--report-dir', '{files}']],
+    ['hr send', ['{files}/leave.json']],
+    ['sandbox', ['--port', '0']],
+  ];
+
+  it('covers every command', () => {
+    expect(invocations.map(([name]) => name).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+  });
+
+  it.each(invocations)('%s %j --json', async (name, args) => {
+    const command = COMMANDS.find((c) => c.name === name)!;
+    const argv = [...name.split(' '), ...args.map((a) => a.replace('{files}', files)), '--json'];
+    const hrEnv = { HR_WEBHOOK_URL: `${webhook.origin}/api/hr/generic`, HR_WEBHOOK_SECRETS: 's3cret' };
+    // The sandbox runs until stopped: here, as soon as it has said where it listens.
+    const result = await cliWithEnv({ ...env, ...hrEnv }, argv, Promise.resolve());
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const document = JSON.parse(result.stdout) as Record<string, unknown>; // all of stdout: one document
+    const { always, sometimes } = documentedFields(command.json.shape);
+    expect(always.length).toBeGreaterThan(0);
+    for (const field of always) expect(document).toHaveProperty(field);
+    expect([...always, ...sometimes]).toEqual(expect.arrayContaining(Object.keys(document)));
+  });
+
+  it('oof set --json prints what oof get --json then reads, and oof disable --json says whether it changed', async () => {
+    const set = await cli(
+      ...'oof set carol@contoso.com --start 2026-07-01T08:00:00+02:00 --end 2026-07-15T08:00:00+02:00'.split(
+        ' ',
+      ),
+      ...['--internal', '<p>Back on 15 July</p>', '--audience', 'none', '--json'],
+    );
+    expect(set.code).toBe(0);
+    const got = await cli('oof', 'get', 'carol@contoso.com', '--json');
+    expect(JSON.parse(set.stdout)).toEqual(JSON.parse(got.stdout));
+    expect(JSON.parse(set.stdout)).toMatchObject({ state: 'Scheduled', start: '2026-07-01T06:00:00.000Z' });
+
+    const disable = () => cli('oof', 'disable', 'carol@contoso.com', '--json');
+    expect(JSON.parse((await disable()).stdout)).toEqual({
+      mailbox: 'carol@contoso.com',
+      state: 'Disabled',
+      previousState: 'Scheduled',
+      changed: true,
+    });
+    expect(JSON.parse((await disable()).stdout)).toEqual({
+      mailbox: 'carol@contoso.com',
+      state: 'Disabled',
+      previousState: 'Disabled',
+      changed: false,
+    });
+  });
+
+  it('check --json says what the text says', async () => {
+    const result = await cli('check', 'carol@contoso.com', '--json');
+    expect(JSON.parse(result.stdout)).toEqual({
+      mailbox: 'carol@contoso.com',
+      access: 'ok',
+      inboxItems: expect.any(Number) as number,
+      archiveMailbox: false,
+    });
+  });
+
+  it('sandbox --json gives the address and account of a sandbox that answers until stopped', async () => {
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    let stdout = '';
+    let printed = () => {};
+    const hasPrinted = new Promise<string>((resolve) => (printed = () => resolve('printed')));
+    const exited = runCli(['sandbox', '--port', '0', '--json'], {
+      env: {},
+      stdout: (t) => {
+        stdout += t;
+        printed();
+      },
+      stderr: () => {},
+      stopped,
+    });
+    // It prints once listening, and keeps running: exiting first would be a failure to start.
+    expect(await Promise.race([hasPrinted, exited.then((code) => `exited with ${code}`)])).toBe('printed');
+    const listening = JSON.parse(stdout) as {
+      origin: string;
+      url: string;
+      username: string;
+      mailboxes: number;
+    };
+    expect(listening.url).toBe(`${listening.origin}/EWS/Exchange.asmx`);
+    expect(listening.mailboxes).toBeGreaterThan(0);
+    const alice = await fetch(`${listening.origin}/sandbox/mailboxes/alice@contoso.com`);
+    expect(alice.status).toBe(200);
+    stop();
+    expect(await exited).toBe(0);
+    await expect(fetch(`${listening.origin}/sandbox/mailboxes/alice@contoso.com`)).rejects.toThrow();
   });
 });

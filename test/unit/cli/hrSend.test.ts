@@ -14,6 +14,7 @@ const EVENT = '{"eventId":"e-1","employee":"alice@contoso.com","type":"approved"
 let webhookUrl: string;
 let closeWebhook: () => Promise<void>;
 let answerStatus = 202;
+let answerBody = '{"answer":"from the webhook"}';
 let deliveries: { path: string; signature: string | undefined; body: string }[] = [];
 const files = mkdtempSync(join(tmpdir(), 'cli-hr-send-'));
 const eventFile = join(files, 'leave.json');
@@ -30,9 +31,7 @@ beforeAll(async () => {
         signature: Array.isArray(signature) ? signature[0] : signature,
         body: Buffer.concat(chunks).toString('utf8'),
       });
-      res
-        .writeHead(answerStatus, { 'content-type': 'application/json' })
-        .end('{"answer":"from the webhook"}');
+      res.writeHead(answerStatus, { 'content-type': 'application/json' }).end(answerBody);
     });
   });
   const listening = await listenOnLoopback(webhook);
@@ -45,6 +44,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   answerStatus = 202;
+  answerBody = '{"answer":"from the webhook"}';
   deliveries = [];
 });
 
@@ -100,6 +100,29 @@ describe('mailbox-automation hr send', () => {
     expect(refused.stdout).toBe('401 Unauthorized\n{"answer":"from the webhook"}\n');
     answerStatus = 500;
     expect((await hrSend([eventFile, '--url', webhookUrl])).code).toBe(1);
+  });
+
+  it('--json prints the answer as one document, the webhook’s JSON nested, with the same exit codes', async () => {
+    const url = `${webhookUrl}/api/hr/generic`;
+    const accepted = await hrSend([eventFile, '--url', url, '--json']);
+    expect(accepted).toEqual({ code: 0, stdout: expect.any(String) as string, stderr: '' });
+    expect(JSON.parse(accepted.stdout)).toEqual({
+      url,
+      status: 202,
+      statusText: 'Accepted',
+      body: { answer: 'from the webhook' },
+    });
+
+    answerStatus = 400;
+    answerBody = 'no such employee';
+    const refused = await hrSend([eventFile, '--url', url, '--json']);
+    expect(refused.code).toBe(3);
+    expect(JSON.parse(refused.stdout)).toEqual({
+      url,
+      status: 400,
+      statusText: 'Bad Request',
+      body: 'no such employee',
+    });
   });
 
   it('a webhook that cannot be reached is exit 1, saying where it tried', async () => {
