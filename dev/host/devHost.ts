@@ -14,7 +14,7 @@ import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { installFunctionsCoreStandIn, registrations, type Registration } from './functionsCoreStandIn';
 import { DevClock } from './devClock';
 import { InstanceConflictError, LocalDurableHost, type InstanceRecord } from './localDurableHost';
-import { readDurableHostSettings } from './hostJson';
+import { hostJsonFor, readDurableHostSettings } from './hostJson';
 import { nextOccurrence, parseNcrontab } from './ncrontab';
 
 export interface DevHostOptions {
@@ -35,6 +35,8 @@ export interface DevHostOptions {
 
 export interface DevHost {
   url: string;
+  /** The function module files loaded, e.g. hrWebhook.js. */
+  modules: string[];
   durable: LocalDurableHost;
   clock: DevClock;
   registrations: Map<string, Registration>;
@@ -53,6 +55,12 @@ export function loadFunctionModules(dir: string): string[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the worker loads modules by path, like this
   for (const f of files) require(path.join(dir, f));
   return files;
+}
+
+/** A library as the function modules in `functionsDir` resolve it. */
+function appLibrary<T>(functionsDir: string, name: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from the app's folder, not this one
+  return require(require.resolve(name, { paths: [functionsDir] })) as T;
 }
 
 function defaultFunctionsDir(): string {
@@ -116,7 +124,7 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     clock,
     log,
     // As many activities at once as one Functions worker runs (host.json).
-    maxConcurrentActivities: readDurableHostSettings().maxConcurrentActivityFunctions,
+    maxConcurrentActivities: readDurableHostSettings(hostJsonFor(dir)).maxConcurrentActivityFunctions,
     ...options.durable,
   });
 
@@ -144,8 +152,13 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     };
   };
 
-  // InvocationContext the way the worker builds it, with durableClient inputs bound.
-  const { InvocationContext, HttpRequest, HttpResponse } = await import('@azure/functions');
+  // InvocationContext the way the worker builds it, with durableClient inputs bound. The classes come from
+  // the app's own copy of @azure/functions (a deployment package brings its own): a handler's HttpResponse
+  // is only recognised by the class that made it.
+  const { InvocationContext, HttpRequest, HttpResponse } = appLibrary<typeof import('@azure/functions')>(
+    dir,
+    '@azure/functions',
+  );
   const contextFor = (reg: Registration): InstanceType<typeof InvocationContext> => {
     const bindings = Object.entries(reg.metadata.bindings).map(([name, b]) => ({ ...b, name }));
     const trigger = bindings.find((b) => b.direction === 'in' && b.type.endsWith('Trigger'));
@@ -359,6 +372,7 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     log(`dev host: ${r.methods.join(',')} ${base}/api/${r.route.replace(/^\/+/, '')}`);
   return {
     url: base,
+    modules: files,
     durable,
     clock,
     registrations,

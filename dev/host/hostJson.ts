@@ -23,6 +23,18 @@ export function hostJsonPath(): string {
   return found;
 }
 
+/**
+ * The host.json of the app whose function modules are in `functionsDir`: the nearest one above it, as in
+ * the sources (functions/), a build (dist/functions) or an unpacked deployment package (dist/functions).
+ */
+export function hostJsonFor(functionsDir: string): string {
+  for (let dir = path.resolve(functionsDir); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'host.json');
+    if (existsSync(file)) return file;
+    if (path.dirname(dir) === dir) throw new Error(`no host.json in ${functionsDir} or any folder above it`);
+  }
+}
+
 export function readDurableHostSettings(file = hostJsonPath()): DurableHostSettings {
   let parsed: unknown;
   try {

@@ -38,3 +38,13 @@ export const demoServiceCredentials: Credentials = basic(
 export function startDemoSandbox(options: Omit<EwsSandboxOptions, 'seed'> = {}): Promise<EwsSandbox> {
   return startEwsSandbox({ ...options, seed: DEMO_SEED_FILE });
 }
+
+/** The settings that point the app at a sandbox as the demo service account (basic authentication). */
+export function demoEwsSettings(sandbox: Pick<EwsSandbox, 'url'>): Record<string, string> {
+  return {
+    EWS_URL: sandbox.url,
+    EWS_AUTH: 'basic',
+    EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
+    EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
+  };
+}
