@@ -10,7 +10,7 @@
  * letters, digits and dashes, the same secret is `hr-webhook-secrets`. Values are never logged.
  */
 import { readFileSync } from 'node:fs';
-import type { Env } from './config';
+import { isLoopbackHost, type Env } from './config';
 import { ConfigError } from './configError';
 
 /** Reads secrets by name; undefined when the secret does not exist. */
@@ -72,12 +72,6 @@ function isAuthFailure(err: unknown): boolean {
   );
 }
 
-function isLoopback(url: URL): boolean {
-  return (
-    url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
-  );
-}
-
 export class KeyVaultSecretProvider implements SecretProvider {
   readonly kind = 'key-vault' as const;
   private client: Promise<SecretReader> | undefined;
@@ -106,7 +100,7 @@ export class KeyVaultSecretProvider implements SecretProvider {
     return new SecretClient(this.options.vaultUrl, credential, {
       ...tls,
       // Key Vault's challenge names the resource vault.azure.net, which a loopback test vault cannot match.
-      disableChallengeResourceVerification: isLoopback(url),
+      disableChallengeResourceVerification: isLoopbackHost(url.hostname),
     });
   }
 
