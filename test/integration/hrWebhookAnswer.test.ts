@@ -168,4 +168,13 @@ describe('the HR webhook’s 202 and the leave status route', () => {
     }
     host.durable.terminate(SWEEP_INSTANCE_ID, 'test over');
   });
+
+  test('the status route is GET only and asks for a function key in Azure (the HR caller’s own)', () => {
+    const bindings = Object.values(host.registrations.get('hrLeaveStatus')?.metadata.bindings ?? {});
+    expect(bindings.find((b) => b.type === 'httpTrigger')).toMatchObject({
+      route: 'hr/leaves/{id}',
+      methods: ['GET'],
+      authLevel: 'function',
+    });
+  });
 });
