@@ -6,17 +6,21 @@ import path from 'node:path';
 import { loadFunctionModules } from '../../dev/host/devHost';
 import { registrations } from '../../dev/host/functionsCoreStandIn';
 
-const savedSchedule = process.env.ARCHIVE_SWEEP_SCHEDULE;
+// The sweep's timer exists only when a schedule is set (the host could not resolve it otherwise), and the
+// start-up check (functions/appStart.ts) refuses a schedule with nothing to sweep, as a deployment would.
+const SWEEP_SETTINGS = { ARCHIVE_SWEEP_SCHEDULE: '0 0 2 * * *', SWEEP_MAILBOXES: 'alice@contoso.com' };
+const saved = Object.fromEntries(Object.keys(SWEEP_SETTINGS).map((name) => [name, process.env[name]]));
 
 beforeAll(() => {
-  // The sweep's timer exists only when a schedule is set (the host could not resolve it otherwise).
-  process.env.ARCHIVE_SWEEP_SCHEDULE = '0 0 2 * * *';
+  Object.assign(process.env, SWEEP_SETTINGS);
   loadFunctionModules(path.resolve(__dirname, '../../functions'));
 });
 
 afterAll(() => {
-  if (savedSchedule === undefined) delete process.env.ARCHIVE_SWEEP_SCHEDULE;
-  else process.env.ARCHIVE_SWEEP_SCHEDULE = savedSchedule;
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
 const bindingsOf = (name: string) => Object.values(registrations.get(name)?.metadata.bindings ?? {});
