@@ -22,7 +22,7 @@ export interface PostOptions {
    * Answers larger than this are abandoned (a runaway or hostile server must not exhaust memory).
    */
   maxResponseBytes: number;
-  /** XML answers: each character reference counts ENTITY_REFERENCE_COST bytes (see countedSize). */
+  /** XML answers: each character reference adds ENTITY_REFERENCE_COST bytes (see countedSize). */
   countEntityReferences?: boolean;
 }
 
@@ -44,18 +44,19 @@ export class ExchangeTimeoutError extends Error {
 }
 
 /**
- * What one `&` (the start of a character or entity reference) counts against the answer limit. Decoding
+ * What one `&` (the start of a character or entity reference) adds to an answer's size as counted
+ * against the limit, on top of its own bytes. Decoding
  * turns each reference into a piece of a new string, so an answer made of references costs more than its
  * bytes; counting them keeps such an answer's cost within a small multiple of the limit. Legitimate
  * answers carry few (escaped HTML in a reply text: a few per line).
  */
 export const ENTITY_REFERENCE_COST = 16;
 
-/** Bytes of `chunk` as counted against the limit: its length plus ENTITY_REFERENCE_COST - 1 per `&`. */
+/** Bytes of `chunk` as counted against the limit: its length plus ENTITY_REFERENCE_COST per `&`. */
 export function countedSize(chunk: Buffer): number {
   let references = 0;
   for (let at = chunk.indexOf(0x26); at >= 0; at = chunk.indexOf(0x26, at + 1)) references++;
-  return chunk.length + references * (ENTITY_REFERENCE_COST - 1);
+  return chunk.length + references * ENTITY_REFERENCE_COST;
 }
 
 /**

@@ -249,9 +249,10 @@ export function attr(node: XmlNode | undefined, name: string): string | undefine
  * Decodes XML's five predefined entities and numeric character references (&#233; &#x1F600;). Nothing
  * else exists without a DOCTYPE, which parseXml refuses. One pass, so `&amp;lt;` stays `&lt;`.
  *
- * Written as a scan into one buffer rather than `replace()` with a callback: that builds a match array
- * and a string piece per reference, and a text made of references cost ~40 times its size in memory.
- * Here the cost is the buffer (decoded text is never longer than the encoded one) and the result.
+ * Written as a scan into one buffer, reading references in place, rather than `replace()` with a
+ * callback: that builds a match array and string pieces per reference, and a text made of references
+ * cost ~40 times its size in memory. Here the cost is the buffer (decoded text is never longer than the
+ * encoded one) and the result.
  */
 export function decodeEntities(value: string): string {
   let amp = value.indexOf('&');
@@ -262,13 +263,13 @@ export function decodeEntities(value: string): string {
   for (; amp >= 0; amp = value.indexOf('&', amp + 1)) {
     const end = value.indexOf(';', amp + 1);
     // The longest reference we know, `&#x10FFFF;` or `&#1114111;`, is 10 characters.
-    const decoded = end > amp && end - amp <= 9 ? referenceValue(value.slice(amp + 1, end)) : undefined;
-    if (decoded === undefined) continue;
+    const code = end > amp && end - amp <= 9 ? referenceValue(value, amp + 1, end) : undefined;
+    if (code === undefined) continue;
     for (let i = copied; i < amp; i++) out[length++] = value.charCodeAt(i);
-    if (decoded > 0xffff) {
-      out[length++] = 0xd800 + ((decoded - 0x10000) >> 10);
-      out[length++] = 0xdc00 + ((decoded - 0x10000) & 0x3ff);
-    } else out[length++] = decoded;
+    if (code > 0xffff) {
+      out[length++] = 0xd800 + ((code - 0x10000) >> 10);
+      out[length++] = 0xdc00 + ((code - 0x10000) & 0x3ff);
+    } else out[length++] = code;
     copied = end + 1;
     amp = end;
   }
@@ -278,12 +279,24 @@ export function decodeEntities(value: string): string {
 
 const PREDEFINED_CODES: Readonly<Record<string, number>> = { lt: 60, gt: 62, amp: 38, quot: 34, apos: 39 };
 
-/** The code point a reference's name (`amp`, `#233`, `#xE9`) stands for; undefined when it is not one. */
-function referenceValue(name: string): number | undefined {
-  if (name.charCodeAt(0) !== 0x23 /* # */) return PREDEFINED_CODES[name];
-  const hex = name.charCodeAt(1) === 0x78; /* x */
-  const digits = name.slice(hex ? 2 : 1);
-  if (!(hex ? /^[0-9a-fA-F]+$/ : /^\d+$/).test(digits)) return undefined;
-  const code = parseInt(digits, hex ? 16 : 10);
+/** The code point of the reference named by value[start, end) (`amp`, `#233`, `#xE9`); undefined when none. */
+function referenceValue(value: string, start: number, end: number): number | undefined {
+  if (value.charCodeAt(start) !== 0x23 /* # */) return PREDEFINED_CODES[value.slice(start, end)];
+  const hex = value.charCodeAt(start + 1) === 0x78; /* x */
+  const first = start + (hex ? 2 : 1);
+  if (first >= end) return undefined;
+  let code = 0;
+  for (let i = first; i < end; i++) {
+    const digit = digitValue(value.charCodeAt(i), hex);
+    if (digit === undefined) return undefined;
+    code = code * (hex ? 16 : 10) + digit;
+  }
   return code <= 0x10ffff ? code : undefined;
+}
+
+function digitValue(char: number, hex: boolean): number | undefined {
+  if (char >= 0x30 && char <= 0x39) return char - 0x30;
+  if (!hex) return undefined;
+  const lower = char | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : undefined;
 }
