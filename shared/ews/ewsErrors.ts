@@ -26,6 +26,8 @@ const CLASS_BY_CODE: Readonly<Record<string, ErrorClass>> = {
   ErrorInvalidExchangeImpersonationHeaderData: 'bug',
   ErrorInvalidRequest: 'bug',
   ErrorInvalidServerVersion: 'bug',
+  // The request uses what its RequestServerVersion does not have (EWS_SERVER_VERSION too old).
+  ErrorIncorrectSchemaVersion: 'bug',
 };
 
 /** What a caller can do about an error with this code (and, for ErrorInternalServerError, its inner code). */
@@ -47,11 +49,12 @@ function messageXmlValues(messageXml: XmlNode | undefined): Map<string, string> 
   return values;
 }
 
+/** Whole non-negative milliseconds or seconds as servers write them; Number() would read "" as 0. */
+const WHOLE_NUMBER = /^\d+$/;
+
 function backOffFrom(values: Map<string, string>): number | undefined {
   const raw = values.get('BackOffMilliseconds');
-  if (raw === undefined) return undefined;
-  const ms = Number(raw);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return raw !== undefined && WHOLE_NUMBER.test(raw) ? Number(raw) : undefined;
 }
 
 interface ErrorContext {
@@ -127,10 +130,10 @@ export function transportError(
 
 /** Parses an HTTP Retry-After header (seconds or HTTP date) into milliseconds. */
 export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
+  if (WHOLE_NUMBER.test(value)) return Number(value) * 1000;
+  // Otherwise an HTTP date, which names a day: Date.parse would read "-5" as the year 5 BC.
+  const date = /[A-Za-z]/.test(value) ? Date.parse(value) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

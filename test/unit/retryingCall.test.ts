@@ -61,3 +61,115 @@ describe('the retry loop both back ends share', () => {
     await expect(c.run()).rejects.toThrow(TypeError);
   });
 });
+
+describe('the call’s deadline (EWS_TIMEOUT_MS) bounds retries and shared pauses', () => {
+  const T0 = Date.parse('2030-01-01T00:00:00Z');
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** Runs the call on the fake clock; resolves to what it returned or threw, and when (ms after T0). */
+  async function settle(c: ReturnType<typeof call>) {
+    const outcome = c.run().then(
+      (value) => ({ value, at: Date.now() - T0 }),
+      (error: unknown) => ({ error, at: Date.now() - T0 }),
+    );
+    await jest.runAllTimersAsync();
+    return outcome;
+  }
+
+  it('each attempt is told the deadline: when the call started plus its timeout', async () => {
+    const deadlines: number[] = [];
+    const c = call([failure('transient'), 'ok'], {
+      limits: { timeoutMs: 1_000, maxAttempts: 4, maxTotalWaitMs: 500 },
+      attempt: (_id, deadline) => {
+        deadlines.push(deadline - T0);
+        return deadlines.length === 1 ? Promise.reject(failure('transient')) : Promise.resolve('ok');
+      },
+    });
+    await expect(settle(c)).resolves.toEqual({ value: 'ok', at: 5 });
+    expect(deadlines).toEqual([1_000, 1_000]);
+  });
+
+  it('a retry whose wait would end at or after the deadline is not made, even with wait budget to spare', async () => {
+    const limits = { timeoutMs: 1_000, maxAttempts: 10, maxTotalWaitMs: 60_000 };
+    const atDeadline = call([failure('throttled'), 'never'], { limits, retryWait: () => 1_000 });
+    const result = await settle(atDeadline);
+    expect(result).toMatchObject({ error: { errorClass: 'throttled', attempts: 1 }, at: 0 });
+    expect(atDeadline.reports.map((r) => [r.outcome, r.outcome === 'ok' ? 0 : r.waitMs])).toEqual([
+      ['failed', undefined],
+    ]);
+    const justBefore = call([failure('throttled'), 'ok'], { limits, retryWait: () => 999 });
+    await expect(settle(justBefore)).resolves.toEqual({ value: 'ok', at: 999 });
+  });
+
+  it('the waits of one call add up to at most maxTotalWaitMs', async () => {
+    const limits = { timeoutMs: 60_000, maxAttempts: 10, maxTotalWaitMs: 10 };
+    const c = call(
+      Array.from({ length: 10 }, () => failure('transient')),
+      { limits, retryWait: () => 5 },
+    );
+    const result = await settle(c);
+    expect(result).toMatchObject({ error: { attempts: 3 }, at: 10 });
+    expect(c.reports.map((r) => (r.outcome === 'ok' ? 'ok' : `${r.outcome} ${r.waitMs ?? '-'}`))).toEqual([
+      'retry 5',
+      'retry 5',
+      'failed -',
+    ]);
+  });
+
+  it('waits out a shared pause, re-reading it (another caller may extend it), before the attempt', async () => {
+    const pauses = [300, 200, 0];
+    const started: number[] = [];
+    const c = call(['ok'], {
+      pauseBefore: () => pauses.shift() ?? 0,
+      attempt: () => {
+        started.push(Date.now() - T0);
+        return Promise.resolve('ok');
+      },
+    });
+    await expect(settle(c)).resolves.toEqual({ value: 'ok', at: 500 });
+    expect(started).toEqual([500]);
+  });
+
+  it('a shared pause ending at or after the deadline fails at once instead of being slept through', async () => {
+    const limits = { timeoutMs: 1_000, maxAttempts: 4, maxTotalWaitMs: 60_000 };
+    const atDeadline = call(['never'], { limits, pauseBefore: () => 1_000 });
+    await expect(settle(atDeadline)).resolves.toMatchObject({ error: { backOffMs: 1_000 }, at: 0 });
+    expect(atDeadline.attempts()).toBe(0);
+    const pauses = [999, 0];
+    const justBefore = call(['ok'], { limits, pauseBefore: () => pauses.shift() ?? 0 });
+    await expect(settle(justBefore)).resolves.toEqual({ value: 'ok', at: 999 });
+  });
+
+  it('reports every attempt with its own request id, its duration and the wait before the next', async () => {
+    const c = call([failure('transient'), 'ok'], {
+      retryWait: () => 7,
+      attempt: (requestId) => {
+        const first = c.reports.length === 0;
+        return new Promise((resolve, reject) =>
+          setTimeout(() => (first ? reject(failure('transient')) : resolve(requestId)), 40),
+        );
+      },
+    });
+    const result = await settle(c);
+    expect(result).toMatchObject({ at: 87 });
+    const [retry, ok] = c.reports;
+    expect(retry).toMatchObject({ attempt: 1, outcome: 'retry', durationMs: 40, waitMs: 7 });
+    expect(ok).toMatchObject({ attempt: 2, outcome: 'ok', durationMs: 40, result: ok?.requestId });
+    expect(retry?.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ok?.requestId).not.toBe(retry?.requestId);
+  });
+
+  it('what the server said is learnt even from the attempt the call gives up on', async () => {
+    const c = call([failure('throttled', 5)], {
+      limits: { timeoutMs: 5_000, maxAttempts: 1, maxTotalWaitMs: 1_000 },
+    });
+    await expect(settle(c)).resolves.toMatchObject({ error: { attempts: 1 } });
+    expect(c.learned).toEqual(['E_throttled']);
+    expect(c.reports.map((r) => r.outcome)).toEqual(['failed']);
+  });
+});

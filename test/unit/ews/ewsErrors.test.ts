@@ -5,6 +5,7 @@ import {
   errorFromResponseMessage,
   errorFromSoapFault,
   retryAfterMs,
+  transportError,
 } from '../../../shared/ews/ewsErrors';
 import { readBatchOutcome, responseMessages } from '../../../shared/ews/soapResponses';
 import { attr, child, parseXml, text, XmlRefusedError } from '../../../shared/ews/xml';
@@ -151,5 +152,160 @@ describe('text from Exchange is decoded exactly once', () => {
     );
     expect(text(child(xml, 'a'), 'm')).toBe(`<p> café 🌴 &lt;b&gt; "q" 's' ]]>`);
     expect(attr(child(child(xml, 'a'), 'i'), 'Id')).toBe('x&y');
+  });
+});
+
+/** A SOAP fault as Exchange sends it; `detail` is the inner XML of <detail>. */
+const fault = (faultcode: string, detail: string, faultstring = 'fault string') =>
+  parseXml(
+    `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>` +
+      `<faultcode>${faultcode}</faultcode><faultstring>${faultstring}</faultstring>` +
+      `<detail>${detail}</detail></s:Fault></s:Body></s:Envelope>`,
+  );
+const backOff = (value: string) =>
+  `<e:ResponseCode>ErrorServerBusy</e:ResponseCode><e:Message>busy</e:Message>` +
+  `<t:MessageXml><t:Value Name="BackOffMilliseconds">${value}</t:Value></t:MessageXml>`;
+
+/** One ResponseMessage of an ArchiveItem answer. */
+function responseMessage(inner: string, responseClass = 'Error') {
+  const envelope = parseXml(
+    `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:ArchiveItemResponse>` +
+      `<m:ResponseMessages><m:ArchiveItemResponseMessage ResponseClass="${responseClass}">${inner}` +
+      `</m:ArchiveItemResponseMessage></m:ResponseMessages></m:ArchiveItemResponse></s:Body></s:Envelope>`,
+  );
+  const [message] = responseMessages(envelope, 'ArchiveItem');
+  if (!message) throw new Error('no ResponseMessage');
+  return message;
+}
+
+describe('what decides how an EWS error is handled', () => {
+  it('the fault detail’s ResponseCode is what counts, not the faultcode beside it', () => {
+    const error = errorFromSoapFault(
+      fault('a:ErrorInternalServerTransientError', '<e:ResponseCode>ErrorAccessDenied</e:ResponseCode>'),
+      ctx,
+    );
+    expect(error).toMatchObject({
+      code: 'ErrorAccessDenied',
+      errorClass: 'permanent',
+      message: 'fault string',
+    });
+  });
+
+  it('without a detail ResponseCode the faultcode’s name is used, its prefix dropped', () => {
+    expect(errorFromSoapFault(fault('a:ErrorServerBusy', ''), ctx)).toMatchObject({
+      code: 'ErrorServerBusy',
+      errorClass: 'throttled',
+    });
+    expect(errorFromSoapFault(fault('', ''), ctx)).toMatchObject({ code: 'SoapFault_Unknown' });
+  });
+
+  it('a fault with no message text at all still says which code it was', () => {
+    const error = errorFromSoapFault(
+      parseXml(
+        '<s:Envelope xmlns:s="x"><s:Body><s:Fault><faultcode>a:ErrorAccessDenied</faultcode></s:Fault></s:Body></s:Envelope>',
+      ),
+      ctx,
+    );
+    expect(error).toMatchObject({ code: 'ErrorAccessDenied', message: 'ErrorAccessDenied' });
+  });
+
+  it.each([
+    ['-5', undefined],
+    ['soon', undefined],
+    ['', undefined],
+    ['Infinity', undefined],
+    ['0', 0],
+    [' 1500 ', 1500],
+  ])('BackOffMilliseconds %p is taken as %p', (value, expected) => {
+    expect(errorFromSoapFault(fault('a:ErrorServerBusy', backOff(value)), ctx)?.backOffMs).toBe(expected);
+  });
+
+  it('"archive mailbox is not enabled" is named so only when Exchange says it with ErrorInvalidOperation', () => {
+    const noArchive = responseMessage(
+      '<m:MessageText>The Archive Mailbox Is Not Enabled for this user.</m:MessageText>' +
+        '<m:ResponseCode>ErrorInvalidOperation</m:ResponseCode>',
+    );
+    expect(errorFromResponseMessage(noArchive, ctx)).toMatchObject({
+      code: 'ErrorArchiveMailboxNotEnabled',
+      errorClass: 'permanent',
+    });
+    const otherInvalidOperation = responseMessage(
+      '<m:MessageText>The operation cannot be performed on a public folder.</m:MessageText>' +
+        '<m:ResponseCode>ErrorInvalidOperation</m:ResponseCode>',
+    );
+    expect(errorFromResponseMessage(otherInvalidOperation, ctx)).toMatchObject({
+      code: 'ErrorInvalidOperation',
+    });
+    const busyQuotingTheText = responseMessage(
+      '<m:MessageText>archive mailbox is not enabled (retry later)</m:MessageText>' +
+        '<m:ResponseCode>ErrorServerBusy</m:ResponseCode>',
+    );
+    expect(errorFromResponseMessage(busyQuotingTheText, ctx)).toMatchObject({
+      code: 'ErrorServerBusy',
+      errorClass: 'throttled',
+    });
+  });
+
+  it('a ResponseMessage that succeeded or warned is not an error; one without a code is ErrorUnknown', () => {
+    expect(errorFromResponseMessage(responseMessage('', 'Success'), ctx)).toBeUndefined();
+    expect(errorFromResponseMessage(responseMessage('', 'Warning'), ctx)).toBeUndefined();
+    expect(errorFromResponseMessage(responseMessage(''), ctx)).toMatchObject({
+      code: 'ErrorUnknown',
+      errorClass: 'permanent',
+      message: 'ErrorUnknown',
+      mailbox: 'alice@contoso.com',
+      requestId: 'r-1',
+      httpStatus: 500,
+    });
+  });
+
+  it.each([
+    ['ErrorExceededConnectionCount', undefined, 'throttled'],
+    ['ErrorTimeoutExpired', undefined, 'transient'],
+    ['ErrorInternalServerError', undefined, 'transient'],
+    ['ErrorInternalServerError', 'ErrorQuotaExceededOnDelete', 'transient'],
+    ['ErrorServerBusy', 'ErrorServerBusy', 'throttled'],
+    ['ErrorItemNotFound', undefined, 'permanent'],
+    ['ErrorInvalidRequest', undefined, 'bug'],
+    ['ErrorSomethingNew', undefined, 'permanent'],
+  ])('%s (inner %s) is %s', (code, inner, expected) => {
+    expect(classifyResponseCode(code, inner)).toBe(expected);
+  });
+
+  it('a transport failure is transient unless said otherwise, with what the caller knows', () => {
+    expect(transportError('TIMEOUT', 'no answer in 30 s', { mailbox: 'a@contoso.com' })).toMatchObject({
+      code: 'TIMEOUT',
+      errorClass: 'transient',
+      message: 'no answer in 30 s',
+      mailbox: 'a@contoso.com',
+    });
+    expect(
+      transportError('HTTP_429', 'too many', {
+        httpStatus: 429,
+        backOffMs: 2000,
+        errorClass: 'throttled',
+        requestId: 'r',
+      }),
+    ).toMatchObject({
+      code: 'HTTP_429',
+      errorClass: 'throttled',
+      httpStatus: 429,
+      backOffMs: 2000,
+      requestId: 'r',
+    });
+  });
+});
+
+describe('Retry-After', () => {
+  const now = Date.parse('2026-11-25T10:00:00Z');
+  it.each([
+    [['3', '9'], 3000],
+    ['0', 0],
+    ['-5', undefined],
+    ['', undefined],
+    ['Wed, 25 Nov 2026 09:59:00 GMT', 0],
+    ['Wed, 25 Nov 2026 10:00:30 GMT', 30_000],
+  ])('%p is %p ms', (header, expected) => {
+    expect(retryAfterMs(header, now)).toBe(expected);
   });
 });
