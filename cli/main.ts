@@ -18,7 +18,7 @@ import { oofDisableCommand, oofGetCommand, oofSetCommand } from './commands/oof'
 import { sandboxCommand } from './commands/sandbox';
 import { sweepArchiveCommand } from './commands/sweepArchive';
 import { commandHelp, commandUsage, groupHelp, groupNames, programHelp, type CliCommand } from './command';
-import { packageVersion } from './version';
+import { packageVersion } from '../shared/appVersion';
 
 /** Every command, in the order `--help` and the README list them. */
 export const COMMANDS: readonly CliCommand[] = [

@@ -23,8 +23,21 @@ import {
   type MailboxBackendKind,
 } from '../config';
 import { ConfigError } from '../configError';
-import { appVersion } from './appVersion';
+import { packageVersion } from '../appVersion';
 import { probeEndpoint, type ProbeTarget } from './probeEndpoint';
+
+let version: string | undefined;
+/** Read once; a package without its package.json answers "unknown" rather than failing the health route. */
+function appVersionOnce(): string {
+  if (version === undefined) {
+    try {
+      version = packageVersion();
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
+}
 
 export const HEALTH_CHECK_MAX_AGE_MS = 60_000;
 export const HEALTH_PROBE_TIMEOUT_MS = 5_000;
@@ -179,7 +192,7 @@ export class HealthMonitor {
     ]);
     const report: HealthReport = {
       status: unreachable(keyVault) || unreachable(mailboxEndpoint) ? 'degraded' : 'ok',
-      version: appVersion(),
+      version: appVersionOnce(),
       backend,
       checkedAt: new Date(at).toISOString(),
       keyVault,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { COMMANDS, runCli } from '../../../cli/main';
 import { groupNames } from '../../../cli/command';
 import { commandTable, TABLE_END, TABLE_START } from '../../../cli/readmeCommandTable';
-import { packageVersion } from '../../../cli/version';
+import { packageVersion } from '../../../shared/appVersion';
 
 const root = join(__dirname, '..', '..', '..');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -205,11 +205,11 @@ describe('the version comes from this package’s package.json, wherever the bin
 
   it('skips the package.json of anything else on the way up (an installed bin sits under node_modules)', () => {
     const installed = join(dir, 'node_modules', 'mailbox-automation');
-    mkdirSync(join(installed, 'dist', 'cli', 'commands'), { recursive: true });
+    mkdirSync(join(installed, 'dist', 'shared'), { recursive: true });
     writeFileSync(join(dir, 'package.json'), '{"name":"the-project-that-installed-it","version":"9.9.9"}');
     writeFileSync(join(installed, 'package.json'), '{"name":"mailbox-automation","version":"1.2.3"}');
     writeFileSync(join(installed, 'dist', 'package.json'), '{"name":"something-else","version":"0.0.1"}');
-    expect(packageVersion(join(installed, 'dist', 'cli', 'commands'))).toBe('1.2.3');
+    expect(packageVersion(join(installed, 'dist', 'shared'))).toBe('1.2.3');
   });
 
   it('says where it looked when there is none above it: another package’s does not count', () => {
