@@ -6,6 +6,7 @@
  * host (HIBOB_API_URL) and under its time-off API, so a forged or mistaken link cannot make the app call
  * anywhere else with the service user's credentials.
  */
+import { isLoopbackHost } from '../config';
 import {
   LeaveEventError,
   isInstant,
@@ -84,10 +85,6 @@ function instantOf(value: unknown, field: string): string {
   return new Date(Date.parse(zoned)).toISOString();
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 /**
  * The request's URL if `getApi` points to HiBob's time-off API on `apiBase`'s host (a path alone is read
  * against `apiBase`); LeaveEventError('data.getApi') otherwise. Nothing is fetched here.
@@ -102,7 +99,7 @@ export function checkGetApi(getApi: unknown, apiBase: URL): URL {
   } catch {
     throw new LeaveEventError('data.getApi', 'is not a URL');
   }
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
   if (!secure || url.host !== apiBase.host || url.username || url.password) {
     throw new LeaveEventError(
       'data.getApi',
@@ -125,7 +122,8 @@ export function parseHibobDelivery(body: unknown, apiBase: URL): HibobDelivery {
   if (typeof b.type !== 'string' || b.type.length > 100) {
     throw new LeaveEventError('type', 'must be a HiBob event type such as timeoff.request.approved');
   }
-  const type = HIBOB_EVENT_TYPES[b.type];
+  // Own keys only: a type named like an Object.prototype member (constructor, toString, __proto__) is not ours.
+  const type = Object.hasOwn(HIBOB_EVENT_TYPES, b.type) ? HIBOB_EVENT_TYPES[b.type] : undefined;
   if (!type) return { kind: 'ignored', reason: `event type ${b.type} does not change automatic replies` };
   const occurredAt = instantOf(b.triggeredAt, 'triggeredAt');
   const data = b.data;

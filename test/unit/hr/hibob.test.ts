@@ -66,6 +66,13 @@ test.each([
 test('types that change no reply are ignored, not refused (HiBob would retry a 4xx for days)', () => {
   expect(parseHibobDelivery(delivery({ type: 'timeoff.request.declined' }), API).kind).toBe('ignored');
   expect(parseHibobDelivery(delivery({ type: 'employee.updated' }), API).kind).toBe('ignored');
+  // Names of Object.prototype members are not event types of ours either (they used to start a leave).
+  for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    expect(parseHibobDelivery(delivery({ type }), API)).toEqual({
+      kind: 'ignored',
+      reason: `event type ${type} does not change automatic replies`,
+    });
+  }
 });
 
 test('a path-only getApi is read against HIBOB_API_URL', () => {
