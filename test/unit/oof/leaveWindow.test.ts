@@ -43,6 +43,33 @@ describe('leave windows in the person’s time zone', () => {
   test('an end before the start is refused', () => {
     expect(() => leaveWindow('2025-05-10', '2025-05-01', 'UTC')).toThrow(RangeError);
   });
+  test('a leave that ends the instant it starts is refused: it would set a reply that never shows', () => {
+    expect(() => leaveWindow('2025-05-01T08:00:00Z', '2025-05-01T10:00:00+02:00', 'UTC')).toThrow(
+      'the leave ends before it starts',
+    );
+  });
+  test('instants are kept as given (in UTC); the first day back is the local date of the end', () => {
+    expect(leaveWindow('2025-05-01T08:30:00+02:00', '2025-05-02T23:30:00Z', 'Europe/Berlin')).toEqual({
+      start: '2025-05-01T06:30:00.000Z',
+      end: '2025-05-02T23:30:00.000Z',
+      firstDayBack: '2025-05-03',
+    });
+  });
+  test('a date start with an instant end, in a zone west of Greenwich', () => {
+    expect(leaveWindow('2025-12-31', '2026-01-02T17:00:00Z', 'America/Los_Angeles')).toEqual({
+      start: '2025-12-31T08:00:00.000Z',
+      end: '2026-01-02T17:00:00.000Z',
+      firstDayBack: '2026-01-02',
+    });
+  });
+  test('the last day of a month or year rolls into the next for the first day back', () => {
+    expect(leaveWindow('2024-02-28', '2024-02-29', 'UTC').firstDayBack).toBe('2024-03-01');
+    expect(leaveWindow('2025-12-30', '2025-12-31', 'Pacific/Kiritimati')).toEqual({
+      start: '2025-12-29T10:00:00.000Z',
+      end: '2025-12-31T10:00:00.000Z',
+      firstDayBack: '2026-01-01',
+    });
+  });
 });
 
 describe('templates', () => {

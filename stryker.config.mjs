@@ -1,0 +1,62 @@
+// Mutation testing of the modules that decide what happens to a mailbox (`npm run test:mutation`).
+// tools/mutation/check.ts then holds each module to its own threshold (MODULE_THRESHOLDS there) and
+// writes the per-module scores into README.md's "## Tests" section.
+
+/** The modules under mutation: who may be impersonated, what input is accepted, what a signature
+ * proves, how errors are classed, what a restore does and what gets archived. */
+export const MUTATED_MODULES = [
+  'shared/scope.ts',
+  'shared/oof/leavePlan.ts',
+  'shared/oof/leaveWindow.ts',
+  'shared/archive/archiveMailbox.ts',
+  'shared/hr/leaveEvent.ts',
+  'shared/hr/signature.ts',
+  'shared/ews/ewsErrors.ts',
+  'shared/mailbox/retryingCall.ts',
+];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: MUTATED_MODULES,
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    // --findRelatedTests only follows imports through files inside `roots`: with the project's
+    // roots (test/ alone) a test reaching these modules through functions/, cli/ or dev/ would not
+    // count as related, and its mutants would survive falsely.
+    config: {
+      roots: ['<rootDir>/test', '<rootDir>/shared', '<rootDir>/functions', '<rootDir>/cli', '<rootDir>/dev'],
+    },
+    enableFindRelatedTests: true,
+  },
+  coverageAnalysis: 'perTest',
+  checkers: ['typescript'],
+  // Only shared/ (where every mutated module lives): checking the whole project per mutant is what makes a run slow.
+  tsconfigFile: 'tsconfig.mutation.json',
+  // The machine running this is small and shared.
+  concurrency: 2,
+  // Integration suites start servers; a mutant that makes one hang times out rather than stalls.
+  timeoutMS: 10000,
+  dryRunTimeoutMinutes: 30,
+  // Committed, so a run (CI's included) re-tests only the mutants in changed code and the tests that changed.
+  incremental: true,
+  incrementalFile: 'test/mutation/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  // Per-module thresholds are checked by tools/mutation/check.ts; this is the floor for the whole set.
+  thresholds: { high: 95, low: 90, break: 90 },
+  ignorePatterns: [
+    'artifacts',
+    'dist',
+    'coverage',
+    'reports',
+    'tools/bicep',
+    '.azurite',
+    '__azurite_*',
+    '__blobstorage__',
+    '__queuestorage__',
+  ],
+  tempDirName: '.stryker-tmp',
+};
