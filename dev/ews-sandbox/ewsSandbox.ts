@@ -21,6 +21,7 @@ import {
   type FaultKind,
   type FaultSpec,
   type SandboxKnobs,
+  type ThrottleForm,
 } from './knobs';
 import { findItem } from './operations/findItem';
 import { archiveItem, moveItem } from './operations/itemMoves';
@@ -29,6 +30,7 @@ import { expandDL, resolveNames } from './operations/directoryOperations';
 import { getUserOofSettings, setUserOofSettings } from './operations/oofOperations';
 import type { OperationContext, OperationHandler } from './operations/operationContext';
 import { EwsSchemaValidator } from './schemaValidation';
+import { serverVersionFault } from './serverVersions';
 import { loadSeedFile, validateSeed, type SandboxSeed } from './seed';
 import { FAULTS, errorResponse, faultEnvelope, type SoapFault } from './soapResponses';
 import { TenantStore, stripSmtpPrefix, type Mailbox, type Principal } from './tenantStore';
@@ -81,7 +83,7 @@ export interface SandboxRequestLogEntry {
   /** ResponseCode of each response message, or the fault's code. */
   responseCodes: string[];
   /** Set when a fault was injected or the anchor penalty answered 503. */
-  fault?: FaultKind | 'anchor503';
+  fault?: FaultKind | 'anchor503' | 'anchor500';
   /** The SOAP fault's faultstring, or why credentials were refused: what went wrong, in words. */
   message?: string;
   durationMs: number;
@@ -238,7 +240,7 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
         };
       case 'internalServerBusy':
         return {
-          status: spec.httpStatus ?? 500,
+          status: spec.httpStatus ?? (random() < 0.5 ? 200 : 500),
           body: errorResponse(
             request.operation,
             {
@@ -256,11 +258,27 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
           fault: 'internalServerBusy',
         };
       case 'serverBusy':
-        return fault(FAULTS.serverBusy(spec.backOffMs ?? knobs.throttleBackOffMs), { fault: 'serverBusy' });
+      case 'serverBusyNoBackOff':
+      case 'exceededConnectionCount':
+        return fault(throttleFault(spec.kind, spec.backOffMs ?? knobs.throttleBackOffMs), {
+          fault: spec.kind,
+        });
       case 'reset':
         return { status: 0, body: '', codes: ['CONNECTION_RESET'], fault: 'reset', action: 'reset' };
       case 'hang':
         return { status: 0, body: '', codes: ['NO_ANSWER'], fault: 'hang', action: 'hang' };
+    }
+  };
+
+  /** One of Exchange's throttling answers (knobs.ts ThrottleForm). */
+  const throttleFault = (form: ThrottleForm, backOffMs: number): SoapFault => {
+    switch (form) {
+      case 'serverBusy':
+        return FAULTS.serverBusy(backOffMs);
+      case 'serverBusyNoBackOff':
+        return FAULTS.serverBusyNoBackOff();
+      case 'exceededConnectionCount':
+        return FAULTS.exceededConnectionCount(knobs.maxConcurrentPerMailbox, backOffMs);
     }
   };
 
@@ -364,6 +382,9 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
       return fault(FAULTS.invalidRequest(`The EWS sandbox does not implement ${request.operation}.`));
     }
 
+    const tooNew = serverVersionFault(request);
+    if (tooNew) return fault(tooNew);
+
     const injected = takeFault(request.operation, request.impersonation?.value);
     if (injected) return faultAnswer(injected, request);
 
@@ -375,17 +396,21 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     let delay = knobs.latencyMs;
     entry.anchorMatches = anchorMatches(entry.anchorMailbox, mailbox);
     if (!entry.anchorMatches) {
-      // Without the anchor Exchange routes the call through the wrong server: slower, and now and then a 503.
-      delay += knobs.missingAnchorDelayMs;
+      // Without the anchor Exchange routes the call through the wrong server and proxies it: it takes
+      // missingAnchorSlowdown times as long ("twice as long or more") and now and then fails with a 500
+      // or a 503, as Microsoft warns for impersonated calls without X-AnchorMailbox.
+      delay = delay * knobs.missingAnchorSlowdown + knobs.missingAnchorDelayMs;
       if (knobs.missingAnchorFailureRate > 0 && random() < knobs.missingAnchorFailureRate) {
         await sleep(delay);
-        return {
-          status: 503,
-          body: '',
-          codes: ['HTTP_503'],
-          fault: 'anchor503',
-          headers: { 'content-type': 'text/html' },
-        };
+        return random() < 0.5
+          ? {
+              status: 503,
+              body: '',
+              codes: ['HTTP_503'],
+              fault: 'anchor503',
+              headers: { 'content-type': 'text/html' },
+            }
+          : fault(FAULTS.internalServerError(), { fault: 'anchor500' });
       }
     }
 
@@ -396,8 +421,10 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     if (knobs.enforceBackOff && budget.busyUntil > now)
       return fault(FAULTS.serverBusy(budget.busyUntil - now));
     if (budget.inFlight >= knobs.maxConcurrentPerMailbox) {
-      if (knobs.enforceBackOff) budget.busyUntil = now + knobs.throttleBackOffMs;
-      return fault(FAULTS.serverBusy(knobs.throttleBackOffMs));
+      // Exchange answers a budget overrun in several ways (knobs.ts ThrottleForm): one drawn per refusal.
+      const form = knobs.throttleForms[Math.floor(random() * knobs.throttleForms.length)] ?? 'serverBusy';
+      if (knobs.enforceBackOff && form === 'serverBusy') budget.busyUntil = now + knobs.throttleBackOffMs;
+      return fault(throttleFault(form, knobs.throttleBackOffMs));
     }
     budget.inFlight++;
     onMailboxSlot(() => {

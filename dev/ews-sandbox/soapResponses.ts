@@ -162,11 +162,34 @@ export const FAULTS = {
     message: 'The server cannot service this request right now. Try again later.',
     values: { BackOffMilliseconds: String(Math.max(0, Math.round(backOffMs))) },
   }),
+  /** On-premises Exchange also sends ErrorServerBusy with no back-off value: the client picks its own wait. */
+  serverBusyNoBackOff: (): SoapFault => ({
+    code: 'ErrorServerBusy',
+    message: 'The server cannot service this request right now. Try again later.',
+  }),
+  /** Exchange Online's EWSMaxConcurrency refusal, texts verbatim from ews-managed-api#293 (NOTES file). */
+  exceededConnectionCount: (limit: number, suggestedBackOffMs: number): SoapFault => ({
+    code: 'ErrorExceededConnectionCount',
+    message:
+      'You have exceeded the available concurrent connections for your account.  Try again once your other requests have completed.',
+    values: {
+      Policy: 'MaxConcurrency',
+      MaxConcurrencyLimit: String(limit),
+      ErrorMessage:
+        `This operation exceeds the throttling budget for policy part 'MaxConcurrency', policy value '${limit}',  ` +
+        `Budget type: 'Ews'.  Suggested backoff time ${Math.max(0, Math.round(suggestedBackOffMs))} ms.`,
+    },
+  }),
   schemaValidation: (violation: string, line = 1, position = 1): SoapFault => ({
     code: 'ErrorSchemaValidation',
     message: `The request failed schema validation: ${violation}`,
     detailMessage: 'The request failed schema validation.',
     violation: { line, position, text: violation },
+  }),
+  /** Exchange's generic failure text (Error.ErrorInternalServerError.inner-error.xml), with no inner code. */
+  internalServerError: (): SoapFault => ({
+    code: 'ErrorInternalServerError',
+    message: 'An internal server error occurred. The operation failed.',
   }),
   invalidRequest: (why: string): SoapFault => ({
     code: 'ErrorInvalidRequest',

@@ -12,7 +12,8 @@ export type Impersonation = {
 export interface EnvelopeOptions {
   /** ConnectingSID; omit for a request without ExchangeImpersonation. */
   as?: Impersonation | string;
-  version?: string;
+  /** RequestServerVersion's Version (default Exchange2016); null leaves the header out. */
+  version?: string | null;
   /** Leave out the XML declaration (some clients do). */
   noDeclaration?: boolean;
   /** Extra header XML (t: prefix declared). */
@@ -31,7 +32,7 @@ export function soap(body: string, options: EnvelopeOptions = {}): string {
     '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" ' +
     'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" ' +
     'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">\n' +
-    `<s:Header><t:RequestServerVersion Version="${options.version ?? 'Exchange2016'}"/>${impersonation}${options.extraHeaders ?? ''}</s:Header>\n` +
+    `<s:Header>${options.version === null ? '' : `<t:RequestServerVersion Version="${options.version ?? 'Exchange2016'}"/>`}${impersonation}${options.extraHeaders ?? ''}</s:Header>\n` +
     `<s:Body>${body}</s:Body></s:Envelope>`
   );
 }

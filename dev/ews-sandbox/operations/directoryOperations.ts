@@ -48,13 +48,30 @@ export function expandDL(ctx: OperationContext): OperationResult {
   const wanted = child(mailboxEl, T, 'EmailAddress')?.text.trim() ?? '';
   const lower = stripSmtpPrefix(wanted).toLowerCase();
   // By address, else by display name or alias, as Exchange resolves the entry first.
-  const group: Group | undefined =
-    ctx.store.groupByAddress(wanted) ??
-    ctx.store
-      .allGroups()
-      .find(
-        (g) => g.displayName.toLowerCase() === lower || g.address.slice(0, g.address.indexOf('@')) === lower,
-      );
+  const byAddress = ctx.store.groupByAddress(wanted);
+  const matches: Group[] = byAddress
+    ? [byAddress]
+    : ctx.store
+        .allGroups()
+        .filter(
+          (g) =>
+            g.displayName.toLowerCase() === lower || g.address.slice(0, g.address.indexOf('@')) === lower,
+        );
+  if (matches.length > 1) {
+    // "If more than one distribution list match the criteria, the Web service reports an error"
+    // (web-service-reference/expanddl-operation, Remarks). The page does not name the code; the
+    // ResponseCode reference's ErrorNameResolutionMultipleResults ("multiple results were found") is the
+    // one for an ambiguous name, answered here as an Error, not ResolveNames' Warning.
+    const ambiguous: ResponseError = {
+      code: 'ErrorNameResolutionMultipleResults',
+      text: `Multiple results were found: ${matches.map((g) => g.address).join(', ')}.`,
+    };
+    return {
+      xml: responseMessages('ExpandDL', [errorMessage('ExpandDL', ambiguous)]),
+      codes: [ambiguous.code],
+    };
+  }
+  const group = matches[0];
   if (!group) {
     return {
       xml: responseMessages('ExpandDL', [errorMessage('ExpandDL', NO_RESULTS_EXPAND)]),
