@@ -21,7 +21,6 @@ import { spawnSync } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
-  lstatSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -35,9 +34,9 @@ import { finished } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 
 /** The file name of the package inside the output folder. */
-export const PACKAGE_FILE = 'mailbox-automation.zip';
+const PACKAGE_FILE = 'mailbox-automation.zip';
 /** The folder the zip is made from, beside it; azure.yaml's `dist` points azd at it. */
-export const STAGE_FOLDER = 'app';
+const STAGE_FOLDER = 'app';
 
 /** Where each file of the package may come from: anything else in the staging folder is an error. */
 const ALLOWED = [/^host\.json$/, /^package\.json$/, /^dist\/(functions|shared)\/.+\.js$/, /^node_modules\//];
@@ -116,7 +115,7 @@ interface Manifest {
 }
 
 /** The manifest the app runs with: what the Functions host and npm need, nothing for development. */
-export function productionManifest(project: Manifest): Manifest {
+function productionManifest(project: Manifest): Manifest {
   return {
     name: project.name,
     version: project.version,
@@ -170,7 +169,7 @@ function installProductionDependencies(projectDir: string, stageDir: string, pro
  * (node_modules/.package-lock.json) and command shims (node_modules/.bin, symbolic links nothing at run
  * time uses). Any other symbolic link is an error: a zip cannot carry it faithfully to every host.
  */
-export function listPackageFiles(dir: string): string[] {
+function listPackageFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (relative: string): void => {
     for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
@@ -188,7 +187,7 @@ export function listPackageFiles(dir: string): string[] {
 }
 
 /** Files the allow-list does not name; empty when the package is what it should be. */
-export function filesOutsideAllowList(files: string[]): string[] {
+function filesOutsideAllowList(files: string[]): string[] {
   return files.filter((file) => !ALLOWED.some((pattern) => pattern.test(file)));
 }
 
@@ -199,8 +198,11 @@ async function writeZip(stageDir: string, files: string[], zipFile: string): Pro
   const failure = new Promise<never>((_, reject) => archive.on('error', reject));
   for (const file of files) {
     const source = path.join(stageDir, file);
-    const executable = (lstatSync(source).mode & 0o111) !== 0;
-    archive.file(source, { name: file, date: ZIP_ENTRY_DATE, mode: executable ? 0o755 : 0o644 });
+    // Handing archiver the stats keeps the entries in this order: left to stat files itself, it does four
+    // at a time and appends them in whatever order those finish.
+    const stats = statSync(source);
+    const mode = (stats.mode & 0o111) !== 0 ? 0o755 : 0o644;
+    archive.file(source, { name: file, date: ZIP_ENTRY_DATE, mode, stats });
   }
   await Promise.race([Promise.all([archive.finalize(), finished(output)]), failure]);
 }
