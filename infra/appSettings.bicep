@@ -34,6 +34,9 @@ type optionalAppSettings = {
   @description('Total back-off per call before giving up.')
   @minValue(1)
   EWS_MAX_RETRY_WAIT_MS: int?
+  @description('Longest back-off a server may ask for (BackOffMilliseconds, Retry-After) that is honoured; a longer one ends the call as throttled and pauses that mailbox this long at most.')
+  @minValue(1)
+  EWS_MAX_BACKOFF_MS: int?
   @description('Extra CA certificate (PEM) to trust for the EWS endpoint.')
   EWS_CA_FILE: string?
   @description('Graph base URL up to the version (national clouds: their Graph host).')

@@ -196,6 +196,8 @@ export interface EwsSettings extends TransportSettings {
   auth: EwsAuthSettings;
   serverVersion: ServerVersion;
   connectingSid: ConnectingSidKind;
+  /** EWS_MAX_BACKOFF_MS: the longest server-named back-off honoured. */
+  maxBackOffMs: number;
 }
 
 export const DEFAULT_OAUTH_SCOPE = String(settingDefinition('EWS_OAUTH_SCOPE').default);
@@ -276,6 +278,7 @@ export function loadEwsSettings(env: Env, overrides: { url?: string } = {}): Ews
     auth,
     serverVersion: choice<ServerVersion>(env, 'EWS_SERVER_VERSION'),
     connectingSid: choice<ConnectingSidKind>(env, 'EWS_IMPERSONATION_ID'),
+    maxBackOffMs: count(env, 'EWS_MAX_BACKOFF_MS'),
     ...loadTransportSettings(env, 'EWS'),
     caFile: text(env, 'EWS_CA_FILE'),
   };

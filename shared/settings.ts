@@ -355,6 +355,15 @@ export const SETTINGS = [
     why: "Exchange's default concurrency budget",
   }),
   {
+    name: 'EWS_MAX_BACKOFF_MS',
+    type: 'milliseconds',
+    default: 300_000,
+    meaning:
+      'Longest back-off a server may ask for (BackOffMilliseconds, Retry-After) that is honoured; a longer one ends the call as throttled and pauses that mailbox this long at most.',
+    feature: 'ews',
+    deploy: optional,
+  },
+  {
     name: 'EWS_CA_FILE',
     type: 'file',
     meaning: 'Extra CA certificate (PEM) to trust for the EWS endpoint.',

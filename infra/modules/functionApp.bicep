@@ -237,6 +237,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       EWS_MAX_IN_FLIGHT_PER_MAILBOX: string(optionalSettings.?EWS_MAX_IN_FLIGHT_PER_MAILBOX ?? '')
       EWS_MAX_ATTEMPTS: string(optionalSettings.?EWS_MAX_ATTEMPTS ?? '')
       EWS_MAX_RETRY_WAIT_MS: string(optionalSettings.?EWS_MAX_RETRY_WAIT_MS ?? '')
+      EWS_MAX_BACKOFF_MS: string(optionalSettings.?EWS_MAX_BACKOFF_MS ?? '')
       EWS_CA_FILE: optionalSettings.?EWS_CA_FILE ?? ''
       GRAPH_URL: optionalSettings.?GRAPH_URL ?? ''
       GRAPH_OAUTH_SCOPE: optionalSettings.?GRAPH_OAUTH_SCOPE ?? ''

@@ -51,16 +51,7 @@ export interface EwsClientOptions {
   pageSize?: number;
   /** ArchiveItem/MoveItem ids per request (DESIGN.md: at most 100). */
   batchSize?: number;
-  /** Longest server-named back-off honoured (EWS_MAX_BACKOFF_MS); default DEFAULT_MAX_BACKOFF_MS. */
-  maxBackOffMs?: number;
 }
-
-/**
- * The longest back-off the client honours unless EWS_MAX_BACKOFF_MS says otherwise: Exchange Online
- * suggests up to ~300 s for ErrorServerBusy (test/fixtures/ews-samples/Error.ErrorServerBusy.EXO-policy-details.NOTES.txt);
- * anything longer comes from a proxy or a typo, and honouring it would stall the mailbox for days.
- */
-export const DEFAULT_MAX_BACKOFF_MS = 300_000;
 
 /** Successful calls before one endpoint slot is given back after ErrorExceededConnectionCount. */
 const RECOVERY_SUCCESSES = 20;
@@ -151,7 +142,10 @@ export class EwsClient implements MailboxOperations {
     this.mailboxSlots = new KeyedSemaphore(settings.maxInFlightPerMailbox);
     this.pageSize = options.pageSize ?? 250;
     this.batchSize = Math.min(options.batchSize ?? 100, 100);
-    this.maxBackOffMs = options.maxBackOffMs ?? DEFAULT_MAX_BACKOFF_MS;
+    // EWS_MAX_BACKOFF_MS, default 300 s: Exchange Online suggests up to ~300 s for ErrorServerBusy
+    // (test/fixtures/ews-samples/Error.ErrorServerBusy.EXO-policy-details.NOTES.txt); anything longer comes
+    // from a proxy or a typo, and honouring it would stall the mailbox for days.
+    this.maxBackOffMs = settings.maxBackOffMs;
   }
 
   async close(): Promise<void> {

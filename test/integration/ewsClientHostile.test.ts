@@ -30,7 +30,7 @@ beforeEach(() => {
   server.answerWith((_request, res) => answer(res, 200, OOF_ANSWER));
 });
 
-function hostileClient(env: Env = {}, maxBackOffMs?: number): { client: EwsClient; calls: EwsCallEvent[] } {
+function hostileClient(env: Env = {}): { client: EwsClient; calls: EwsCallEvent[] } {
   const calls: EwsCallEvent[] = [];
   const settings = loadEwsSettings({
     EWS_URL: server.url,
@@ -42,7 +42,6 @@ function hostileClient(env: Env = {}, maxBackOffMs?: number): { client: EwsClien
   const client = new EwsClient(settings, {
     backOffBaseMs: 20,
     backOffCapMs: 100,
-    ...(maxBackOffMs !== undefined && { maxBackOffMs }),
     onCall: (event) => calls.push(event),
   });
   return { client, calls };
@@ -55,7 +54,7 @@ describe('a back-off the server names', () => {
         ? answer(res, 500, serverBusyFault(1e12))
         : answer(res, 200, OOF_ANSWER),
     );
-    const { client, calls } = hostileClient({}, 1500);
+    const { client, calls } = hostileClient({ EWS_MAX_BACKOFF_MS: '1500' });
     try {
       const started = Date.now();
       const error = await mailboxFailure(client.getOof('alice@contoso.com'));
@@ -94,7 +93,7 @@ describe('a back-off the server names', () => {
           })
         : answer(res, 200, OOF_ANSWER),
     );
-    const { client } = hostileClient({}, 1500);
+    const { client } = hostileClient({ EWS_MAX_BACKOFF_MS: '1500' });
     try {
       const error = await mailboxFailure(client.getOof('alice@contoso.com'));
       expect(error).toMatchObject({ code: 'HTTP_503', errorClass: 'throttled', attempts: 1 });
