@@ -1,7 +1,10 @@
 /**
  * The Microsoft Graph implementation of MailboxOperations, for Exchange Online once EWS is blocked:
  * automatic replies through `/users/{id}/mailboxSettings`, address resolution and transitive group
- * expansion through the directory. Graph v1.0 cannot reach the In-Place Archive, so the archive
+ * expansion through the directory. Graph addresses a user by object id or user principal name only
+ * (user-get reference page), and a UPN need not be the mail address (hybrid and non-routable UPNs), so
+ * each address is resolved to its user's object id once (a `mail` filter, then `proxyAddresses`), kept
+ * for the life of the client, and every mailbox path uses the id. Graph v1.0 cannot reach the In-Place Archive, so the archive
  * operations throw NotSupportedByGraph (permanent): archiving stays on the EWS back end.
  *
  * One instance per process, like the EWS client: one undici pool, one token cache (the same
@@ -57,6 +60,8 @@ export interface GraphClientOptions {
 
 /** Graph's JSON batching limit. */
 export const MAX_BATCH_REQUESTS = 20;
+/** Most resolved object ids kept; an address seen after that is resolved again. */
+const MAX_CACHED_IDS = 100_000;
 /** Answers bigger than this are not a Graph answer we asked for. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
@@ -80,6 +85,16 @@ const AUTOMATIC_REPLIES = '/mailboxSettings/automaticRepliesSetting';
 const userPath = (id: string): string => `/users/${encodeURIComponent(id)}`;
 /** OData string literal: single quotes doubled. */
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+/** An address as the caller wrote it, without an `smtp:` prefix. */
+const bareAddress = (address: string): string => address.trim().replace(/^smtp:/i, '');
+/** Directory advanced query (ConsistencyLevel: eventual with $count=true): proxyAddresses, OData casts. */
+const ADVANCED_QUERY = { consistencylevel: 'eventual' };
+const USER_FIELDS = '$select=id,mail,userPrincipalName';
+
+function firstOf(body: unknown): Record<string, unknown> | undefined {
+  const first: unknown = isRecord(body) && Array.isArray(body.value) ? body.value[0] : undefined;
+  return isRecord(first) ? first : undefined;
+}
 
 function unexpected(operation: string, mailbox: string, what: string, answer?: GraphAnswer): MailboxError {
   return new MailboxError({
@@ -103,6 +118,8 @@ export class GraphClient implements MailboxOperations {
   private readonly endpointSlots: Semaphore;
   private readonly mailboxSlots: KeyedSemaphore;
   private readonly batchSize: number;
+  /** Object id by lower-case address: resolved once (in flight shared), kept for the client's life. */
+  private readonly userIds = new Map<string, Promise<string>>();
 
   constructor(
     readonly settings: GraphSettings,
@@ -132,18 +149,20 @@ export class GraphClient implements MailboxOperations {
   }
 
   async getOof(mailbox: string): Promise<OofSettings> {
+    const id = await this.userIdOf('GetOof', mailbox);
     const answer = await this.call('GetOof', mailbox, {
       method: 'GET',
-      path: userPath(mailbox) + AUTOMATIC_REPLIES,
+      path: userPath(id) + AUTOMATIC_REPLIES,
     });
     return this.readOof('GetOof', mailbox, answer.body, answer);
   }
 
   async setOof(mailbox: string, settings: OofSettings): Promise<void> {
     validateOofSettings(settings);
+    const id = await this.userIdOf('SetOof', mailbox);
     await this.call('SetOof', mailbox, {
       method: 'PATCH',
-      path: `${userPath(mailbox)}/mailboxSettings`,
+      path: `${userPath(id)}/mailboxSettings`,
       body: { automaticRepliesSetting: toGraphAutomaticReplies(settings) },
     });
   }
@@ -155,34 +174,65 @@ export class GraphClient implements MailboxOperations {
    */
   async getOofMany(mailboxes: readonly string[]): Promise<OofReadResult[]> {
     const results = new Array<OofReadResult>(mailboxes.length);
+    // Object ids first: a mailbox whose address finds no user is its own result, never in a batch.
+    const ids = new Array<string | undefined>(mailboxes.length);
+    await mapWithLimit([...mailboxes.keys()], 8, async (index) => {
+      const mailbox = mailboxes[index] ?? '';
+      try {
+        ids[index] = await this.userIdOf('GetOofBatch', mailbox);
+      } catch (error) {
+        results[index] = { mailbox, error: error as Error };
+      }
+    });
+    const resolved = [...mailboxes.keys()].filter((index) => ids[index] !== undefined);
     const chunks: number[][] = [];
-    for (let i = 0; i < mailboxes.length; i += this.batchSize) {
-      chunks.push(mailboxes.slice(i, i + this.batchSize).map((_, j) => i + j));
+    for (let i = 0; i < resolved.length; i += this.batchSize) {
+      chunks.push(resolved.slice(i, i + this.batchSize));
     }
     // A few batches at once: each is up to 20 requests against the mailboxes' budgets.
-    await mapWithLimit(chunks, 4, (chunk) => this.readBatch(mailboxes, chunk, results));
+    await mapWithLimit(chunks, 4, (chunk) => this.readBatch(mailboxes, ids, chunk, results));
     return results;
   }
 
+  /**
+   * One batch of automatic-reply reads. A batch that fails as a whole (its envelope is not 200 once the
+   * retries of `call` are spent) loses nothing: each of its mailboxes is then read on its own, with its
+   * own retries, and gets its own result.
+   */
   private async readBatch(
     mailboxes: readonly string[],
+    ids: readonly (string | undefined)[],
     indexes: number[],
     results: OofReadResult[],
   ): Promise<void> {
     let pending = indexes;
     let waited = 0;
     for (let round = 1; pending.length > 0; round++) {
-      const answer = await this.call('GetOofBatch', '', {
-        method: 'POST',
-        path: '/$batch',
-        body: {
-          requests: pending.map((index) => ({
-            id: String(index),
-            method: 'GET',
-            url: userPath(mailboxes[index] ?? '') + AUTOMATIC_REPLIES,
-          })),
-        },
-      });
+      let answer: GraphAnswer;
+      try {
+        answer = await this.call('GetOofBatch', '', {
+          method: 'POST',
+          path: '/$batch',
+          body: {
+            requests: pending.map((index) => ({
+              id: String(index),
+              method: 'GET',
+              url: userPath(ids[index] ?? '') + AUTOMATIC_REPLIES,
+            })),
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof MailboxError)) throw error;
+        await mapWithLimit(pending, 4, async (index) => {
+          const mailbox = mailboxes[index] ?? '';
+          try {
+            results[index] = { mailbox, settings: await this.getOof(mailbox) };
+          } catch (itemError) {
+            results[index] = { mailbox, error: itemError as Error };
+          }
+        });
+        return;
+      }
       const responses =
         isRecord(answer.body) && Array.isArray(answer.body.responses) ? answer.body.responses : [];
       const byId = new Map<string, Record<string, unknown>>();
@@ -246,12 +296,11 @@ export class GraphClient implements MailboxOperations {
   }
 
   async resolvePrimaryAddress(nameOrAddress: string, _asMailbox: string): Promise<string | undefined> {
-    const name = nameOrAddress.trim().replace(/^smtp:/i, '');
-    const select = '$select=id,mail,userPrincipalName';
+    const name = bareAddress(nameOrAddress);
     try {
       const answer = await this.call('ResolveAddress', name, {
         method: 'GET',
-        path: `${userPath(name)}?${select}`,
+        path: `${userPath(name)}?${USER_FIELDS}`,
       });
       const mail = isRecord(answer.body) ? answer.body.mail : undefined;
       if (typeof mail === 'string' && mail) return mail.toLowerCase();
@@ -261,15 +310,55 @@ export class GraphClient implements MailboxOperations {
     }
     // /users/{id} knows object ids and UPNs; an alias (proxy address) is found by filter.
     if (!name.includes('@')) return undefined;
-    const filter = encodeURIComponent(`proxyAddresses/any(p:p eq ${literal(`smtp:${name}`)})`);
-    const answer = await this.call('ResolveAddress', name, {
-      method: 'GET',
-      path: `/users?$filter=${filter}&${select}`,
-    });
-    const first: unknown =
-      isRecord(answer.body) && Array.isArray(answer.body.value) ? answer.body.value[0] : undefined;
-    const mail = isRecord(first) ? first.mail : undefined;
+    const user = await this.findUserByAddress('ResolveAddress', name);
+    const mail = user?.mail;
     return typeof mail === 'string' && mail ? mail.toLowerCase() : undefined;
+  }
+
+  /**
+   * The user whose primary address (`mail`) or one of whose proxy addresses is `address`, or undefined.
+   * A `mail` filter is a default query; a filter on `proxyAddresses` is asked as an advanced query
+   * (ConsistencyLevel: eventual, $count=true), as the user-list page and advanced-query pages describe.
+   */
+  private async findUserByAddress(
+    operation: string,
+    address: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const byMail = await this.call(operation, address, {
+      method: 'GET',
+      path: `/users?$filter=${encodeURIComponent(`mail eq ${literal(address)}`)}&${USER_FIELDS}`,
+    });
+    const found = firstOf(byMail.body);
+    if (found) return found;
+    const proxy = encodeURIComponent(`proxyAddresses/any(p:p eq ${literal(`smtp:${address}`)})`);
+    const byProxy = await this.call(operation, address, {
+      method: 'GET',
+      path: `/users?$filter=${proxy}&${USER_FIELDS}&$count=true`,
+      headers: ADVANCED_QUERY,
+    });
+    return firstOf(byProxy.body);
+  }
+
+  /** The object id of the user an address belongs to: asked once, then kept (see the file comment). */
+  private userIdOf(operation: string, mailbox: string): Promise<string> {
+    const address = bareAddress(mailbox).toLowerCase();
+    const known = this.userIds.get(address);
+    if (known) return known;
+    const lookup = this.findUserByAddress(operation, address).then((user) => {
+      const id = user?.id;
+      if (typeof id === 'string' && id) return id;
+      throw new MailboxError({
+        code: 'UserNotFound',
+        errorClass: 'permanent',
+        message: `${operation}: no user with the address ${address} in the directory (Microsoft Graph searched mail and proxyAddresses)`,
+        mailbox,
+      });
+    });
+    if (this.userIds.size >= MAX_CACHED_IDS) this.userIds.clear();
+    this.userIds.set(address, lookup);
+    // A failed lookup is not kept: the next call asks again (the user may have been created meanwhile).
+    lookup.catch(() => this.userIds.delete(address));
+    return lookup;
   }
 
   /**
@@ -277,7 +366,7 @@ export class GraphClient implements MailboxOperations {
    * no nested group comes back, so callers expanding level by level stop at once.
    */
   async expandGroup(group: string, _asMailbox: string): Promise<GroupMember[]> {
-    const address = group.trim().replace(/^smtp:/i, '');
+    const address = bareAddress(group);
     const filter = encodeURIComponent(`mail eq ${literal(address)}`);
     const found = await this.call('ExpandGroup', address, {
       method: 'GET',
@@ -304,8 +393,9 @@ export class GraphClient implements MailboxOperations {
       const page = await this.call('ExpandGroup', address, {
         method: 'GET',
         path,
-        // The OData cast is an advanced directory query.
-        headers: { consistencylevel: 'eventual' },
+        // The OData cast is an advanced directory query (group-list-transitivemembers): both the header
+        // and $count=true, or Graph answers 400 Request_UnsupportedQuery.
+        headers: ADVANCED_QUERY,
       });
       const body = isRecord(page.body) ? page.body : {};
       for (const user of Array.isArray(body.value) ? body.value : []) {
@@ -438,7 +528,7 @@ export class GraphClient implements MailboxOperations {
               key,
               Math.max(this.mailboxPauses.get(key) ?? 0, Date.now() + error.backOffMs),
             );
-          } else if (error.httpStatus === 503 || error.httpStatus === 429) {
+          } else if (error.httpStatus === 503 || error.httpStatus === 429 || error.httpStatus === 509) {
             this.gate.backOff(error.backOffMs);
           }
         },

@@ -3,11 +3,15 @@
  * `{ "error": { "code": "ErrorAccessDenied", "message": "...", "innerError": { "request-id": "..." } } }`;
  * the class follows the HTTP status (Graph's throttling and error guidance):
  *   429, 503 (with Retry-After)        throttled / transient, wait at least Retry-After
+ *   509 (bandwidth cap)                throttled: "retry the request again after more time has elapsed"
+ *                                      (errors reference page), back-off with jitter
  *   500, 502, 504                      transient, exponential back-off with jitter
  *   401                                permanent (after one fresh token): credentials or permission missing
  *   403                                permanent for that mailbox: application access policy, RBAC for
  *                                      Applications, or the permission is not granted
  *   404                                permanent for that mailbox: no such user, or no Exchange Online mailbox
+ *                                      (MailboxNotEnabledForRESTAPI: inactive, soft-deleted, unlicensed or
+ *                                      on premises), named with the address
  *   400                                our bug: the request is wrong
  */
 import { retryAfterMs } from '../ews/ewsErrors';
@@ -25,13 +29,19 @@ export interface GraphErrorContext {
 }
 
 export function classifyGraphStatus(status: number): ErrorClass {
-  if (status === 429) return 'throttled';
+  if (status === 429 || status === 509) return 'throttled';
   if (status === 503 || status === 500 || status === 502 || status === 504) return 'transient';
   if (status === 400) return 'bug';
   return 'permanent';
 }
 
-function hint(status: number): string {
+/** Graph's code for a user with no Exchange Online mailbox behind it. */
+export const MAILBOX_NOT_ENABLED = 'MailboxNotEnabledForRESTAPI';
+
+function hint(status: number, code: string | undefined, mailbox: string | undefined): string {
+  if (code === MAILBOX_NOT_ENABLED) {
+    return `: ${mailbox ?? 'this user'} has no Exchange Online mailbox Microsoft Graph can reach (inactive, soft-deleted, without a licence, or on premises in a hybrid organisation: on-premises mailboxes need the EWS back end)`;
+  }
   switch (status) {
     case 401:
       return ': the token was refused (check the app registration, its secret or certificate, and that the Graph permissions are granted with admin consent)';
@@ -41,6 +51,8 @@ function hint(status: number): string {
       return ': no such user, or the user has no Exchange Online mailbox';
     case 429:
       return ': throttled by Microsoft Graph';
+    case 509:
+      return ': the app is over its bandwidth cap at Microsoft Graph';
     case 503:
       return ': Microsoft Graph is unavailable for now';
     default:
@@ -76,7 +88,7 @@ export function errorFromGraphAnswer(
   return new MailboxError({
     code: code ?? `HTTP_${status}`,
     errorClass: classifyGraphStatus(status),
-    message: `${operation}: Microsoft Graph answered HTTP ${status}${code ? ` ${code}` : ''}${hint(status)}${
+    message: `${operation}: Microsoft Graph answered HTTP ${status}${code ? ` ${code}` : ''}${hint(status, code, ctx.mailbox)}${
       message ? ` (${message})` : ''
     }`,
     httpStatus: status,
