@@ -15,7 +15,9 @@
  *
  * Orchestrators are deterministic: time from context.df.currentUtcDateTime, all I/O in activities.
  * Their log lines (failures, and the sweep's and each batch's counts as metrics) are written once, not
- * on every replay, through the invocation's logger with the instance id.
+ * on every replay, through the invocation's logger with the instance id; the counts are added to the
+ * custom metrics (shared/telemetry/sweepCounters) at the same moment, once too. Adding to a counter is
+ * in-memory (the distro exports in the background), so it is no I/O of the orchestrator's.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
@@ -28,7 +30,14 @@ import type {
 } from './archiveSweepActivities';
 import { instanceLine } from '../shared/logging/invocationLog';
 import { gaveUpRow } from '../shared/sweep/sweepMailbox';
-import { summarize, sweepMetrics, sweepMetricsLine } from '../shared/sweep/sweepReport';
+import {
+  summarize,
+  sweepMetrics,
+  sweepMetricsLine,
+  type SweepMetrics,
+  type SweepMetricsScope,
+} from '../shared/sweep/sweepReport';
+import { addSweepCounts } from '../shared/telemetry/sweepCounters';
 import {
   addCounts,
   countRow,
@@ -108,6 +117,22 @@ function logOnce(context: OrchestrationContext, level: 'info' | 'error', text: s
   context[level](instanceLine(context.df.instanceId, text));
 }
 
+/**
+ * The sweep's or a batch's counts: the metrics line and the custom metrics, once. (An episode whose
+ * history fails to save runs again without replaying, and would count again: rare, and the report,
+ * not the metrics, is the record of a sweep.)
+ */
+function reportMetricsOnce(
+  context: OrchestrationContext,
+  scope: SweepMetricsScope,
+  dryRun: boolean,
+  metrics: SweepMetrics,
+): void {
+  if (context.df.isReplaying) return;
+  context.info(instanceLine(context.df.instanceId, sweepMetricsLine(scope, dryRun, metrics)));
+  addSweepCounts(scope, dryRun, metrics);
+}
+
 export const archiveSweepOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<SweepInput | undefined>() ?? {};
   const dryRun = input.dryRun === true;
@@ -175,7 +200,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     summary.reportError = errorMessage(error);
     logOnce(context, 'error', `archive sweep report not written: ${summary.reportError}`);
   }
-  logOnce(context, 'info', sweepMetricsLine('sweep', dryRun, sweepMetrics(discovery.total, counts)));
+  reportMetricsOnce(context, 'sweep', dryRun, sweepMetrics(discovery.total, counts));
   context.df.setCustomStatus(
     sweepStatus('done', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
   );
@@ -261,7 +286,7 @@ export const archiveSweepBatch: OrchestrationHandler = function* (context: Orche
     rows,
   });
   const counts = rows.reduce(countRow, emptyCounts());
-  logOnce(context, 'info', sweepMetricsLine('batch', job.dryRun, sweepMetrics(mailboxes.length, counts)));
+  reportMetricsOnce(context, 'batch', job.dryRun, sweepMetrics(mailboxes.length, counts));
   return { batches: 1, counts } satisfies BatchResult;
 };
 

@@ -102,9 +102,10 @@ export function describeSummary(s: SweepSummary): string {
 }
 
 /**
- * The sweep's counts as metrics, one set per sweep and one per batch. Names and meanings are listed in
- * docs/operations.md ("Logs"); until the app sends OpenTelemetry metrics, they travel as one JSON log
- * line (`sweepMetricsLine`) that Kusto's parse_json reads.
+ * The sweep's counts as metrics, one set per sweep and one per batch. Each travels twice under the same
+ * names (docs/operations.md, "Logs"): as Application Insights custom metrics (shared/telemetry/
+ * sweepCounters, for charts and alert rules) and as one JSON log line (`sweepMetricsLine`) that also
+ * names the orchestration instance.
  */
 export interface SweepMetrics {
   /** Mailboxes the sweep (or batch) set out to do: discovery's total, or the batch's slice. */
@@ -122,6 +123,20 @@ export interface SweepMetrics {
   itemsFailed: number;
 }
 
+/** What each metric counts: the custom metrics' descriptions (the docs' table says the same). */
+export const SWEEP_METRIC_MEANINGS: Readonly<Record<keyof SweepMetrics, string>> = {
+  mailboxesPlanned: 'Mailboxes the sweep set out to do (discovery total; for a batch, its slice)',
+  mailboxesArchived: 'Mailboxes whose old mail moved',
+  mailboxesUpToDate: 'Mailboxes with nothing old to move',
+  mailboxesToArchive: 'Dry run: mailboxes with old mail a real run would move',
+  mailboxesSkipped: 'Mailboxes without an archive mailbox',
+  mailboxesPartial: 'Mailboxes where some items moved and some were refused',
+  mailboxesFailed: 'Mailboxes where the sweep failed (permanent error, gave up, or a failed batch)',
+  itemsPlanned: 'Old items found (dry run: that would move)',
+  itemsMoved: 'Items moved to the archive mailbox',
+  itemsFailed: 'Items refused one by one in partial mailboxes',
+};
+
 export function sweepMetrics(mailboxesPlanned: number, counts: SweepCounts): SweepMetrics {
   const m = counts.mailboxes;
   return {
@@ -138,10 +153,13 @@ export function sweepMetrics(mailboxesPlanned: number, counts: SweepCounts): Swe
   };
 }
 
+/** `sweep`: the whole run's totals, once at its end; `batch`: one batch's, as it ends. */
+export type SweepMetricsScope = 'sweep' | 'batch';
+
 /** What every metrics line starts with (Kusto: `message has "archive sweep metrics"`). */
 export const SWEEP_METRICS_PREFIX = 'archive sweep metrics ';
 
 /** `archive sweep metrics {"scope":"sweep","dryRun":false,"mailboxesPlanned":49,...}` */
-export function sweepMetricsLine(scope: 'sweep' | 'batch', dryRun: boolean, metrics: SweepMetrics): string {
+export function sweepMetricsLine(scope: SweepMetricsScope, dryRun: boolean, metrics: SweepMetrics): string {
   return SWEEP_METRICS_PREFIX + JSON.stringify({ scope, dryRun, ...metrics });
 }

@@ -21,13 +21,22 @@ process.argv = [process.argv[0], script, ...args];
 require(require('node:path').resolve(script));
 `;
 
-/** stdout of `script` run with `args`; rejects with its stderr when it exits non-zero or outlasts `timeoutMs`. */
-export function runTypeScriptChild(script: string, args: string[], timeoutMs = 60_000): Promise<string> {
+/**
+ * stdout of `script` run with `args`; rejects with its stderr when it exits non-zero or outlasts `timeoutMs`.
+ * `env` replaces the child's environment (default: this process's; a jest test's `process.env` is a copy
+ * that children do not inherit).
+ */
+export function runTypeScriptChild(
+  script: string,
+  args: string[],
+  timeoutMs = 60_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ['--expose-gc', '-e', TRANSPILE_ON_REQUIRE, script, ...args],
-      { cwd: process.cwd(), timeout: timeoutMs, maxBuffer: 1024 * 1024 },
+      { cwd: process.cwd(), timeout: timeoutMs, maxBuffer: 1024 * 1024, env },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${script} failed: ${error.message}\n${stderr}`));
         else resolve(stdout);
