@@ -39,6 +39,11 @@ describe('generic X-Signature: t=<unix seconds>,v1=<HMAC-SHA256 hex>', () => {
     expect(verifyGeneric(header, body, [NEW_SECRET, OLD_SECRET], NOW)).toEqual({ ok: true });
   });
 
+  it('parameters of other schemes beside ours (v0=, a bare flag, digits) are ignored', () => {
+    const header = `v0=12345,t=${NOW},scheme,v1=${macOf(NEW_SECRET, NOW)},n=42`;
+    expect(verifyGeneric(header, body, [NEW_SECRET], NOW)).toEqual({ ok: true });
+  });
+
   it('spaces after the commas and upper-case hex are accepted', () => {
     const header = `t=${NOW}, v1=${macOf(NEW_SECRET, NOW).toUpperCase()}`;
     expect(verifyGeneric(header, body, [NEW_SECRET], NOW)).toEqual({ ok: true });
