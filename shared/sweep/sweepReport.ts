@@ -125,7 +125,7 @@ export interface SweepMetrics {
 
 /** What each metric counts: the custom metrics' descriptions (the docs' table says the same). */
 export const SWEEP_METRIC_MEANINGS: Readonly<Record<keyof SweepMetrics, string>> = {
-  mailboxesPlanned: 'Mailboxes the sweep set out to do (discovery total; for a batch, its slice)',
+  mailboxesPlanned: "Mailboxes the sweep set out to do (discovery's total; for a batch, its slice)",
   mailboxesArchived: 'Mailboxes whose old mail moved',
   mailboxesUpToDate: 'Mailboxes with nothing old to move',
   mailboxesToArchive: 'Dry run: mailboxes with old mail a real run would move',

@@ -5,6 +5,8 @@
  * registered as the global meter provider the way the distro registers its own.
  */
 import '../../functions/archiveSweep';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { registrations } from '../../dev/host/functionsCoreStandIn';
@@ -152,4 +154,18 @@ test('no attribute names a mailbox or an instance: only the scope and the dry-ru
     expect(Object.keys(attributes).sort()).toEqual(['dryRun', 'scope']);
     expect(JSON.stringify(attributes)).not.toMatch(/@|archive-sweep/);
   }
+});
+
+test('the operator guide lists exactly these metrics, with the meanings the counters carry', () => {
+  const guide = readFileSync(path.join(__dirname, '../../docs/operations.md'), 'utf8');
+  const section = guide.slice(guide.indexOf('### Sweep metrics'), guide.indexOf('## Troubleshooting'));
+  const rows = [...section.matchAll(/^\| `(\w+)` \| (.+) \|$/gm)].map(([, name, meaning]) => [name, meaning]);
+  expect(Object.fromEntries(rows)).toEqual(
+    Object.fromEntries(
+      Object.entries(SWEEP_METRIC_MEANINGS).map(([name, meaning]) => [
+        name,
+        meaning.replace(/^./, (c) => c.toLowerCase()),
+      ]),
+    ),
+  );
 });
