@@ -344,6 +344,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     },
     configure(changes) {
       Object.assign(knobs, changes);
+      if (changes.requestsPerWindow !== undefined || changes.windowMs !== undefined) throttle.resetWindows();
     },
     injectFaults(...more) {
       throttle.queue(...more);

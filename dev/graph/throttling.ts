@@ -2,7 +2,7 @@
  * Throttling as the Outlook service limits page describes it for mailbox resources: evaluated per
  * application AND mailbox, at most 4 concurrent requests and 10,000 requests per 10 minutes for each pair.
  * Beyond either, 429 with Retry-After; another app, or another mailbox, is not affected. Queued faults
- * (429 / 503 with Retry-After, 500, 502, 504, 509) answer the next matching request first.
+ * (429 / 503 with Retry-After, 500, 502, 504, 509; 424 for a $batch envelope) answer the next matching request first.
  */
 import type { Mailbox } from '../ews-sandbox/tenantStore';
 import { graphError, type Answer } from './graphAnswers';
@@ -20,7 +20,7 @@ export interface ThrottleKnobs {
 
 /** A queued fault: answers the next matching request (inside a $batch too) with this status. */
 export interface GraphFault {
-  status: 429 | 500 | 502 | 503 | 504 | 509;
+  status: 424 | 429 | 500 | 502 | 503 | 504 | 509;
   /** Retry-After in seconds (Graph sends it with 429 and 503). */
   retryAfterSeconds?: number;
   operation?: GraphOperation;
@@ -29,6 +29,8 @@ export interface GraphFault {
 }
 
 const FAULT_ERRORS: Record<GraphFault['status'], [string, string]> = {
+  // Older throttling guidance describes a throttled $batch answered 424 as a whole.
+  424: ['FailedDependency', 'Failed dependency.'],
   429: ['TooManyRequests', 'Application is over its MailboxConcurrency limit.'],
   500: ['InternalServerError', 'An internal server error occurred.'],
   502: ['BadGateway', 'Bad gateway.'],
@@ -54,6 +56,11 @@ export class Throttle {
 
   clear(): void {
     this.faults = [];
+  }
+
+  /** A new budget starts new windows (a test that lowers the limit starts from zero). */
+  resetWindows(): void {
+    this.windows.clear();
   }
 
   /** The first queued fault matching the request, taken off the queue, as an answer. */

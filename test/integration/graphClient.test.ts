@@ -45,7 +45,11 @@ beforeAll(async () => {
     seed: { ...seed, mailboxes: [...seed.mailboxes, ...EXTRA.map((address) => ({ address }))] },
     knobs: { latencyMs: 0, missingAnchorFailureRate: 0 },
   });
-  graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKey] });
+  graph = await startGraphStandIn({
+    tenant: sandbox.tenant,
+    signingKeys: [tokens.signingKey],
+    usersWithoutMailbox: [{ address: 'olga@contoso.com', upn: 'olga@corp.contoso.com' }],
+  });
   const dir = mkdtempSync(join(tmpdir(), 'graph-client-'));
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, tokens.caPem);
@@ -174,7 +178,65 @@ describe('automatic replies through Graph, on the same mailboxes EWS sees', () =
   );
 });
 
+describe('addressing (learn.microsoft.com/graph/api/user-get: /users/{id | userPrincipalName}; user-list: $filter on mail and proxyAddresses)', () => {
+  test('Alice (UPN not her address) is read and written by object id, resolved once for the client', async () => {
+    const fresh = new GraphClient(loadGraphSettings(env));
+    try {
+      const before = await fresh.getOof('alice@contoso.com');
+      await fresh.setOof('alice@contoso.com', before);
+      await fresh.getOof('ALICE@contoso.com');
+      const id = graph.userId('alice@contoso.com') ?? '';
+      const mailboxCalls = graph.requests.filter((r) => r.operation?.endsWith('MailboxSettings'));
+      expect(mailboxCalls.map((r) => [r.method, r.status])).toEqual([
+        ['GET', 200],
+        ['PATCH', 200],
+        ['GET', 200],
+      ]);
+      for (const r of mailboxCalls)
+        expect(r.path).toBe(
+          `/v1.0/users/${id}/mailboxSettings${r.method === 'GET' ? '/automaticRepliesSetting' : ''}`,
+        );
+      expect(graph.requests.filter((r) => r.operation === 'listUsers')).toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('an alias resolves through proxyAddresses as an advanced query, to the same user', async () => {
+    const fresh = new GraphClient(loadGraphSettings(env));
+    try {
+      expect(await fresh.getOof('a.wilber@contoso.com')).toEqual(await fresh.getOof('alice@contoso.com'));
+      expect(graph.requests.filter((r) => r.operation === 'listUsers').map((r) => r.status)).toEqual([
+        200, 200, 200,
+      ]);
+      expect(graph.requests.some((r) => r.code === 'Request_UnsupportedQuery')).toBe(false);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('a user with no Exchange Online mailbox is a permanent error naming the address (404 MailboxNotEnabledForRESTAPI)', async () => {
+    const error = await mailboxFailure(client.getOof('olga@contoso.com'));
+    expect(error).toMatchObject({
+      code: 'MailboxNotEnabledForRESTAPI',
+      errorClass: 'permanent',
+      httpStatus: 404,
+    });
+    expect(error.message).toMatch(/olga@contoso.com has no Exchange Online mailbox/);
+    expect(graph.requests.filter((r) => r.operation === 'getMailboxSettings')).toHaveLength(1);
+  });
+});
+
 describe('throttling and errors', () => {
+  test('509 (bandwidth cap) is retried later, not given up on (learn.microsoft.com/graph/errors)', async () => {
+    await client.getOof('carol@contoso.com');
+    graph.clearRequests();
+    graph.injectFaults({ status: 509, operation: 'getMailboxSettings' });
+    await client.getOof('carol@contoso.com');
+    expect(graph.requests.map((r) => r.status)).toEqual([509, 200]);
+    expect(calls.find((c) => c.outcome === 'retry')).toMatchObject({ status: 509 });
+  });
+
   test('429 with Retry-After: the client waits at least that long, then succeeds', async () => {
     graph.injectFaults({
       status: 429,
@@ -408,6 +470,21 @@ describe('many mailboxes at once: $batch', () => {
     for (const b of batches) {
       expect(graph.requests.filter((r) => r.batchRequestId === b.requestId).length).toBeLessThanOrEqual(20);
     }
+  });
+
+  test('a batch refused as a whole (424 envelope) loses no mailbox: each is read on its own (learn.microsoft.com/graph/json-batching)', async () => {
+    const mailboxes = ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com'];
+    const expected = await Promise.all(mailboxes.map((m) => client.getOof(m)));
+    graph.clearRequests();
+    graph.injectFaults({ status: 424, operation: 'batch' });
+    const results = await client.getOofMany(mailboxes);
+    expect(results).toEqual(mailboxes.map((mailbox, i) => ({ mailbox, settings: expected[i] })));
+    expect(graph.requests.map((r) => [r.operation, r.status])).toEqual([
+      ['batch', 424],
+      ['getMailboxSettings', 200],
+      ['getMailboxSettings', 200],
+      ['getMailboxSettings', 200],
+    ]);
   });
 
   test('through the scope guard: out-of-scope mailboxes are answered without being sent', async () => {
