@@ -691,14 +691,16 @@ export const SETTINGS = [
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
     type: 'string',
-    meaning: 'Application Insights ingestion endpoint.',
+    meaning:
+      "Application Insights ingestion endpoint: the host's logs, and the app's custom metrics (the sweep's counts, shared/telemetry); unset, the app sends no metrics.",
     feature: 'host',
     deploy: template,
   },
   {
     name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
     type: 'string',
-    meaning: 'Telemetry with an Entra token of the identity (`ClientId=<id>;Authorization=AAD`).',
+    meaning:
+      "Telemetry with an Entra token of the identity (`ClientId=<id>;Authorization=AAD`), the host's and the app's metrics alike; anything else is refused at start.",
     feature: 'host',
     deploy: template,
   },
