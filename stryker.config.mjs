@@ -37,7 +37,7 @@ export default {
   // The machine running this is small and shared.
   concurrency: 2,
   // Integration suites start servers; a mutant that makes one hang times out rather than stalls.
-  timeoutMS: 10000,
+  timeoutMS: 20000,
   dryRunTimeoutMinutes: 30,
   // Committed, so a run (CI's included) re-tests only the mutants in changed code and the tests that changed.
   incremental: true,
