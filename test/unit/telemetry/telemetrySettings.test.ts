@@ -3,6 +3,8 @@
  * refused at start naming the setting (with Application Insights' local auth off, a token is the only
  * way in: metrics sent without one would be dropped without a word).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../../../shared/configError';
 import { startTelemetry, telemetrySettings } from '../../../shared/telemetry/azureMonitor';
 
@@ -52,4 +54,15 @@ test.each([
   expect(error).toMatchObject({ setting: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING' });
   expect((error as Error).message).toMatch(/^APPLICATIONINSIGHTS_AUTHENTICATION_STRING: /);
   expect((error as Error).message).toMatch(message);
+});
+
+test('host.json leaves the host on its Application Insights logging (the metrics come from the worker)', () => {
+  // "telemetryMode": "OpenTelemetry" is a preview of the host's own export (Flex only, no Core Tools,
+  // HTTP and Azure SDK triggers only, no host metrics): see shared/telemetry/azureMonitor.ts.
+  const hostJson = JSON.parse(readFileSync(path.join(__dirname, '../../../host.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  expect(hostJson).not.toHaveProperty('telemetryMode');
+  expect(hostJson).toHaveProperty('logging.applicationInsights');
 });
