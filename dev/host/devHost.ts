@@ -95,9 +95,27 @@ function statusJson(i: InstanceRecord, showInput: boolean): Json {
   };
 }
 
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/**
+ * The Functions host's request length limit: "The HTTP request length is limited to 100 MB (104,857,600
+ * bytes)" (Azure Functions HTTP trigger reference, "Limits"). The host refuses a larger request with 413
+ * before the function sees it, from the declared Content-Length or while the body streams in; so does the
+ * dev host, so that tests see what Azure does and a declared 1 GB body is never buffered.
+ */
+export const HOST_MAX_REQUEST_BYTES = 104_857_600;
+
+class RequestTooLarge extends Error {}
+
+async function readBody(req: http.IncomingMessage, limit = HOST_MAX_REQUEST_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit)
+    throw new RequestTooLarge(`declared Content-Length ${declared} is over ${limit} bytes`);
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new RequestTooLarge(`body is over ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -317,6 +335,13 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
         res.writeHead(response.status, out);
         res.end(bytes);
       } catch (err) {
+        if (err instanceof RequestTooLarge) {
+          // Answer at once and close: the rest of the body is not read.
+          res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+          res.end(JSON.stringify({ error: `request too large: ${err.message}` }));
+          req.destroy();
+          return;
+        }
         log(`dev host: ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
         if (!res.headersSent) send(res, 500, { error: 'function failed; see the dev host log' });
       }
