@@ -232,7 +232,9 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       body,
       async (item) => {
         const started = performance.now();
-        const url = new URL(`${origin}/v1.0${item.url.startsWith('/') ? '' : '/'}${item.url}`);
+        // Item urls are relative to the version; Microsoft's SDK writes them with it (`/v1.0/me`), as Graph takes.
+        const relative = `/${item.url.replace(/^\/+/, '').replace(/^v1\.0\//i, '')}`;
+        const url = new URL(`${origin}/v1.0${relative}`);
         const entry: GraphRequestLogEntry = {
           at: new Date().toISOString(),
           method: item.method,
