@@ -27,6 +27,9 @@ export default {
     // count as related, and its mutants would survive falsely.
     config: {
       roots: ['<rootDir>/test', '<rootDir>/shared', '<rootDir>/functions', '<rootDir>/cli', '<rootDir>/dev'],
+      // The deployment-package test runs compiled copies in child processes: it cannot notice a mutant
+      // here (no coverage from children) and costs a full build in the initial run.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package/'],
     },
     enableFindRelatedTests: true,
   },
