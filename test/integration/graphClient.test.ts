@@ -594,3 +594,47 @@ describe('the CLI on the Graph back end', () => {
     );
   });
 });
+
+describe('HTTPS on loopback', () => {
+  test('the client trusts the stand-in’s certificate through GRAPH_CA_FILE and follows https nextLinks', async () => {
+    const { generateLoopbackCertificate } = await import('../../dev/identity/tlsCertificate');
+    const certificate = await generateLoopbackCertificate();
+    const secure = await startGraphStandIn({
+      tenant: sandbox.tenant,
+      signingKeys: [tokens.signingKey],
+      tls: certificate,
+      knobs: { pageSize: 2 },
+    });
+    const caFile = join(mkdtempSync(join(tmpdir(), 'graph-https-')), 'ca.pem');
+    writeFileSync(caFile, certificate.caPem);
+    // Tokens straight from the token server's key: GRAPH_CA_FILE then names the stand-in's CA alone.
+    const overTls = new GraphClient(
+      loadGraphSettings({ ...env, GRAPH_URL: secure.url, GRAPH_CA_FILE: caFile }),
+      {
+        credential: {
+          getToken: () =>
+            Promise.resolve({
+              token: tokens.issueToken({
+                aud: 'https://graph.microsoft.com',
+                tid: tokens.tenantId,
+                appid: APP,
+                roles: GRAPH_ROLES,
+                exp: Math.floor(Date.now() / 1000) + 600,
+              }),
+              expiresOnTimestamp: Date.now() + 600_000,
+            }),
+        },
+      },
+    );
+    try {
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0$/);
+      expect((await overTls.getOof('bob@contoso.com')).state).toBe('Scheduled');
+      const members = await overTls.expandGroup('all-staff@contoso.com', 'alice@contoso.com');
+      expect(members).toHaveLength(4);
+      expect(secure.requests.filter((r) => r.operation === 'listTransitiveMembers')).toHaveLength(2);
+    } finally {
+      await overTls.close();
+      await secure.close();
+    }
+  });
+});
