@@ -17,7 +17,7 @@
  * Their log lines (failures, and the sweep's and each batch's counts as metrics) are written once, not
  * on every replay, through the invocation's logger with the instance id; the counts are added to the
  * custom metrics (shared/telemetry/sweepCounters) at the same moment, once too. Adding to a counter is
- * in-memory (the distro exports in the background), so it is no I/O of the orchestrator's.
+ * in-memory (the exporter sends in the background), so it is no I/O of the orchestrator's.
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';

@@ -3,7 +3,7 @@
  * modules, and sends what is left when it ends. Registers no function. Without
  * APPLICATIONINSIGHTS_CONNECTION_STRING (dev host, CLI, tests) it does nothing.
  *
- * Load order does not matter: nothing is instrumented, and the counters find the distro's meter when
+ * Load order does not matter: nothing is instrumented, and the counters find the provider's meter when
  * they count. A malformed APPLICATIONINSIGHTS_AUTHENTICATION_STRING stops the app at start, naming it.
  */
 import { app } from '@azure/functions';

@@ -1,6 +1,6 @@
 /**
  * The sweep's counts as OpenTelemetry counters of the meter "mailbox-automation", one per metric of
- * SweepMetrics under the same name; Application Insights stores them in `customMetrics` when the distro
+ * SweepMetrics under the same name; Application Insights stores them in `customMetrics` when the meter provider
  * runs (shared/telemetry/azureMonitor), and they cost nothing when it does not.
  *
  * Attributes are the dry-run flag and the scope (`sweep`: the whole run's totals, once at its end;
@@ -19,7 +19,7 @@ const SWEEP_METRIC_NAMES = Object.keys(SWEEP_METRIC_MEANINGS) as (keyof SweepMet
 
 /**
  * Counters per meter provider. The global provider is looked up on every count, not once at load:
- * OpenTelemetry's metrics API has no proxy, so a meter taken before the distro registers its provider
+ * OpenTelemetry's metrics API has no proxy, so a meter taken before shared/telemetry/azureMonitor registers its provider
  * would stay a no-op for the life of the process, and the worker loads modules in no promised order.
  */
 const countersByProvider = new WeakMap<MeterProvider, SweepCounters>();

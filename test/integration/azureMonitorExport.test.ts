@@ -1,9 +1,9 @@
 /**
  * The real export of the sweep's custom metrics: a worker (test/support/azureMonitorChild.ts, a process
- * of its own so the distro's global state stays there) loads functions/telemetry.ts with the settings a
+ * of its own so OpenTelemetry's global state stays there) loads functions/telemetry.ts with the settings a
  * deployment gives it, adds a sweep's and a batch's counts and ends as the worker's appTerminate hook
  * ends it. A loopback Application Insights ingestion stand-in (HTTPS, as the exporter insists) receives
- * what the distro sends, with a token from the managed-identity endpoint stand-in, because the
+ * what the exporter sends, with a token from the managed-identity endpoint stand-in, because the
  * deployment's Application Insights accepts no other (local auth off).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -145,7 +145,7 @@ test('the sweep counts reach ingestion as custom metrics, sent with the managed 
   );
 
   const envelopes = received.flatMap((r) => r.envelopes);
-  // Metrics only: no requests, dependencies, traces or performance counters of the distro's own.
+  // Metrics only: no requests, dependencies, traces or performance counters of the exporter's own.
   expect(new Set(envelopes.map((e) => `${e.name} ${e.data.baseType}`))).toEqual(
     new Set(['Microsoft.ApplicationInsights.Metric MetricData']),
   );

@@ -2,7 +2,7 @@
  * The sweep's counts as custom metrics: a sweep run whole through the dev host's in-process durable
  * driver (the real replay engine: orchestrators run again and again) adds to the "mailbox-automation"
  * counters exactly what its report shows, once, read back through an in-memory OpenTelemetry reader
- * registered as the global meter provider the way the distro registers its own.
+ * registered as the global meter provider the way shared/telemetry/azureMonitor registers its own.
  */
 import '../../functions/archiveSweep';
 import { readFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ class CollectingReader extends MetricReader {
 let reader: CollectingReader;
 
 beforeEach(() => {
-  // Registered after the function modules loaded, as the distro's provider is in the worker.
+  // Registered after the function modules loaded, as shared/telemetry/azureMonitor's provider is in the worker.
   reader = new CollectingReader();
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 });

@@ -1,9 +1,9 @@
 /**
  * A Functions worker in miniature, for test/integration/azureMonitorExport.test.ts (run with
- * runTypeScriptChild, so the distro's global state stays in this process): with the app settings in its
+ * runTypeScriptChild, so OpenTelemetry's global state stays in that process): with the app settings in its
  * environment, loads functions/telemetry.ts with the functions-core stand-in as the worker
  * would, adds one sweep's and one batch's counts, ends the way the worker's appTerminate hook ends it,
- * and prints what happened: whether the distro ran, the counts added, and every network connection
+ * and prints what happened: whether the meter provider ran, the counts added, and every network connection
  * this process opened.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';

@@ -1,5 +1,5 @@
 /**
- * Which telemetry settings start the distro, and a malformed APPLICATIONINSIGHTS_AUTHENTICATION_STRING
+ * Which telemetry settings start the meter provider, and a malformed APPLICATIONINSIGHTS_AUTHENTICATION_STRING
  * refused at start naming the setting (with Application Insights' local auth off, a token is the only
  * way in: metrics sent without one would be dropped without a word).
  */
