@@ -4,7 +4,8 @@
  * leave-driven replies and the archive sweep, see demoAppSettings), and prints how to point the CLI at
  * them. Settings: SANDBOX_PORT (default 8443), SANDBOX_SEED (a seed file),
  * SANDBOX_TLS=1 (serve https with a fresh self-signed certificate; its CA is written to a temp file),
- * PORT (dev host, default 7071), HR_WEBHOOK_SECRETS (default a dev secret, printed).
+ * PORT (dev host, default 7071), HR_WEBHOOK_SECRETS (default a dev secret, printed; a value of your own is
+ * never printed).
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -47,6 +48,39 @@ export function demoAppSettings(
     HR_WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
     AzureWebJobsStorage: services.reportsConnectionString,
   };
+}
+
+/** The demo settings under what the operator exported: a setting already in `env` wins. */
+export function applyDemoSettings(
+  env: Record<string, string | undefined>,
+  demo: Record<string, string | undefined>,
+): void {
+  for (const [name, value] of Object.entries(demo)) if (value) env[name] ??= value;
+}
+
+/**
+ * What `npm start` prints once the dev host listens. The webhook secret is printed only when it is the dev
+ * default: a value the operator exported is theirs (it may be a real HiBob secret) and stays off the terminal
+ * and out of any log the output goes to.
+ */
+export function devHostInstructions(hostUrl: string, env: Record<string, string | undefined>): string[] {
+  const secretLine =
+    env.HR_WEBHOOK_SECRETS === DEV_WEBHOOK_SECRET
+      ? `  export HR_WEBHOOK_SECRETS='${DEV_WEBHOOK_SECRET}'`
+      : '  (export HR_WEBHOOK_SECRETS there too, with the value you started this with: it is yours, not printed)';
+  return [
+    '',
+    `Dev host (the function app) listening: ${hostUrl}`,
+    'Send a signed leave approval and see the OOF change (in another terminal, with the exports above):',
+    secretLine,
+    `  npx mailbox-automation hr send docs/examples/leave-approved.json --url ${hostUrl}/api/hr/generic`,
+    '  npx mailbox-automation oof get alice@contoso.com',
+    `Let the leave end at once (virtual clock): curl -X POST '${hostUrl}/dev/clock/advance?to=2030-07-13T00:00:00Z'`,
+    '',
+    `Sweep ${env.MAILBOX_SCOPE_GROUP ?? '(no MAILBOX_SCOPE_GROUP)'} in dry run, then see the result:`,
+    `  curl -X POST ${hostUrl}/api/sweeps/archive -d '{"dryRun":true}'`,
+    `  curl ${hostUrl}/api/sweeps/archive`,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -111,23 +145,9 @@ async function main(): Promise<void> {
     reportsConnectionString: azurite.connectionString,
     caFile,
   });
-  for (const [name, value] of Object.entries(appEnv)) if (value) process.env[name] ??= value;
+  applyDemoSettings(process.env, appEnv);
   const host = await startDevHost({ port: Number(process.env.PORT ?? 7071) });
-  console.log(
-    [
-      '',
-      `Dev host (the function app) listening: ${host.url}`,
-      'Send a signed leave approval and see the OOF change (in another terminal, with the exports above):',
-      `  export HR_WEBHOOK_SECRETS='${process.env.HR_WEBHOOK_SECRETS ?? ''}'`,
-      `  npx mailbox-automation hr send docs/examples/leave-approved.json --url ${host.url}/api/hr/generic`,
-      '  npx mailbox-automation oof get alice@contoso.com',
-      `Let the leave end at once (virtual clock): curl -X POST '${host.url}/dev/clock/advance?to=2030-07-13T00:00:00Z'`,
-      '',
-      `Sweep ${process.env.MAILBOX_SCOPE_GROUP ?? '(no MAILBOX_SCOPE_GROUP)'} in dry run, then see the result:`,
-      `  curl -X POST ${host.url}/api/sweeps/archive -d '{"dryRun":true}'`,
-      `  curl ${host.url}/api/sweeps/archive`,
-    ].join('\n'),
-  );
+  console.log(devHostInstructions(host.url, process.env).join('\n'));
   const stop = (): void => {
     void host
       .close()
@@ -140,7 +160,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-// Run by `npm start`; imported (demoAppSettings), it starts nothing.
+// Run by `npm start`; imported (demoAppSettings, devHostInstructions), it starts nothing.
 if (require.main === module) {
   main().catch((err: unknown) => {
     console.error((err as Error).message);
