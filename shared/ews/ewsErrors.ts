@@ -97,7 +97,7 @@ export function errorFromSoapFault(envelope: XmlNode, ctx: ErrorContext): Mailbo
   const faultCode = (text(fault, 'faultcode') ?? '').trim();
   // ResponseCode in the detail is authoritative; the faultcode carries it too (`a:ErrorServerBusy`),
   // except for generic SOAP faults (`soap:Client`) that predate typed codes.
-  const responseCode = text(detail, 'ResponseCode')?.trim() || faultCode.replace(/^[^:]*:/, '');
+  const responseCode = text(detail, 'ResponseCode')?.trim() || faultCode.slice(faultCode.indexOf(':') + 1);
   const message = (text(detail, 'Message') ?? text(fault, 'faultstring') ?? '').trim();
   const code = /^Error/.test(responseCode) ? responseCode : `SoapFault_${responseCode || 'Unknown'}`;
   return build(code, message, messageXmlValues(child(detail, 'MessageXml')), ctx);

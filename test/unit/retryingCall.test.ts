@@ -57,8 +57,12 @@ describe('the retry loop both back ends share', () => {
   });
 
   it('lets anything that is not a MailboxError through untouched', async () => {
-    const c = call([], { attempt: () => Promise.reject(new TypeError('bug in a reader')) });
-    await expect(c.run()).rejects.toThrow(TypeError);
+    const bug = new TypeError('bug in a reader');
+    const c = call([], { attempt: () => Promise.reject(bug) });
+    await expect(c.run()).rejects.toBe(bug);
+    expect(bug).not.toHaveProperty('attempts');
+    expect(c.reports).toEqual([]);
+    expect(c.learned).toEqual([]);
   });
 });
 

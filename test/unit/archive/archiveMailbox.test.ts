@@ -81,6 +81,17 @@ function addOldItems(fake: FakeMailboxes, mailbox: string, folder: FolderName, c
   fake.mailboxes.get(mailbox)?.primary.set(folder, items);
 }
 
+/** Records how many ids each FindItem asked for (undefined: all). */
+function askedSizes(fake: FakeMailboxes): (number | undefined)[] {
+  const asked: (number | undefined)[] = [];
+  const find = fake.findItemIdsReceivedBefore.bind(fake);
+  fake.findItemIdsReceivedBefore = (mailbox, folder, before, findOptions) => {
+    asked.push(findOptions?.maxItems);
+    return find(mailbox, folder, before, findOptions);
+  };
+  return asked;
+}
+
 /** Records the ids offered to ArchiveItem, call by call. */
 function offeredIds(fake: FakeMailboxes): string[][] {
   const offered: string[][] = [];
@@ -110,6 +121,8 @@ describe('archiving a large mailbox over several rounds and folders', () => {
       { folder: 'inbox', id: 'i99', code: 'ErrorItemNotFound', message: 'refused' },
       { folder: 'inbox', id: 'i0', code: 'ErrorItemNotFound', message: 'refused' },
     ]);
+    // The refused id is asked for again on top of the batch (it is still there) but never offered.
+    expect(offered.map((ids) => ids.length)).toEqual([100, 100, 50]);
     const all = offered.flat();
     expect(all).toHaveLength(250);
     expect(new Set(all).size).toBe(250);
@@ -260,5 +273,87 @@ describe('archiving a large mailbox over several rounds and folders', () => {
     }
     expect(offered).toHaveLength(3);
     expect(fake.calls.filter((c) => c.op === 'find')).toHaveLength(3);
+  });
+});
+
+describe('what archiving asks of the server', () => {
+  it('a plan under a cap asks for one id more than there is room for, not for the whole folder', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 300 });
+    addOldItems(fake, 'a@contoso.com', 'sentitems', 10);
+    const asked = askedSizes(fake);
+    await planArchive(fake, 'a@contoso.com', { ...options, folders: ['sentitems', 'inbox'], maxItems: 50 });
+    expect(asked).toEqual([51, 41]);
+  });
+
+  it('a capped run asks only whether one more old item is left, past the ones refused', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 300 });
+    fake.refuse.add('i299');
+    const asked = askedSizes(fake);
+    const result = await runArchive(fake, 'a@contoso.com', { ...options, maxItems: 30 });
+    expect(result).toMatchObject({ moved: 29, capped: true });
+    expect(asked).toEqual([30, 2]);
+  });
+
+  it('batches of one id are allowed', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 2 });
+    const offered = offeredIds(fake);
+    await expect(runArchive(fake, 'a@contoso.com', { ...options, batchSize: 1 })).resolves.toMatchObject({
+      moved: 2,
+    });
+    expect(offered).toEqual([['i1'], ['i0']]);
+  });
+
+  it('a small folder with one refusal costs one FindItem and one ArchiveItem', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 5 });
+    fake.refuse.add('i2');
+    await runArchive(fake, 'a@contoso.com', options);
+    expect(fake.calls.map((c) => c.op)).toEqual(['find', 'archive']);
+  });
+
+  it('a first batch refused entirely does not stop the folder: the next old items still move', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 150 });
+    for (let i = 50; i < 150; i++) fake.refuse.add(`i${i}`);
+    const result = await runArchive(fake, 'a@contoso.com', options);
+    expect(result).toMatchObject({ moved: 50, capped: false });
+    expect(result.failed).toHaveLength(100);
+  });
+
+  it('items the server neither moved nor refused are offered again', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 5 });
+    const archiveItems = fake.archiveItems.bind(fake);
+    let calls = 0;
+    // The first answer covers only the first three ids (a partial answer); later ones are complete.
+    fake.archiveItems = (mailbox, folder, items) =>
+      archiveItems(mailbox, folder, ++calls === 1 ? items.slice(0, 3) : items);
+    const result = await runArchive(fake, 'a@contoso.com', options);
+    expect(result).toMatchObject({ moved: 5, capped: false });
+    expect(calls).toBe(2);
+  });
+
+  it('an item refused and then deleted by its owner does not make the next call larger than the batch', async () => {
+    const fake = new FakeMailboxes();
+    fake.addMailbox('a@contoso.com', { old: 150 });
+    fake.refuse.add('i149');
+    const archiveItems = fake.archiveItems.bind(fake);
+    fake.archiveItems = async (mailbox, folder, items) => {
+      const outcome = await archiveItems(mailbox, folder, items);
+      const inbox = fake.mailboxes.get(mailbox)?.primary.get(folder) ?? [];
+      for (const f of outcome.failed)
+        inbox.splice(
+          inbox.findIndex((i) => i.id === f.id),
+          1,
+        );
+      return outcome;
+    };
+    const offered = offeredIds(fake);
+    const result = await runArchive(fake, 'a@contoso.com', { ...options, batchSize: 40 });
+    expect(result).toMatchObject({ moved: 149, capped: false });
+    expect(Math.max(...offered.map((ids) => ids.length))).toBe(40);
   });
 });

@@ -191,6 +191,39 @@ describe('what decides how an EWS error is handled', () => {
     });
   });
 
+  it('the detail’s Message is the error’s message, trimmed, rather than the faultstring', () => {
+    const error = errorFromSoapFault(
+      fault(
+        'a:ErrorServerBusy',
+        '<e:ResponseCode> ErrorServerBusy </e:ResponseCode><e:Message>\n  Busy, come back later \n</e:Message>',
+      ),
+      ctx,
+    );
+    expect(error).toMatchObject({
+      code: 'ErrorServerBusy',
+      message: 'Busy, come back later',
+      backOffMs: undefined,
+    });
+  });
+
+  it('a faultcode written over several lines, or naming no Error code, is still read', () => {
+    expect(errorFromSoapFault(fault('\n  a:ErrorServerBusy\n', ''), ctx)).toMatchObject({
+      code: 'ErrorServerBusy',
+    });
+    expect(errorFromSoapFault(fault('soap:ServerError', ''), ctx)).toMatchObject({
+      code: 'SoapFault_ServerError',
+      errorClass: 'permanent',
+    });
+    expect(errorFromSoapFault(fault('Server', ''), ctx)).toMatchObject({ code: 'SoapFault_Server' });
+  });
+
+  it('a fault with neither faultcode nor detail is SoapFault_Unknown', () => {
+    const bare = parseXml(
+      '<s:Envelope xmlns:s="x"><s:Body><s:Fault><faultstring>odd</faultstring></s:Fault></s:Body></s:Envelope>',
+    );
+    expect(errorFromSoapFault(bare, ctx)).toMatchObject({ code: 'SoapFault_Unknown', message: 'odd' });
+  });
+
   it('without a detail ResponseCode the faultcode’s name is used, its prefix dropped', () => {
     expect(errorFromSoapFault(fault('a:ErrorServerBusy', ''), ctx)).toMatchObject({
       code: 'ErrorServerBusy',
@@ -214,6 +247,7 @@ describe('what decides how an EWS error is handled', () => {
     ['soon', undefined],
     ['', undefined],
     ['Infinity', undefined],
+    ['1500ms', undefined],
     ['0', 0],
     [' 1500 ', 1500],
   ])('BackOffMilliseconds %p is taken as %p', (value, expected) => {
@@ -243,6 +277,17 @@ describe('what decides how an EWS error is handled', () => {
     expect(errorFromResponseMessage(busyQuotingTheText, ctx)).toMatchObject({
       code: 'ErrorServerBusy',
       errorClass: 'throttled',
+    });
+  });
+
+  it('a ResponseMessage’s code and text are read without the whitespace around them', () => {
+    const message = responseMessage(
+      '<m:MessageText>\n  Access is denied. \n</m:MessageText><m:ResponseCode>\n ErrorAccessDenied \n</m:ResponseCode>',
+    );
+    expect(errorFromResponseMessage(message, ctx)).toMatchObject({
+      code: 'ErrorAccessDenied',
+      errorClass: 'permanent',
+      message: 'Access is denied.',
     });
   });
 
@@ -302,6 +347,8 @@ describe('Retry-After', () => {
     [['3', '9'], 3000],
     ['0', 0],
     ['-5', undefined],
+    [' 7 ', 7000],
+    ['7s', undefined],
     ['', undefined],
     ['Wed, 25 Nov 2026 09:59:00 GMT', 0],
     ['Wed, 25 Nov 2026 10:00:30 GMT', 30_000],

@@ -94,6 +94,20 @@ describe('is the reply in the mailbox still the one we set?', () => {
     ).toBe(true);
   });
 
+  it('a plain-text reply Exchange returns wrapped in a paragraph is not a change', () => {
+    const plain: OofSettings = { ...ours, internalReply: 'Away', externalReply: 'Out of office' };
+    expect(
+      isStillOurs(
+        { ...plain, internalReply: '<p>Away</p>', externalReply: '<div>Out of office</div>' },
+        plain,
+      ),
+    ).toBe(true);
+  });
+
+  it('a person who joined or split words of the reply changed it', () => {
+    expect(isStillOurs({ ...ours, internalReply: '<p>Away</p><p>Back onMonday</p>' }, ours)).toBe(false);
+  });
+
   it('a time a minute off is a change', () => {
     expect(isStillOurs({ ...ours, end: '2030-07-13T07:01:00Z' }, ours)).toBe(false);
   });

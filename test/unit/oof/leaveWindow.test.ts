@@ -1,4 +1,4 @@
-import { leaveWindow } from '../../../shared/oof/leaveWindow';
+import { leaveWindow, zoneOffsetMs } from '../../../shared/oof/leaveWindow';
 import { renderTemplate, pickTemplate, DEFAULT_TEMPLATES } from '../../../shared/oof/templates';
 import { isStillOurs } from '../../../shared/oof/leavePlan';
 import { parseNcrontab, nextOccurrence } from '../../../dev/host/ncrontab';
@@ -61,6 +61,18 @@ describe('leave windows in the person’s time zone', () => {
       end: '2026-01-02T17:00:00.000Z',
       firstDayBack: '2026-01-02',
     });
+  });
+  test('a leave starting the day DST ends far east of Greenwich starts at that day’s midnight', () => {
+    // Pacific/Auckland leaves DST (+13 to +12) at 03:00 on 6 April 2025: midnight is still +13.
+    expect(leaveWindow('2025-04-06', '2025-04-06', 'Pacific/Auckland')).toEqual({
+      start: '2025-04-05T11:00:00.000Z',
+      end: '2025-04-06T12:00:00.000Z',
+      firstDayBack: '2025-04-07',
+    });
+  });
+  test('a zone’s offset is the same whatever second of the minute it is asked at', () => {
+    expect(zoneOffsetMs('Europe/Berlin', Date.parse('2025-07-01T12:00:30.250Z'))).toBe(7_200_000);
+    expect(zoneOffsetMs('America/St_Johns', Date.parse('2025-01-01T12:34:56Z'))).toBe(-12_600_000);
   });
   test('the last day of a month or year rolls into the next for the first day back', () => {
     expect(leaveWindow('2024-02-28', '2024-02-29', 'UTC').firstDayBack).toBe('2024-03-01');
