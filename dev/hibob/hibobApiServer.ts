@@ -5,8 +5,8 @@
  * point HIBOB_API_URL at it and sign deliveries with `hibobDelivery`. Dev only; nothing persists.
  */
 import http from 'node:http';
-import { signHibob } from '../../shared/hr/signature';
 import { listenOnLoopback } from '../loopback/listenOnLoopback';
+import { BOB_SIGNATURE_HEADER, bobSignature } from './bobSignature';
 
 interface HibobEmployeeRecord {
   id: string;
@@ -87,7 +87,7 @@ export async function startHibobApi(options: HibobApiServerOptions): Promise<Hib
   };
 }
 
-/** A HiBob v2 time-off webhook delivery for `request`, signed as HiBob signs it (`Bob-Signature`). */
+/** A HiBob v2 time-off webhook delivery for `request`, signed as HiBob signs it (bobSignature.ts). */
 export function hibobDelivery(
   secret: string,
   type: string,
@@ -107,5 +107,8 @@ export function hibobDelivery(
       getApi: `${apiUrl.replace(/\/+$/, '')}/v1/timeoff/employees/${request.employeeId}/requests/${request.requestId}`,
     },
   });
-  return { body, headers: { 'content-type': 'application/json', 'bob-signature': signHibob(secret, body) } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', [BOB_SIGNATURE_HEADER]: bobSignature(secret, body) },
+  };
 }

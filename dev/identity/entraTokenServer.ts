@@ -5,7 +5,8 @@
  *
  * Unlike a fake that hands out unsigned tokens, it signs RS256 access tokens with its own key, so the EWS
  * sandbox can check them the way Exchange Online does: signature, audience, expiry and the
- * `full_access_as_app` application role. See ../../shared/reference/azure-fakes/NOTES.md for what MSAL sends.
+ * `full_access_as_app` application role. What MSAL and ManagedIdentityCredential send is checked where each
+ * endpoint is handled below; test/integration/ewsClientOAuth.test.ts drives it with the real @azure/identity.
  */
 import { generateKeyPairSync, randomUUID, createPublicKey, type KeyObject } from 'node:crypto';
 import http from 'node:http';
