@@ -5,7 +5,10 @@
  * events, continueAsNew), appends host-format history events and replays until done.
  *
  * Dev and test only: no storage, no durability across restarts, activities run in-process. Only the
- * public surface of durable-functions and the host wire protocol are used (no deep imports).
+ * public surface of durable-functions and the host wire protocol are used (no deep imports). The wire
+ * protocol's numbers (ActionType here, EventType and ReplaySchema in history.ts) are not exported by the
+ * package, so they are written out here and pinned against the installed package by
+ * test/unit/dev/durableWireValues.test.ts, which fails when an upgrade renumbers one.
  * Generic: nothing here knows about any particular workflow.
  */
 import { randomUUID } from 'crypto';
@@ -23,7 +26,7 @@ import {
 } from './history';
 import { DevClock } from './devClock';
 
-/** ActionType values of the out-of-process protocol (durable-functions lib/src/actions/ActionType.js). */
+/** ActionType values of the out-of-process protocol (durable-functions' ActionType; pinned by durableWireValues.test.ts). */
 export const ActionType = {
   CallActivity: 0,
   CallActivityWithRetry: 1,
