@@ -1,6 +1,8 @@
 /**
  * The archive sweep: discovery, then batches of SWEEP_BATCH_SIZE mailboxes (one sub-orchestration
- * each) with at most SWEEP_MAX_BATCHES_IN_FLIGHT running, then the report.
+ * each) with at most SWEEP_MAX_BATCHES_IN_FLIGHT running, then the report. Batches, lanes, limits and
+ * retries follow the sweep plan (shared/sweep/sweepPlan.ts), the same one the CLI's in-process run follows;
+ * what is here is how the durable side carries it out.
  *
  * The window is kept by lanes: lane j runs batches j, j+N, j+2N, ... one after another, so each lane
  * starts its next batch the moment its previous one ends and N batches are always in flight until
@@ -30,6 +32,14 @@ import type {
 } from './archiveSweepActivities';
 import { instanceLine } from '../shared/logging/invocationLog';
 import { gaveUpRow } from '../shared/sweep/sweepMailbox';
+import {
+  DISCOVERY_RETRY,
+  laneBatches,
+  mailboxLimits,
+  sweepPlanFor,
+  sweepRetryPolicy,
+  type RetryPolicy,
+} from '../shared/sweep/sweepPlan';
 import {
   summarize,
   sweepMetrics,
@@ -100,10 +110,11 @@ export interface SweepCustomStatus extends SweepStatus {
   lanes?: number;
 }
 
-function retryFor(job: Pick<SweepJob, 'maxAttempts' | 'firstRetryMs'>): df.RetryOptions {
-  const retry = new df.RetryOptions(job.firstRetryMs, job.maxAttempts);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
+/** The plan's retry policy as the durable extension takes it: it waits and retries from these fields. */
+export function retryOptionsFor(policy: RetryPolicy): df.RetryOptions {
+  const retry = new df.RetryOptions(policy.firstRetryMs, policy.maxAttempts);
+  retry.backoffCoefficient = policy.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = policy.maxRetryMs;
   return retry;
 }
 
@@ -149,7 +160,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   };
   const found = (yield context.df.callActivityWithRetry(
     ACTIVITY.discover,
-    retryFor({ maxAttempts: 3, firstRetryMs: 10_000 }),
+    retryOptionsFor(DISCOVERY_RETRY),
     discoverInput,
   )) as DiscoverOutput;
   if ('error' in found) {
@@ -159,8 +170,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   }
   const { job, discovery } = found;
 
-  const batches = Math.ceil(discovery.total / job.batchSize);
-  const lanes = Math.min(job.maxBatchesInFlight, batches);
+  const { batches, lanes } = sweepPlanFor(job, discovery.total);
   // Sub-orchestration ids carry the start time: a sweep never reuses the ids of an earlier one.
   const lanePrefix = `${context.df.instanceId}:${job.startedAt.replace(/[^0-9TZ]/g, '')}:lane`;
   context.df.setCustomStatus({
@@ -192,7 +202,7 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   try {
     summary.report = (yield context.df.callActivityWithRetry(
       ACTIVITY.writeReport,
-      retryFor(job),
+      retryOptionsFor(sweepRetryPolicy(job)),
       reportInput,
     )) as SweepSummary['report'];
   } catch (error) {
@@ -212,9 +222,10 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
   const counts = emptyCounts();
   let batchesDone = 0;
   context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
-  for (let batch = lane; batch < batches; batch += lanes) {
-    const start = batch * job.batchSize;
-    const end = Math.min(total, start + job.batchSize);
+  for (const { batch, start, end } of laneBatches(
+    { total, batchSize: job.batchSize, batches, lanes },
+    lane,
+  )) {
     const batchInput: BatchInput = { job, batch, start, end };
     try {
       const result = (yield context.df.callSubOrchestrator(
@@ -241,19 +252,14 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
 
 export const archiveSweepBatch: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { job, batch, start, end } = context.df.getInput<BatchInput>();
-  const retry = retryFor(job);
+  const retry = retryOptionsFor(sweepRetryPolicy(job));
   const mailboxes = (yield context.df.callActivityWithRetry(ACTIVITY.loadBatch, retry, {
     reportPath: job.reportPath,
     start,
     end,
   })) as string[];
 
-  const limits = {
-    dryRun: job.dryRun,
-    receivedBefore: job.receivedBefore,
-    folders: job.folders,
-    maxItemsPerRun: job.maxItemsPerRun,
-  };
+  const limits = mailboxLimits(job);
   const tasks = mailboxes.map((mailbox) => {
     const input: SweepMailboxInput = { mailbox, job: limits, instanceId: context.df.instanceId };
     return context.df.callActivityWithRetry(ACTIVITY.sweepMailbox, retry, input);

@@ -1,9 +1,9 @@
 /**
  * `mailbox-automation sweep archive [--dry-run] [--mailbox ADDRESS ...] [--report-dir DIR] [--json]`:
  * the archive sweep in this process, with the functions' discovery, per-mailbox code, limits and
- * report. Batches of SWEEP_BATCH_SIZE, at most SWEEP_MAX_BATCHES_IN_FLIGHT at once (a sliding window);
- * transient failures retried SWEEP_MAX_ATTEMPTS times. The report goes to Blob storage when storage is
- * configured, else to files under --report-dir (default ./reports).
+ * report, following the same sweep plan as the orchestrations (shared/sweep/sweepPlan.ts: batches,
+ * lanes, per-run cap, retries). The report goes to Blob storage when storage is configured, else to
+ * files under --report-dir (default ./reports).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -16,46 +16,14 @@ import {
 } from '../../shared/config';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { discoverMailboxes } from '../../shared/sweep/discovery';
-import { gaveUpRow, RetryableSweepError, sweepMailbox } from '../../shared/sweep/sweepMailbox';
+import { runLanes, sweepMailboxWithRetries, sweepPlanFor } from '../../shared/sweep/sweepPlan';
 import { countRows, describeSummary, reportCsv, reportJson, summarize } from '../../shared/sweep/sweepReport';
-import { mapWithLimit, sleep } from '../../shared/ews/concurrency';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import { discoverySourcesFor, sweepJobFor } from '../../shared/sweep/sweepJob';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
 import { flag, listOption, mailboxArgument, parse, stringOption } from '../arguments';
 import { EXIT, writeJson, type CliContext } from '../cliContext';
 import type { CliCommand } from '../command';
-
-/** Runs `items` through `fn` in batches of `size`, at most `window` batches at once; a finished batch lets the next start. */
-export async function inSlidingWindow<T>(
-  items: readonly T[],
-  size: number,
-  window: number,
-  fn: (batch: T[], index: number) => Promise<void>,
-): Promise<void> {
-  const batches = Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
-  );
-  await mapWithLimit(batches, window, fn);
-}
-
-async function withRetries(
-  job: SweepJob,
-  mailbox: string,
-  ops: MailboxOperations,
-  limits: Parameters<typeof sweepMailbox>[2],
-): Promise<MailboxRow> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await sweepMailbox(ops, mailbox, limits);
-    } catch (error) {
-      if (!(error instanceof RetryableSweepError)) throw error;
-      if (attempt >= job.maxAttempts) return gaveUpRow(mailbox, error.message);
-      const wait = Math.min(job.firstRetryMs * 2 ** (attempt - 1), 5 * 60_000);
-      await sleep(wait);
-    }
-  }
-}
 
 function isFailure(row: MailboxRow): boolean {
   return row.outcome === 'failed' || row.outcome === 'partial';
@@ -134,17 +102,11 @@ export async function sweepArchive(
   let done = 0;
   let items = 0;
   let failed = 0;
-  const limits = {
-    dryRun,
-    receivedBefore: job.receivedBefore,
-    folders: job.folders,
-    maxItemsPerRun: job.maxItemsPerRun,
-  };
-  await inSlidingWindow(addresses, job.batchSize, job.maxBatchesInFlight, async (batch, index) => {
+  await runLanes(sweepPlanFor(job, addresses.length), async ({ start, end }) => {
     await Promise.all(
-      batch.map(async (mailbox, i) => {
-        const row = await withRetries(job, mailbox, mailboxes, limits);
-        rows[index * job.batchSize + i] = row;
+      addresses.slice(start, end).map(async (mailbox, i) => {
+        const row = await sweepMailboxWithRetries(mailboxes, mailbox, job);
+        rows[start + i] = row;
         done++;
         items += dryRun ? row.itemsPlanned : row.itemsMoved;
         if (isFailure(row)) failed++;
