@@ -1,7 +1,8 @@
 /**
  * One mailbox of a sweep: archive mailbox present? then count (dry run) or archive (real run). The same code runs
  * in the sweep's activity and in the CLI. Permanent errors become a `failed` row (never retried);
- * transient ones are thrown as RetryableSweepError for the caller's bounded retry.
+ * transient ones are thrown as RetryableSweepError, retried by the sweep plan's policy
+ * (shared/sweep/sweepPlan.ts: by the durable extension in the function app, in process in the CLI).
  */
 import { planArchive, runArchive, type ArchiveOptions } from '../archive/archiveMailbox';
 import { isMailboxError } from '../mailbox/mailboxError';

@@ -96,6 +96,31 @@ describe('mailbox-automation sweep archive', () => {
     expect(r.out).toContain('  a@contoso.com\tfailed\tErrorServerBusy\n');
   });
 
+  it('sweeps at most SWEEP_BATCH_SIZE × SWEEP_MAX_BATCHES_IN_FLIGHT mailboxes at once, as the functions do', async () => {
+    const fake = new FakeMailboxes();
+    for (let i = 0; i < 12; i++) fake.addMailbox(`u${i}@contoso.com`, { old: 1, now });
+    let sweeping = 0;
+    let most = 0;
+    const hasArchive = fake.hasArchiveMailbox.bind(fake);
+    const archive = fake.archiveItems.bind(fake);
+    // A mailbox is being swept from its first call (the archive check) until its items are archived.
+    fake.hasArchiveMailbox = async (mailbox) => {
+      sweeping++;
+      most = Math.max(most, sweeping);
+      await new Promise((r) => setTimeout(r, 5));
+      return hasArchive(mailbox);
+    };
+    fake.archiveItems = async (...args) => {
+      const outcome = await archive(...args);
+      sweeping--;
+      return outcome;
+    };
+    const r = await run([], fake, { env: { SWEEP_BATCH_SIZE: '2', SWEEP_MAX_BATCHES_IN_FLIGHT: '3' } });
+    expect(r.code).toBe(0);
+    expect(most).toBe(6);
+    for (let i = 0; i < 12; i++) expect(archived(fake, `u${i}@contoso.com`)).toBe(1);
+  });
+
   it('draws its progress on the terminal it is given, and none with --json', async () => {
     let drawn = '';
     // A terminal in memory: what the bar writes is kept as it is written.
