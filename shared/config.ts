@@ -105,24 +105,69 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * The rule for every endpoint the app sends credentials or personal data to: https, or plain http to
- * a loopback address (a local stand-in) only. `setting` names where the value came from.
+ * A configured URL as it may be shown in a message or a log: a user name and password become `***`, and so
+ * does every query value (an Azure Functions URL carries its function key as `?code=`). Text that does not
+ * parse as a URL loses everything between `//` and its last `@`: a password holding a `/` or `#` makes the
+ * URL unparseable, and it must not be echoed either.
  */
-export function parseSecureUrl(raw: string, setting: string, example: string): URL {
+export function urlForDisplay(raw: string): string {
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`${setting} "${raw}" is not a URL (expected ${example})`, setting);
+    return raw.replace(/\/\/.*@/s, '//***@');
   }
+  const userInfo = parsed.username !== '' || parsed.password !== '';
+  // Nothing to hide: shown as the operator wrote it, which is what they will look for.
+  if (!userInfo && parsed.search === '') return raw;
+  parsed.username = '';
+  parsed.password = '';
+  for (const name of new Set(parsed.searchParams.keys())) parsed.searchParams.set(name, '***');
+  return userInfo ? parsed.href.replace('//', '//***@') : parsed.href;
+}
+
+/**
+ * No user name or password in a configured URL: the clients never send them from there (the EWS and Graph
+ * clients connect to the URL's origin and path only, fetch refuses such a URL), and a URL is shown in
+ * messages and logs, where a password must not be.
+ */
+export function refuseUrlCredentials(parsed: URL, setting: string, credentialsBelong: string): void {
+  if (parsed.username === '' && parsed.password === '') return;
+  throw new ConfigError(
+    `${setting} "${urlForDisplay(parsed.href)}" has a user name or password in it: credentials in the URL are ` +
+      `not accepted (they would not be sent, and would show wherever the URL is logged); they belong ${credentialsBelong}`,
+    setting,
+  );
+}
+
+/**
+ * The rule for every endpoint the app sends credentials or personal data to: https, or plain http to
+ * a loopback address (a local stand-in) only, and no user name or password in it. `setting` names where
+ * the value came from; `credentialsBelong` says where credentials go instead. Messages show the URL
+ * through urlForDisplay.
+ */
+export function parseSecureUrl(
+  raw: string,
+  setting: string,
+  example: string,
+  credentialsBelong = 'in the settings meant for them, e.g. Key Vault secrets',
+): URL {
+  const shown = urlForDisplay(raw);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${setting} "${shown}" is not a URL (expected ${example})`, setting);
+  }
+  refuseUrlCredentials(parsed, setting, credentialsBelong);
   if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
     throw new ConfigError(
-      `${setting} "${raw}" uses plain http to a remote host; credentials would travel in clear: use https`,
+      `${setting} "${shown}" uses plain http to a remote host; credentials would travel in clear: use https`,
       setting,
     );
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ConfigError(`${setting} "${raw}" must be an https URL`, setting);
+    throw new ConfigError(`${setting} "${shown}" must be an https URL`, setting);
   }
   return parsed;
 }
@@ -154,6 +199,10 @@ export type EwsAuthSettings =
       certificatePath?: string;
       /** Entra authority host; tests point it at a loopback token server. */
       authorityHost?: string;
+      /** The setting authorityHost came from, for messages about the token endpoint. */
+      authorityHostSetting?: 'EWS_AUTHORITY_HOST' | 'AZURE_AUTHORITY_HOST';
+      /** Longest wait for a token: the mailbox call's own deadline (EWS_TIMEOUT_MS / GRAPH_TIMEOUT_MS). */
+      tokenTimeoutMs?: number;
       scope: string;
     };
 
@@ -211,15 +260,28 @@ function required(env: Env, name: SettingName, why: string): string {
 
 /** Parses and checks the EWS endpoint: https, or plain http to a loopback address only. */
 export function parseEwsUrl(raw: string, setting = 'EWS_URL'): URL {
-  return parseSecureUrl(raw, setting, EWS_URL_EXAMPLE);
+  return parseSecureUrl(
+    raw,
+    setting,
+    EWS_URL_EXAMPLE,
+    'in EWS_USERNAME and EWS_PASSWORD with EWS_AUTH=basic (or use app-only OAuth, the default)',
+  );
 }
 
 /**
  * App-only OAuth for EWS and Graph alike: a client secret or certificate of the app registration, else
  * the managed identity (AZURE_CLIENT_ID for a user-assigned one). `scope` is the resource's.
  */
-function loadOAuthSettings(env: Env, scope: string): Extract<EwsAuthSettings, { kind: 'oauth' }> {
-  const authorityHost = text(env, 'EWS_AUTHORITY_HOST') ?? text(env, 'AZURE_AUTHORITY_HOST');
+function loadOAuthSettings(
+  env: Env,
+  scope: string,
+  tokenTimeoutMs: number,
+): Extract<EwsAuthSettings, { kind: 'oauth' }> {
+  const authorityHostSetting = (['EWS_AUTHORITY_HOST', 'AZURE_AUTHORITY_HOST'] as const).find(
+    (name) => text(env, name) !== undefined,
+  );
+  const authorityHost = authorityHostSetting && text(env, authorityHostSetting);
+  const where = { authorityHost, authorityHostSetting, tokenTimeoutMs };
   const clientSecret = settingValue(env, 'EWS_CLIENT_SECRET');
   const certificatePath = settingValue(env, 'EWS_CLIENT_CERTIFICATE_PATH');
   if (clientSecret && certificatePath) {
@@ -236,7 +298,7 @@ function loadOAuthSettings(env: Env, scope: string): Extract<EwsAuthSettings, { 
       clientId: required(env, 'EWS_CLIENT_ID', "app-only OAuth needs the app registration's client id"),
       clientSecret,
       certificatePath,
-      authorityHost,
+      ...where,
       scope,
     };
   }
@@ -245,7 +307,7 @@ function loadOAuthSettings(env: Env, scope: string): Extract<EwsAuthSettings, { 
     kind: 'oauth',
     credential: 'managedIdentity',
     clientId: text(env, 'EWS_CLIENT_ID') ?? text(env, 'AZURE_CLIENT_ID'),
-    authorityHost,
+    ...where,
     scope,
   };
 }
@@ -271,7 +333,11 @@ export function loadEwsSettings(env: Env, overrides: { url?: string } = {}): Ews
           ),
           password: required(env, 'EWS_PASSWORD', "Basic auth needs the service account's password"),
         }
-      : loadOAuthSettings(env, text(env, 'EWS_OAUTH_SCOPE') ?? DEFAULT_OAUTH_SCOPE);
+      : loadOAuthSettings(
+          env,
+          text(env, 'EWS_OAUTH_SCOPE') ?? DEFAULT_OAUTH_SCOPE,
+          count(env, 'EWS_TIMEOUT_MS'),
+        );
 
   return {
     url: endpoint,
@@ -473,7 +539,7 @@ export function loadGraphSettings(env: Env): GraphSettings {
   const raw = (text(env, 'GRAPH_URL') as string).replace(/\/+$/, '');
   return {
     url: parseSecureUrl(raw, 'GRAPH_URL', DEFAULT_GRAPH_URL),
-    auth: loadOAuthSettings(env, text(env, 'GRAPH_OAUTH_SCOPE') as string),
+    auth: loadOAuthSettings(env, text(env, 'GRAPH_OAUTH_SCOPE') as string, count(env, 'GRAPH_TIMEOUT_MS')),
     ...loadTransportSettings(env, 'GRAPH'),
     caFile: text(env, 'GRAPH_CA_FILE') ?? text(env, 'EWS_CA_FILE'),
   };

@@ -10,7 +10,7 @@
  * letters, digits and dashes, the same secret is `hr-webhook-secrets`. Values are never logged.
  */
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost, type Env } from './config';
+import { isLoopbackHost, urlForDisplay, type Env } from './config';
 import { ConfigError } from './configError';
 
 /** Reads secrets by name; undefined when the secret does not exist. */
@@ -156,12 +156,12 @@ export function createSecretProvider(env: Env): SecretProvider {
     url = new URL(uri);
   } catch {
     throw new ConfigError(
-      `KEY_VAULT_URI "${uri}" is not a URL (expected https://<vault>.vault.azure.net)`,
+      `KEY_VAULT_URI "${urlForDisplay(uri)}" is not a URL (expected https://<vault>.vault.azure.net)`,
       'KEY_VAULT_URI',
     );
   }
   if (url.protocol !== 'https:')
-    throw new ConfigError(`KEY_VAULT_URI "${uri}" must use https`, 'KEY_VAULT_URI');
+    throw new ConfigError(`KEY_VAULT_URI "${urlForDisplay(uri)}" must use https`, 'KEY_VAULT_URI');
   const ttlRaw = env.SECRETS_CACHE_TTL_SECONDS?.trim();
   const ttlSeconds = ttlRaw ? Number(ttlRaw) : 300;
   if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {

@@ -4,7 +4,7 @@
  * else the dev host's http://127.0.0.1:7071/api/hr/generic. Prints the answer.
  */
 import { readFileSync } from 'node:fs';
-import type { Env } from '../../shared/config';
+import { refuseUrlCredentials, urlForDisplay, type Env } from '../../shared/config';
 import { ConfigError } from '../../shared/configError';
 import { signGeneric } from '../../shared/hr/signature';
 import { splitSecretList } from '../../shared/secrets';
@@ -34,14 +34,20 @@ export function signedDelivery(
 /** --url, else HR_WEBHOOK_URL, else the dev host; a malformed one is named by where it came from. */
 function webhookUrl(fromFlag: string | undefined, env: Env): string {
   if (fromFlag !== undefined) {
-    if (!URL.canParse(fromFlag)) throw new UsageError(`--url "${fromFlag}" is not a URL`);
+    if (!URL.canParse(fromFlag)) throw new UsageError(`--url "${urlForDisplay(fromFlag)}" is not a URL`);
+    refuseUrlCredentials(new URL(fromFlag), '--url', 'nowhere: the webhook takes a signature, not a login');
     return fromFlag;
   }
   const configured = env.HR_WEBHOOK_URL?.trim();
   if (!configured) return DEFAULT_HR_URL;
   if (!URL.canParse(configured)) {
-    throw new ConfigError(`HR_WEBHOOK_URL "${configured}" is not a URL`, 'HR_WEBHOOK_URL');
+    throw new ConfigError(`HR_WEBHOOK_URL "${urlForDisplay(configured)}" is not a URL`, 'HR_WEBHOOK_URL');
   }
+  refuseUrlCredentials(
+    new URL(configured),
+    'HR_WEBHOOK_URL',
+    'nowhere: the webhook takes a signature, not a login',
+  );
   return configured;
 }
 
@@ -88,12 +94,17 @@ export async function hrSend(args: string[], ctx: CliContext): Promise<number> {
     response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
   } catch (error) {
     throw new Error(
-      `could not reach ${url}: ${(error as Error).message} (is the dev host running? npm start)`,
+      `could not reach ${urlForDisplay(url)}: ${(error as Error).message} (is the dev host running? npm start)`,
     );
   }
   const text = await response.text();
   if (flag(parsed, 'json')) {
-    writeJson(ctx, { url, status: response.status, statusText: response.statusText, body: jsonOrText(text) });
+    writeJson(ctx, {
+      url: urlForDisplay(url),
+      status: response.status,
+      statusText: response.statusText,
+      body: jsonOrText(text),
+    });
   } else {
     ctx.stdout(`${response.status} ${response.statusText}\n${text}\n`);
   }
