@@ -12,12 +12,19 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { listenOnLoopback } from '../loopback/listenOnLoopback';
+import {
+  FaultQueue,
+  Knobs,
+  RequestLog,
+  seededRandom,
+  sleep,
+  ThrottleBudgets,
+} from '../stand-in-kit/standInKit';
 import { authenticate, isAuthFailure, type SandboxOAuthOptions } from './auth';
 import { SchemaViolation, interpretEnvelope, type ConnectingSidKind, type EwsRequest } from './ewsRequest';
 import {
   DEFAULT_KNOBS,
-  checkKnobs,
-  seededRandom,
+  sandboxKnobProblems,
   type FaultKind,
   type FaultSpec,
   type SandboxKnobs,
@@ -163,9 +170,6 @@ const fault = (f: SoapFault, extra: Partial<Answer> = {}): Answer => ({
   ...extra,
 });
 
-const sleep = (ms: number): Promise<void> =>
-  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-
 /** How many response messages an error answer should hold: one per id for per-item operations. */
 function entryCount(request: EwsRequest): number {
   const list = request.payload.children.find(
@@ -187,32 +191,25 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     }),
     ...options.knobs,
   };
-  checkKnobs(initial);
-  const knobs: SandboxKnobs = { ...DEFAULT_KNOBS, ...initial };
+  const knobSet = new Knobs('sandbox knobs', DEFAULT_KNOBS, sandboxKnobProblems, initial);
+  const knobs = knobSet.current;
   const random = seededRandom(options.randomSeed ?? 1);
-  const maxLog = options.maxLogEntries ?? 10_000;
   const maxBytes = options.maxRequestBytes ?? 16 * 1024 * 1024;
-  let log: SandboxRequestLogEntry[] = [];
-  let faultQueue: FaultSpec[] = [];
+  const log = new RequestLog<SandboxRequestLogEntry>(options.maxLogEntries);
+  const faultQueue = new FaultQueue<FaultSpec>();
   const hanging = new Set<http.ServerResponse>();
-  const throttle = new Map<string, { inFlight: number; busyUntil: number }>();
+  const budgets = new ThrottleBudgets();
   let validator: EwsSchemaValidator | undefined;
 
-  const record = (entry: SandboxRequestLogEntry): void => {
-    log.push(entry);
-    if (log.length > maxLog) log = log.slice(log.length - Math.floor(maxLog / 2));
-  };
-
-  /** The first queued fault matching this call, removed from the queue. */
+  /** The first queued fault matching this call (removed from the queue), else perhaps a random one. */
   const takeFault = (operation: string, impersonated: string | undefined): FaultSpec | undefined => {
-    const index = faultQueue.findIndex(
-      (f) =>
-        (f.operation === undefined || f.operation === operation) &&
-        (f.mailbox === undefined ||
-          (impersonated !== undefined &&
-            store.mailboxByAddress(f.mailbox) === store.mailboxByAddress(impersonated))),
+    const queued = faultQueue.take(
+      operation,
+      (address) =>
+        impersonated !== undefined &&
+        store.mailboxByAddress(address) === store.mailboxByAddress(impersonated),
     );
-    if (index >= 0) return faultQueue.splice(index, 1)[0];
+    if (queued) return queued;
     if (
       knobs.faultRate > 0 &&
       (knobs.faultOperations.length === 0 || knobs.faultOperations.includes(operation))
@@ -415,21 +412,21 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     }
 
     const budgetKey = mailbox ? `m:${mailbox.index}` : `p:${principal.name}`;
-    const budget = throttle.get(budgetKey) ?? { inFlight: 0, busyUntil: 0 };
-    throttle.set(budgetKey, budget);
     const now = Date.now();
-    if (knobs.enforceBackOff && budget.busyUntil > now)
-      return fault(FAULTS.serverBusy(budget.busyUntil - now));
-    if (budget.inFlight >= knobs.maxConcurrentPerMailbox) {
+    const admitted = budgets.admit(
+      budgetKey,
+      { maxConcurrent: knobs.maxConcurrentPerMailbox, holdOffs: knobs.enforceBackOff },
+      now,
+    );
+    if (typeof admitted !== 'function') {
+      if (admitted.refused === 'backOff') return fault(FAULTS.serverBusy(admitted.retryAfterMs));
       // Exchange answers a budget overrun in several ways (knobs.ts ThrottleForm): one drawn per refusal.
       const form = knobs.throttleForms[Math.floor(random() * knobs.throttleForms.length)] ?? 'serverBusy';
-      if (knobs.enforceBackOff && form === 'serverBusy') budget.busyUntil = now + knobs.throttleBackOffMs;
+      if (knobs.enforceBackOff && form === 'serverBusy')
+        budgets.holdOff(budgetKey, now + knobs.throttleBackOffMs);
       return fault(throttleFault(form, knobs.throttleBackOffMs));
     }
-    budget.inFlight++;
-    onMailboxSlot(() => {
-      budget.inFlight--;
-    });
+    onMailboxSlot(admitted);
 
     const ctx: OperationContext = {
       store,
@@ -503,7 +500,7 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
       release = undefined;
       entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
     };
-    record(entry);
+    log.record(entry);
     if (answer.action === 'reset') {
       finish();
       req.socket.destroy();
@@ -622,27 +619,26 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     origin,
     port,
     get knobs() {
-      return { ...knobs };
+      return knobSet.snapshot();
     },
     configure(changes) {
-      checkKnobs(changes);
-      Object.assign(knobs, changes);
+      knobSet.configure(changes);
     },
     injectFaults(...faults) {
-      for (const f of faults) checkKnobs({ faultKinds: [f.kind] });
+      for (const f of faults) knobSet.check({ faultKinds: [f.kind] });
       faultQueue.push(...faults);
     },
     clearFaults() {
-      faultQueue = [];
+      faultQueue.clear();
     },
     get pendingFaults() {
-      return faultQueue.length;
+      return faultQueue.pending;
     },
     get requests() {
-      return log;
+      return log.entries;
     },
     clearRequests() {
-      log = [];
+      log.clear();
     },
     inspectMailbox,
     tenant: store,

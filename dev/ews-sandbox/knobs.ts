@@ -118,8 +118,11 @@ export const DEFAULT_KNOBS: SandboxKnobs = {
   strictSchema: false,
 };
 
-/** Checks knob values so that a typo fails loudly instead of silently disabling a behaviour. */
-export function checkKnobs(knobs: Partial<SandboxKnobs>): void {
+/**
+ * The sandbox's own rules for knob values, as problems in words (names and types are checked by the
+ * stand-in kit's Knobs, dev/stand-in-kit/standInKit.ts).
+ */
+export function sandboxKnobProblems(knobs: Partial<SandboxKnobs>): string[] {
   const problems: string[] = [];
   const nonNegative = (name: keyof SandboxKnobs): void => {
     const v = knobs[name];
@@ -161,20 +164,5 @@ export function checkKnobs(knobs: Partial<SandboxKnobs>): void {
   if (knobs.faultKinds !== undefined && knobs.faultKinds.length === 0 && (knobs.faultRate ?? 0) > 0) {
     problems.push('faultKinds must not be empty when faultRate > 0');
   }
-  for (const key of Object.keys(knobs)) {
-    if (!(key in DEFAULT_KNOBS)) problems.push(`unknown knob "${key}"`);
-  }
-  if (problems.length > 0) throw new Error(`sandbox knobs: ${problems.join('; ')}`);
-}
-
-/** mulberry32: a small seedable PRNG, so random faults and anchor 503s repeat run after run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return problems;
 }

@@ -26,6 +26,7 @@ import { loadSeedFile, validateSeed, type SandboxSeed } from '../ews-sandbox/see
 import { TenantStore } from '../ews-sandbox/tenantStore';
 import { checkBearerToken, type BearerTokenRequirements } from '../identity/bearerToken';
 import { listenOnLoopback } from '../loopback/listenOnLoopback';
+import { Knobs, RequestLog, sleep } from '../stand-in-kit/standInKit';
 import { runBatch } from './batch';
 import { GraphDirectory, type UserWithoutMailbox } from './directory';
 import { graphError, withInnerError, type Answer } from './graphAnswers';
@@ -58,6 +59,25 @@ const DEFAULT_GRAPH_KNOBS: GraphKnobs = {
   pageSize: 100,
   answerTimeZone: 'UTC',
 };
+
+/** The stand-in's own rules for knob values (names and types: the stand-in kit's Knobs). */
+function graphKnobProblems(changes: Partial<GraphKnobs>): string[] {
+  const problems: string[] = [];
+  for (const name of ['latencyMs', 'concurrencyRetryAfterSeconds'] as const) {
+    const v = changes[name];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) problems.push(`${name} must be a number >= 0`);
+  }
+  for (const name of ['maxConcurrentPerMailbox', 'requestsPerWindow', 'windowMs'] as const) {
+    const v = changes[name];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+      problems.push(`${name} must be a whole number >= 1`);
+  }
+  const pageSize = changes.pageSize;
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 999)) {
+    problems.push('pageSize must be a whole number from 1 to 999 (Graph’s $top limit)');
+  }
+  return problems;
+}
 
 interface GraphRequestLogEntry {
   at: string;
@@ -117,9 +137,6 @@ interface Route {
   handler: OperationHandler;
 }
 
-const sleep = (ms: number): Promise<void> =>
-  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
-
 /** Starts the stand-in on 127.0.0.1. */
 export async function startGraphStandIn(options: GraphStandInOptions): Promise<GraphStandIn> {
   let store: TenantStore;
@@ -128,7 +145,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     const seed = typeof options.seed === 'string' ? loadSeedFile(options.seed) : validateSeed(options.seed);
     store = new TenantStore(seed, Date.now());
   } else throw new Error('startGraphStandIn needs a tenant (an EWS sandbox’s store) or a seed');
-  const knobs: GraphKnobs = { ...DEFAULT_GRAPH_KNOBS, ...options.knobs };
+  const knobSet = new Knobs('Graph stand-in knobs', DEFAULT_GRAPH_KNOBS, graphKnobProblems, options.knobs);
+  const knobs = knobSet.current;
   const directory = new GraphDirectory(store, options.usersWithoutMailbox);
   const throttle = new Throttle(() => knobs);
   // No required role: Graph checks each call's permission and answers a missing one with 403.
@@ -138,7 +156,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     issuer: options.issuer,
     tenantId: store.tenantId,
   };
-  let log: GraphRequestLogEntry[] = [];
+  const log = new RequestLog<GraphRequestLogEntry>();
   let origin = '';
 
   /** The operations, one handler each: the first route whose method and path match answers. */
@@ -223,8 +241,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     entry.code = answer.code;
     entry.fault = answer.fault;
     entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
-    log.push(entry);
-    if (log.length > 10_000) log = log.slice(-5_000);
+    log.record(entry);
   };
 
   const batch = (body: unknown, caller: Caller, batchRequestId: string, clientRequestId?: string) =>
@@ -342,10 +359,10 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     port: listening.port,
     tenant: store,
     get knobs() {
-      return { ...knobs };
+      return knobSet.snapshot();
     },
     configure(changes) {
-      Object.assign(knobs, changes);
+      knobSet.configure(changes);
       if (changes.requestsPerWindow !== undefined || changes.windowMs !== undefined) throttle.resetWindows();
     },
     injectFaults(...more) {
@@ -358,10 +375,10 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       throttle.clear();
     },
     get requests() {
-      return log;
+      return log.entries;
     },
     clearRequests() {
-      log = [];
+      log.clear();
     },
     userId(address) {
       const m = store.mailboxByAddress(address);

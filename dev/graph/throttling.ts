@@ -5,6 +5,7 @@
  * (429 / 503 with Retry-After, 500, 502, 504, 509; 424 for a $batch envelope) answer the next matching request first.
  */
 import type { Mailbox } from '../ews-sandbox/tenantStore';
+import { FaultQueue, ThrottleBudgets } from '../stand-in-kit/standInKit';
 import { graphError, type Answer } from './graphAnswers';
 import type { GraphOperation } from './operations/requestContext';
 
@@ -39,10 +40,10 @@ const FAULT_ERRORS: Record<GraphFault['status'], [string, string]> = {
   509: ['BandwidthLimitExceeded', 'Your app has been throttled for exceeding the maximum bandwidth cap.'],
 };
 
+/** Graph's answers to the stand-in kit's fault queue and throttling budgets (dev/stand-in-kit). */
 export class Throttle {
-  private faults: GraphFault[] = [];
-  private readonly inFlight = new Map<string, number>();
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly faults = new FaultQueue<GraphFault>();
+  private readonly budgets = new ThrottleBudgets();
 
   constructor(private readonly knobs: () => ThrottleKnobs) {}
 
@@ -51,26 +52,24 @@ export class Throttle {
   }
 
   get pending(): number {
-    return this.faults.length;
+    return this.faults.pending;
   }
 
   clear(): void {
-    this.faults = [];
+    this.faults.clear();
   }
 
   /** A new budget starts new windows (a test that lowers the limit starts from zero). */
   resetWindows(): void {
-    this.windows.clear();
+    this.budgets.resetWindows();
   }
 
   /** The first queued fault matching the request, taken off the queue, as an answer. */
   takeFault(operation: GraphOperation, mailbox: Mailbox | undefined): Answer | undefined {
-    const index = this.faults.findIndex(
-      (f) =>
-        (f.operation === undefined || f.operation === operation) &&
-        (f.mailbox === undefined || mailbox?.addresses.includes(f.mailbox.toLowerCase()) === true),
+    const fault = this.faults.take(
+      operation,
+      (address) => mailbox?.addresses.includes(address.toLowerCase()) === true,
     );
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0] : undefined;
     if (!fault) return undefined;
     const [code, message] = FAULT_ERRORS[fault.status];
     const headers =
@@ -81,30 +80,24 @@ export class Throttle {
   /** Admits a request of `appId` about `mailbox`: a release function, or the 429 that refuses it. */
   admit(appId: string, mailbox: Mailbox, now: number): (() => void) | Answer {
     const knobs = this.knobs();
-    const key = `${appId}\n${mailbox.address}`;
-    let window = this.windows.get(key);
-    if (!window || now - window.start >= knobs.windowMs) {
-      window = { start: now, count: 0 };
-      this.windows.set(key, window);
-    }
-    if (window.count >= knobs.requestsPerWindow) {
-      const seconds = Math.max(1, Math.ceil((window.start + knobs.windowMs - now) / 1000));
+    const admitted = this.budgets.admit(
+      `${appId}\n${mailbox.address}`,
+      {
+        maxConcurrent: knobs.maxConcurrentPerMailbox,
+        requestsPerWindow: knobs.requestsPerWindow,
+        windowMs: knobs.windowMs,
+      },
+      now,
+    );
+    if (typeof admitted === 'function') return admitted;
+    if (admitted.refused === 'window') {
+      const seconds = Math.max(1, Math.ceil(admitted.retryAfterMs / 1000));
       return graphError(429, 'ApplicationThrottled', 'Application is over its MailboxRequests limit.', {
         headers: { 'Retry-After': String(seconds) },
       });
     }
-    const busy = this.inFlight.get(key) ?? 0;
-    if (busy >= knobs.maxConcurrentPerMailbox) {
-      return graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
-        headers: { 'Retry-After': String(knobs.concurrencyRetryAfterSeconds) },
-      });
-    }
-    window.count++;
-    this.inFlight.set(key, busy + 1);
-    return () => {
-      const left = (this.inFlight.get(key) ?? 1) - 1;
-      if (left <= 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, left);
-    };
+    return graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
+      headers: { 'Retry-After': String(knobs.concurrencyRetryAfterSeconds) },
+    });
   }
 }
