@@ -83,8 +83,8 @@ export async function runSweepBenchmark(
   const { generatedAddress } = await import('../dev/ews-sandbox/generateTenant');
   const { LocalDurableHost } = await import('../dev/host/localDurableHost');
   const { createMailboxBackend } = await import('../shared/mailbox/mailboxBackend');
-  const { loadEwsSettings, loadSweepSettings, loadMailboxScope } = await import('../shared/config');
-  const { overrideSweepDependencies } = await import('../shared/sweep/sweepDependencies');
+  const { loadEwsSettings } = await import('../shared/config');
+  const { useAppServices } = await import('../shared/app/appServices');
   const { MemorySweepStore } = await import('../shared/sweep/sweepStore');
   const { ORCHESTRATOR } = await import('../functions/archiveSweepOrchestrator');
   if (!registrations.has(ORCHESTRATOR.sweep)) {
@@ -134,14 +134,7 @@ export async function runSweepBenchmark(
       };
     },
   }) as Ops;
-  const settings = loadSweepSettings(env);
-  const store = new MemorySweepStore();
-  overrideSweepDependencies({
-    settings: () => settings,
-    scope: () => loadMailboxScope(env),
-    operations: () => Promise.resolve(counted),
-    store: () => store,
-  });
+  await useAppServices({ env, mailbox: counted, reports: new MemorySweepStore() });
 
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
@@ -168,7 +161,7 @@ export async function runSweepBenchmark(
     seconds = Number(process.hrtime.bigint() - started) / 1e9;
     cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
-    overrideSweepDependencies(undefined);
+    await useAppServices(undefined);
     await backend.close();
     const cpuAtEnd = await sandbox.stop();
     sandboxCpuMicros = cpuAtEnd === undefined ? undefined : cpuAtEnd - sandbox.cpuMicros;

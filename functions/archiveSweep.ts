@@ -7,8 +7,7 @@ import { app, HttpRequest, HttpResponse, InvocationContext, Timer } from '@azure
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { isSmtpAddress } from '../shared/address';
-import { assertArchivingSupported } from '../shared/config';
-import { ConfigError } from '../shared/configError';
+import { appServices } from '../shared/app/appServices';
 import { findInstance } from '../shared/durableInstances';
 import { sweepDependencies } from '../shared/sweep/sweepDependencies';
 import { sweepConfigurationError } from '../shared/sweep/sweepPreflight';
@@ -55,17 +54,6 @@ function problem(status: number, error: string, extra: Record<string, unknown> =
   return new HttpResponse({ status, jsonBody: { error, ...extra } });
 }
 
-/** The back end cannot archive (MAILBOX_BACKEND=graph): the sweep refuses to start, saying why. */
-function archivingRefused(): ConfigError | undefined {
-  try {
-    assertArchivingSupported(process.env);
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-}
-
 function parseStartBody(raw: string): SweepInput | { error: string; field: string } {
   if (raw.trim() === '') return {};
   let body: unknown;
@@ -107,7 +95,8 @@ export async function startArchiveSweep(
   // 409 Conflict: the request is well formed, but the app's configuration (its current state) cannot run
   // it; an administrator resolves that in the settings and sends the same request again.
   const refused =
-    archivingRefused() ?? (await sweepConfigurationError(sweepDependencies(), parsed.mailboxes));
+    appServices().archivingRefusal() ??
+    (await sweepConfigurationError(sweepDependencies(), parsed.mailboxes));
   if (refused) return problem(409, refused.message, { setting: refused.setting });
   const client = df.getClient(context);
   const outcome = await startSweep(client, parsed);
@@ -172,7 +161,7 @@ export async function getArchiveSweep(
 }
 
 export async function archiveSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-  const refused = archivingRefused() ?? (await sweepConfigurationError(sweepDependencies()));
+  const refused = appServices().archivingRefusal() ?? (await sweepConfigurationError(sweepDependencies()));
   if (refused) {
     context.error(`archive sweep not started: ${refused.message}`);
     return;
@@ -206,7 +195,7 @@ app.http('archiveSweep', {
 
 // The host resolves %ARCHIVE_SWEEP_SCHEDULE% from app settings; without the setting there is no timer
 // at all (registering it anyway would fail the host's indexing for every function).
-if (process.env.ARCHIVE_SWEEP_SCHEDULE?.trim()) {
+if (appServices().sweepSchedule()) {
   app.timer('archiveSweepTimer', {
     schedule: '%ARCHIVE_SWEEP_SCHEDULE%',
     extraInputs: [df.input.durableClient()],

@@ -9,10 +9,10 @@
  * a warning line (docs/operations.md, "Logs"), which is what alerts should watch.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { processHealthMonitor } from '../shared/health/healthCheck';
+import { appServices } from '../shared/app/appServices';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const { report, fresh } = await processHealthMonitor().report();
+  const { report, fresh } = await appServices().health().report();
   if (fresh && report.status === 'degraded') {
     context.warn(
       `health: degraded ${JSON.stringify({ keyVault: report.keyVault, mailboxEndpoint: report.mailboxEndpoint })}`,

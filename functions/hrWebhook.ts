@@ -11,7 +11,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { loadLeaveSettings } from '../shared/config';
+import { appServices } from '../shared/app/appServices';
 import { findInstance } from '../shared/durableInstances';
 import { HR_SOURCES, type HrSource } from '../shared/hr/instanceId';
 import { leaveStatusPath } from '../shared/hr/leaveStatus';
@@ -19,7 +19,7 @@ import { dispatchLeaveEvent, type LeaveInstances } from '../shared/hr/leaveDispa
 import { isHibobPing, parseHibobDelivery } from '../shared/hr/hibob';
 import { LeaveEventError, parseLeaveEvent } from '../shared/hr/leaveEvent';
 import { verifyGeneric, verifyHibob, type SignatureCheck } from '../shared/hr/signature';
-import { getSecretProvider, splitSecretList } from '../shared/secrets';
+import { splitSecretList } from '../shared/secrets';
 import { LEAVE_ORCHESTRATOR } from './leaveOrchestrator';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -80,13 +80,13 @@ export async function hrWebhook(request: HttpRequest, context: InvocationContext
   }
 
   const signing = SIGNING[source];
-  const secrets = splitSecretList(await getSecretProvider().get(signing.secret));
+  const secrets = splitSecretList(await appServices().secrets().get(signing.secret));
   if (!secrets.length) context.error(`${signing.secret} is not set: every ${source} event is refused`);
   const header = request.headers.get(signing.header);
   const check: SignatureCheck =
     source === 'hibob'
       ? verifyHibob(header, body, secrets)
-      : verifyGeneric(header, body, secrets, Math.floor(Date.now() / 1000));
+      : verifyGeneric(header, body, secrets, Math.floor(appServices().now().getTime() / 1000));
   if (!check.ok) {
     context.warn(`hr/${source}: signature refused (${check.reason})`);
     return problem(
@@ -102,7 +102,7 @@ export async function hrWebhook(request: HttpRequest, context: InvocationContext
   } catch {
     return problem(400, 'InvalidJson', 'the body is not valid JSON', { field: '(body)' });
   }
-  const settings = loadLeaveSettings(process.env);
+  const settings = appServices().leaveSettings();
   let event;
   try {
     if (source === 'hibob') {

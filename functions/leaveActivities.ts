@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { loadLeaveSettings, loadMailboxScope } from '../shared/config';
+import { appServices } from '../shared/app/appServices';
 import type { LeaveNotice } from '../shared/hr/hibob';
 import type { HibobFetchResult } from '../shared/hr/hibobApi';
 import type { LeaveEvent } from '../shared/hr/leaveEvent';
@@ -18,7 +18,6 @@ import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOp
 import { isMailboxError } from '../shared/mailbox/mailboxError';
 import { isStillOurs, plannedOof } from '../shared/oof/leavePlan';
 import type { TemplateSet } from '../shared/oof/templates';
-import { getSecretProvider } from '../shared/secrets';
 import {
   instanceLog,
   withInvocationLog,
@@ -36,18 +35,8 @@ export const LEAVE_FETCH_HIBOB = 'leaveFetchHibob';
 export type ActivityResult<T> =
   { ok: true; value: T } | { ok: false; code: string; errorClass: string; message: string };
 
-let mailboxOverride: MailboxOperations | undefined;
-
-/** Tests and the dev host may hand the activities their own mailbox operations. */
-export function useLeaveMailboxOperations(ops: MailboxOperations | undefined): void {
-  mailboxOverride = ops;
-}
-
-async function mailbox(): Promise<MailboxOperations> {
-  if (mailboxOverride) return mailboxOverride;
-  // Loaded on first use: the EWS client (undici, fast-xml-parser) is not needed to register functions.
-  const { getMailboxOperations } = await import('../shared/mailbox/mailboxBackend');
-  return getMailboxOperations();
+function mailbox(): Promise<MailboxOperations> {
+  return appServices().mailbox();
 }
 
 async function attempt<T>(log: InstanceLog, step: string, fn: () => Promise<T>): Promise<ActivityResult<T>> {
@@ -82,7 +71,7 @@ function templates(file: string | undefined): TemplateSet | undefined {
 
 /** Is the person's mailbox in MAILBOX_SCOPE? Configuration only, no mailbox call. */
 export function leaveCheckScope(input: { mailbox: string }): { inScope: boolean; scope: string } {
-  const scope = loadMailboxScope(process.env);
+  const scope = appServices().scope();
   return { inScope: scope.allows(input.mailbox), scope: scope.describe() };
 }
 df.app.activity(LEAVE_CHECK_SCOPE, { handler: leaveCheckScope });
@@ -116,7 +105,7 @@ export async function leaveSetOof(
   input: SetOofInput,
   context: InvocationContext,
 ): Promise<ActivityResult<OofSettings>> {
-  const settings = loadLeaveSettings(process.env);
+  const settings = appServices().leaveSettings();
   const oof = plannedOof(
     input.event,
     { start: input.start, end: input.end, firstDayBack: input.firstDayBack },
@@ -176,8 +165,8 @@ export async function leaveFetchHibob(
   context: InvocationContext,
 ): Promise<ActivityResult<HibobFetchResult>> {
   const log = instanceLog(context, notice.instanceId);
-  const settings = loadLeaveSettings(process.env);
-  const secrets = getSecretProvider();
+  const settings = appServices().leaveSettings();
+  const secrets = appServices().secrets();
   const [serviceUserId, serviceUserToken] = await Promise.all([
     secrets.get('HIBOB_SERVICE_USER_ID'),
     secrets.get('HIBOB_SERVICE_USER_TOKEN'),

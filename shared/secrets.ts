@@ -147,7 +147,10 @@ export class KeyVaultSecretProvider implements SecretProvider {
   }
 }
 
-/** Builds the provider the configuration asks for (no I/O until the first get). */
+/**
+ * Builds the provider the configuration asks for (no I/O until the first get). The app builds one per
+ * process, in its composition root (shared/app/appServices.ts): one SecretClient, one cache.
+ */
 export function createSecretProvider(env: Env): SecretProvider {
   const uri = env.KEY_VAULT_URI?.trim();
   if (!uri) return new EnvironmentSecretProvider(env);
@@ -177,17 +180,4 @@ export function createSecretProvider(env: Env): SecretProvider {
     managedIdentityClientId: env.AZURE_CLIENT_ID?.trim() || undefined,
     caPem: caFile ? readFileSync(caFile, 'utf8') : undefined,
   });
-}
-
-let processProvider: SecretProvider | undefined;
-
-/** The per-process provider (one SecretClient, one cache). */
-export function getSecretProvider(env: Env = process.env): SecretProvider {
-  processProvider ??= createSecretProvider(env);
-  return processProvider;
-}
-
-/** Forget the per-process provider (tests that change configuration). */
-export function resetSecretProvider(): void {
-  processProvider = undefined;
 }

@@ -1,7 +1,8 @@
 /**
- * Builds the process's mailbox operations from configuration: the EWS client or, with
- * MAILBOX_BACKEND=graph, the Microsoft Graph client, either wrapped in the scope guard.
- * One per process (connection pool, token cache and throttling state only work when shared).
+ * Builds mailbox operations from configuration: the EWS client or, with MAILBOX_BACKEND=graph, the
+ * Microsoft Graph client, either wrapped in the scope guard. The app builds one per process through its
+ * composition root (shared/app/appServices.ts): connection pool, token cache and throttling state only
+ * work when shared. The CLI and tests build their own with createMailboxBackend.
  */
 import {
   loadEwsSettings,
@@ -14,14 +15,46 @@ import {
 import { ConfigError } from '../configError';
 import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../ews/ewsClient';
 import { GraphClient, type GraphCallEvent, type GraphClientOptions } from '../graph/graphClient';
-import { getSecretProvider } from '../secrets';
+import type { SecretProvider } from '../secrets';
 import { reportMailboxCall } from '../logging/invocationLog';
+import { isMailboxError } from './mailboxError';
+import type { MailboxOperations, OofReadResult } from './mailboxOperations';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';
 
 export interface MailboxBackend {
   kind: MailboxBackendKind;
   operations: ScopedMailboxOperations;
   close(): Promise<void>;
+}
+
+/** A client of either kind, unguarded. */
+interface MailboxClient {
+  kind: MailboxBackendKind;
+  client: MailboxOperations & { close(): Promise<void> };
+}
+
+function createMailboxClient(
+  env: Env,
+  overrides: { url?: string },
+  clientOptions: EwsClientOptions,
+  graphOptions: GraphClientOptions,
+): MailboxClient {
+  if (loadMailboxBackendKind(env) === 'graph') {
+    if (overrides.url !== undefined) {
+      throw new ConfigError(
+        '--ews-url applies to the EWS back end; MAILBOX_BACKEND is graph (set GRAPH_URL)',
+        '--ews-url',
+      );
+    }
+    return {
+      kind: 'graph',
+      client: new GraphClient(loadGraphSettings(env), { onCall: logGraphProblem, ...graphOptions }),
+    };
+  }
+  return {
+    kind: 'ews',
+    client: new EwsClient(loadEwsSettings(env, overrides), { onCall: logEwsProblem, ...clientOptions }),
+  };
 }
 
 /** A fresh backend (the CLI, tests). Throws ConfigError naming the setting when configuration is wrong. */
@@ -32,23 +65,8 @@ export function createMailboxBackend(
   graphOptions: GraphClientOptions = {},
 ): MailboxBackend {
   const scope = loadMailboxScope(env);
-  if (loadMailboxBackendKind(env) === 'graph') {
-    if (overrides.url !== undefined) {
-      throw new ConfigError(
-        '--ews-url applies to the EWS back end; MAILBOX_BACKEND is graph (set GRAPH_URL)',
-        '--ews-url',
-      );
-    }
-    const settings = loadGraphSettings(env);
-    const client = new GraphClient(settings, { onCall: logGraphProblem, ...graphOptions });
-    return {
-      kind: 'graph',
-      operations: new ScopedMailboxOperations(client, scope),
-      close: () => client.close(),
-    };
-  }
-  const client = new EwsClient(loadEwsSettings(env, overrides), { onCall: logEwsProblem, ...clientOptions });
-  return { kind: 'ews', operations: new ScopedMailboxOperations(client, scope), close: () => client.close() };
+  const { kind, client } = createMailboxClient(env, overrides, clientOptions, graphOptions);
+  return { kind, operations: new ScopedMailboxOperations(client, scope), close: () => client.close() };
 }
 
 /**
@@ -64,37 +82,139 @@ function logEwsProblem(event: EwsCallEvent): void {
   reportMailboxCall('ews', event);
 }
 
-let processBackend: Promise<MailboxBackend> | undefined;
+/** The credentials that may live in the secret provider (Key Vault) rather than in the settings. */
+const CREDENTIAL_SECRETS = ['EWS_PASSWORD', 'EWS_CLIENT_SECRET'] as const;
+
+/** Exchange or Entra refused the credentials: HTTP 401 from the mailbox endpoint or the token endpoint. */
+export function isAuthenticationFailure(error: unknown): boolean {
+  if (isMailboxError(error)) return error.httpStatus === 401;
+  const e = error as { name?: unknown; statusCode?: unknown } | undefined;
+  return e?.name === 'AuthenticationError' || e?.statusCode === 401;
+}
 
 /**
- * The per-process mailbox operations, created on first use from the environment, for every function
- * that acts on mailboxes (the leave activities and the sweep alike). With KEY_VAULT_URI the EWS
- * credentials (EWS_PASSWORD, EWS_CLIENT_SECRET) that the environment does not hold come from Key Vault,
- * read once here when the back end is built.
+ * The app's back end: the credentials the settings do not hold are read from `secrets` (with
+ * KEY_VAULT_URI, the vault). They are read once, not per call; so that rotating `ews-password` or
+ * `ews-client-secret` needs no restart, an authentication failure reads them again and, when they
+ * changed, rebuilds the client with them and tries the call once more. Unchanged secrets: the failure
+ * stands (the account or app registration is wrong, not the secret's age).
  */
-export function getMailboxOperations(env: Env = process.env): Promise<ScopedMailboxOperations> {
-  if (!processBackend) {
-    const building = withVaultSecrets(env).then(createMailboxBackend);
-    processBackend = building;
-    // A failure (a setting missing, the vault unreachable) is not kept: the next call tries again.
-    building.catch(() => {
-      if (processBackend === building) processBackend = undefined;
-    });
+export async function createRenewingMailboxBackend(
+  env: Env,
+  secrets: SecretProvider,
+): Promise<MailboxBackend> {
+  const fromSecrets = CREDENTIAL_SECRETS.filter((name) => env[name] === undefined || env[name] === '');
+  const readCredentials = async (): Promise<Env> => {
+    const values: Env = {};
+    for (const name of fromSecrets) values[name] = await secrets.get(name);
+    return values;
+  };
+  const scope = loadMailboxScope(env);
+  const first = await readCredentials();
+  const build = (credentials: Env): MailboxClient =>
+    createMailboxClient({ ...env, ...credentials }, {}, {}, {});
+  const renewing = new RenewingMailboxClient(build(first), first, async () => {
+    for (const name of fromSecrets) secrets.invalidate(name);
+    const fresh = await readCredentials();
+    return { credentials: fresh, client: build(fresh) };
+  });
+  return {
+    kind: renewing.kind,
+    operations: new ScopedMailboxOperations(renewing, scope),
+    close: () => renewing.close(),
+  };
+}
+
+interface Renewal {
+  credentials: Env;
+  client: MailboxClient;
+}
+
+/** Every operation through the current client; after an authentication failure, one renewal and one retry. */
+class RenewingMailboxClient implements MailboxOperations {
+  readonly kind: MailboxBackendKind;
+  private renewal: Promise<boolean> | undefined;
+
+  constructor(
+    private current: MailboxClient,
+    private credentials: Env,
+    private readonly renew: () => Promise<Renewal>,
+  ) {
+    this.kind = current.kind;
   }
-  return processBackend.then((backend) => backend.operations);
-}
 
-async function withVaultSecrets(env: Env): Promise<Env> {
-  if (!env.KEY_VAULT_URI) return env;
-  const secrets = getSecretProvider(env);
-  const complete: Env = { ...env };
-  for (const name of ['EWS_PASSWORD', 'EWS_CLIENT_SECRET']) complete[name] ??= await secrets.get(name);
-  return complete;
-}
+  /**
+   * Reads the secrets again; true when they changed and the client was rebuilt. Concurrent failures
+   * share one renewal (a rotation fails every call in flight at once).
+   */
+  private renewCredentials(): Promise<boolean> {
+    this.renewal ??= (async () => {
+      const next = await this.renew();
+      const changed = Object.keys(next.credentials).some((n) => next.credentials[n] !== this.credentials[n]);
+      if (!changed) {
+        await next.client.client.close();
+        return false;
+      }
+      const old = this.current;
+      this.current = next.client;
+      this.credentials = next.credentials;
+      await old.client.close();
+      return true;
+    })().finally(() => (this.renewal = undefined));
+    return this.renewal;
+  }
 
-/** Closes and forgets the per-process backend (dev host shutdown, tests that change configuration). */
-export async function resetMailboxOperations(): Promise<void> {
-  const backend = processBackend;
-  processBackend = undefined;
-  await (await backend?.catch(() => undefined))?.close();
+  /** True when a client newer than `failed` is in use now: another call renewed it, or this one did. */
+  private async renewedSince(failed: MailboxOperations): Promise<boolean> {
+    return this.current.client !== failed || this.renewCredentials();
+  }
+
+  private async call<T>(operation: (client: MailboxOperations) => Promise<T>): Promise<T> {
+    const client = this.current.client;
+    try {
+      return await operation(client);
+    } catch (error) {
+      if (isAuthenticationFailure(error) && (await this.renewedSince(client))) {
+        return operation(this.current.client);
+      }
+      throw error;
+    }
+  }
+
+  getOof: MailboxOperations['getOof'] = (...args) => this.call((c) => c.getOof(...args));
+  setOof: MailboxOperations['setOof'] = (...args) => this.call((c) => c.setOof(...args));
+  findItemIdsReceivedBefore: MailboxOperations['findItemIdsReceivedBefore'] = (...args) =>
+    this.call((c) => c.findItemIdsReceivedBefore(...args));
+  archiveItems: MailboxOperations['archiveItems'] = (...args) => this.call((c) => c.archiveItems(...args));
+  moveItems: MailboxOperations['moveItems'] = (...args) => this.call((c) => c.moveItems(...args));
+  getFolder: MailboxOperations['getFolder'] = (...args) => this.call((c) => c.getFolder(...args));
+  hasArchiveMailbox: MailboxOperations['hasArchiveMailbox'] = (...args) =>
+    this.call((c) => c.hasArchiveMailbox(...args));
+  expandGroup: MailboxOperations['expandGroup'] = (...args) => this.call((c) => c.expandGroup(...args));
+  resolvePrimaryAddress: MailboxOperations['resolvePrimaryAddress'] = (...args) =>
+    this.call((c) => c.resolvePrimaryAddress(...args));
+
+  /** Graph `$batch`: per-mailbox failures are results, so an authentication failure among them renews too. */
+  get getOofMany(): MailboxOperations['getOofMany'] {
+    if (!this.current.client.getOofMany) return undefined;
+    return async (mailboxes) => {
+      const readAll = (c: MailboxOperations): Promise<OofReadResult[]> =>
+        c.getOofMany ? c.getOofMany(mailboxes) : Promise.all(mailboxes.map((m) => this.readOne(c, m)));
+      const client = this.current.client;
+      const results = await this.call(readAll);
+      const refused = results.some((r) => 'error' in r && isAuthenticationFailure(r.error));
+      return refused && (await this.renewedSince(client)) ? readAll(this.current.client) : results;
+    };
+  }
+
+  private readOne(client: MailboxOperations, mailbox: string): Promise<OofReadResult> {
+    return client.getOof(mailbox).then(
+      (settings): OofReadResult => ({ mailbox, settings }),
+      (error: unknown): OofReadResult => ({ mailbox, error: error as Error }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.current.client.close();
+  }
 }

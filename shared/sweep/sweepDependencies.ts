@@ -1,11 +1,13 @@
 /**
- * What the sweep's activities use, created once per process from configuration. Tests and the dev
- * host replace pieces (an in-memory store, a mailbox fake) through `overrideSweepDependencies`.
+ * What a sweep needs from the app: its settings, the mailbox scope, the mailbox operations and the report
+ * store. The sweep's activities and its start checks (shared/sweep/sweepPreflight.ts) take them from
+ * the app's composition root (shared/app/appServices.ts), which tests and the dev host override.
  */
-import { loadMailboxScope, loadSweepSettings, type Env, type SweepSettings } from '../config';
+import type { SweepSettings } from '../config';
+import { appServices, type AppServices } from '../app/appServices';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
 import type { MailboxScope } from '../scope';
-import { getSweepStore, type SweepStore } from './sweepStore';
+import type { SweepStore } from './sweepStore';
 
 export interface SweepDependencies {
   settings(): SweepSettings;
@@ -14,24 +16,12 @@ export interface SweepDependencies {
   store(): SweepStore;
 }
 
-function fromEnvironment(env: Env): SweepDependencies {
-  let settings: SweepSettings | undefined;
+/** The sweep's view of the app's services (default: the process's). */
+export function sweepDependencies(services: AppServices = appServices()): SweepDependencies {
   return {
-    settings: () => (settings ??= loadSweepSettings(env)),
-    scope: () => loadMailboxScope(env),
-    // Loaded on first use: the EWS client pulls in undici and the XML parser.
-    operations: async () => (await import('../mailbox/mailboxBackend')).getMailboxOperations(env),
-    store: () => getSweepStore((settings ??= loadSweepSettings(env)).reports),
+    settings: () => services.sweepSettings(),
+    scope: () => services.scope(),
+    operations: () => services.mailbox(),
+    store: () => services.reports(),
   };
-}
-
-let current: SweepDependencies | undefined;
-
-export function sweepDependencies(): SweepDependencies {
-  return (current ??= fromEnvironment(process.env));
-}
-
-/** Replaces some dependencies (tests, dev host); `undefined` goes back to configuration. */
-export function overrideSweepDependencies(partial: Partial<SweepDependencies> | undefined): void {
-  current = partial ? { ...fromEnvironment(process.env), ...partial } : undefined;
 }

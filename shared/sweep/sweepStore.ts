@@ -159,11 +159,8 @@ export class BlobSweepStore implements SweepStore {
   }
 }
 
-let processStore: SweepStore | undefined;
-
-/** The per-process store, from the reports storage settings. */
-export function getSweepStore(settings: ReportsStorageSettings | undefined): SweepStore {
-  if (processStore) return processStore;
+/** The store the reports storage settings name (the app keeps one, in shared/app/appServices.ts). */
+export function createSweepStore(settings: ReportsStorageSettings | undefined): SweepStore {
   if (!settings) {
     throw new ConfigError(
       'no storage for sweep reports: set AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite), ' +
@@ -171,11 +168,5 @@ export function getSweepStore(settings: ReportsStorageSettings | undefined): Swe
       'AzureWebJobsStorage',
     );
   }
-  processStore = new BlobSweepStore(settings);
-  return processStore;
-}
-
-/** Tests and the dev host: use this store (undefined: back to configuration). */
-export function setSweepStore(store: SweepStore | undefined): void {
-  processStore = store;
+  return new BlobSweepStore(settings);
 }

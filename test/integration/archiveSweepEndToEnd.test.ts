@@ -11,9 +11,7 @@ import {
   GENERATED_SERVICE_ACCOUNT,
 } from '../../dev/ews-sandbox/generateTenant';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
-import { overrideSweepDependencies } from '../../shared/sweep/sweepDependencies';
-import { setSweepStore } from '../../shared/sweep/sweepStore';
+import { useAppServices } from '../../shared/app/appServices';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { join } from 'node:path';
 
@@ -21,7 +19,6 @@ jest.setTimeout(240_000);
 
 const MAILBOXES = 300;
 const mailboxes = Array.from({ length: MAILBOXES }, (_, i) => generatedAddress(i));
-const saved = { ...process.env };
 
 let azurite: Azurite;
 let sandbox: EwsSandbox;
@@ -40,7 +37,8 @@ beforeAll(async () => {
       groupSize: 40,
     }),
   });
-  Object.assign(process.env, {
+  const env = {
+    ...process.env,
     EWS_URL: sandbox.url,
     EWS_AUTH: 'basic',
     EWS_USERNAME: `${GENERATED_SERVICE_ACCOUNT.username}@contoso.com`,
@@ -54,24 +52,22 @@ beforeAll(async () => {
     SWEEP_MAX_BATCHES_IN_FLIGHT: '4',
     SWEEP_RETRY_INTERVAL_MS: '200',
     AzureWebJobsStorage: azurite.connectionString,
-  });
-  await resetMailboxOperations();
-  overrideSweepDependencies(undefined);
-  setSweepStore(undefined);
+  };
+  await useAppServices({ env });
   host = await startDevHost({
     port: 0,
     functionsDir: join(__dirname, '../../functions'),
     log: () => undefined,
     timers: false,
+    env,
   });
 });
 
 afterAll(async () => {
   await host?.close();
-  await resetMailboxOperations();
+  await useAppServices(undefined);
   await sandbox?.close();
   await azurite?.stop();
-  process.env = saved;
 });
 
 interface Counts {

@@ -8,15 +8,12 @@ import { startAzurite, type Azurite } from '../../dev/azurite';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { demoAppSettings } from '../../dev/start';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
-import { overrideSweepDependencies } from '../../shared/sweep/sweepDependencies';
-import { setSweepStore } from '../../shared/sweep/sweepStore';
+import { useAppServices } from '../../shared/app/appServices';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { demoSeed, startDemoSandbox } from '../support/demoTenant';
 
 jest.setTimeout(90_000);
 
-const saved = { ...process.env };
 let sandbox: EwsSandbox;
 let azurite: Azurite;
 let host: DevHost;
@@ -29,27 +26,25 @@ beforeAll(async () => {
     ewsUrl: sandbox.url,
     reportsConnectionString: azurite.connectionString,
   });
-  for (const name of Object.keys(process.env))
-    if (/^(EWS_|MAILBOX_|SWEEP_|ARCHIVE_|KEY_VAULT)/.test(name)) delete process.env[name];
-  for (const [name, value] of Object.entries(settings)) if (value !== undefined) process.env[name] = value;
-  await resetMailboxOperations();
-  overrideSweepDependencies(undefined);
-  setSweepStore(undefined);
+  const env: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!/^(EWS_|MAILBOX_|SWEEP_|ARCHIVE_|KEY_VAULT)/.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(settings)) if (value !== undefined) env[name] = value;
+  await useAppServices({ env });
   host = await startDevHost({
     port: 0,
     functionsDir: path.resolve(__dirname, '../../functions'),
     timers: false,
+    env,
     log: (m) => logs.push(m),
   });
 });
 
 afterAll(async () => {
   await host?.close();
-  await resetMailboxOperations();
-  setSweepStore(undefined);
+  await useAppServices(undefined);
   await sandbox?.close();
   await azurite?.stop();
-  process.env = saved;
 });
 
 /** Old inbox items per mailbox, as the sandbox holds them. */

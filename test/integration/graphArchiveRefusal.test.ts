@@ -5,7 +5,7 @@
  */
 import { runCli } from '../../cli/main';
 import type { DevHost } from '../../dev/host/devHost';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
+import { useAppServices } from '../../shared/app/appServices';
 import { fireSweepTimer, startQuietDevHost } from '../support/sweepStarters';
 
 const GRAPH_ENV = {
@@ -17,19 +17,16 @@ const GRAPH_ENV = {
   MAILBOX_SCOPE: 'contoso.com',
   SWEEP_MAILBOXES: 'alice@contoso.com',
 };
-const saved = { ...process.env };
 let host: DevHost;
 
 beforeAll(async () => {
-  Object.assign(process.env, GRAPH_ENV);
-  await resetMailboxOperations();
+  await useAppServices({ env: { ...process.env, ...GRAPH_ENV } });
   host = await startQuietDevHost();
 });
 
 afterAll(async () => {
   await host.close();
-  process.env = { ...saved };
-  await resetMailboxOperations();
+  await useAppServices(undefined);
 });
 
 async function cli(...argv: string[]) {

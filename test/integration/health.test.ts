@@ -16,7 +16,8 @@ import { startGraphStandIn, type GraphStandIn } from '../../dev/graph/graphStand
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { startKeyVaultServer, type KeyVaultServer } from '../../dev/key-vault/keyVaultServer';
 import { listenOnLoopback } from '../../dev/loopback/listenOnLoopback';
-import { HealthMonitor, resetHealthMonitor, type HealthReport } from '../../shared/health/healthCheck';
+import { useAppServices } from '../../shared/app/appServices';
+import { HealthMonitor, type HealthReport } from '../../shared/health/healthCheck';
 import { DEMO_SERVICE_ACCOUNT, startDemoSandbox } from '../support/demoTenant';
 
 const VERSION = (
@@ -186,11 +187,7 @@ describe('health checks', () => {
 });
 
 describe('GET /api/health', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-    resetHealthMonitor();
-  });
+  afterEach(() => useAppServices(undefined));
 
   const call = async (): Promise<{ status?: number; body: HealthReport; lines: string[] }> => {
     const registration = registrations.get('health');
@@ -216,10 +213,9 @@ describe('GET /api/health', () => {
   });
 
   test('answers 200 with the report, and a warning line, when the mailbox endpoint is unreachable', async () => {
-    Object.assign(
-      process.env,
-      ewsApp({ EWS_URL: `http://127.0.0.1:${await closedPort()}/EWS/Exchange.asmx` }),
-    );
+    await useAppServices({
+      env: ewsApp({ EWS_URL: `http://127.0.0.1:${await closedPort()}/EWS/Exchange.asmx` }),
+    });
     const { status, body, lines } = await call();
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -231,7 +227,7 @@ describe('GET /api/health', () => {
   });
 
   test('answers 200 and logs nothing when all is well', async () => {
-    Object.assign(process.env, ewsApp());
+    await useAppServices({ env: ewsApp() });
     const { status, body, lines } = await call();
     expect(status).toBe(200);
     expect(body.status).toBe('ok');

@@ -13,10 +13,8 @@ import {
 } from '../../dev/hibob/hibobApiServer';
 import { DevClock } from '../../dev/host/devClock';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
-import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
 import { signHibob } from '../../shared/hr/signature';
-import { resetSecretProvider } from '../../shared/secrets';
+import { useAppServices } from '../../shared/app/appServices';
 import { hibobLeaveRequest, HIBOB_ALICE } from '../support/hibobLeave';
 import { durableStatusUrl, pollStatus } from '../support/durableStatus';
 
@@ -29,7 +27,6 @@ let sandbox: EwsSandbox;
 let hibob: HibobApiServer;
 let host: DevHost;
 const logs: string[] = [];
-const saved = { ...process.env };
 
 beforeAll(async () => {
   const account = seed.serviceAccounts?.[0];
@@ -39,7 +36,8 @@ beforeAll(async () => {
     serviceUser: SERVICE_USER,
     employees: [HIBOB_ALICE],
   });
-  Object.assign(process.env, {
+  const env = {
+    ...process.env,
     EWS_URL: sandbox.url,
     EWS_AUTH: 'basic',
     EWS_USERNAME: account.username,
@@ -52,27 +50,24 @@ beforeAll(async () => {
     HIBOB_TIME_ZONE: 'Europe/Berlin',
     HIBOB_LOCALE: 'en',
     LEAVE_RETRY_FIRST_MS: '10',
-  });
-  delete process.env.KEY_VAULT_URI;
-  resetSecretProvider();
-  await resetMailboxOperations();
-  useLeaveMailboxOperations(undefined);
+    KEY_VAULT_URI: undefined,
+  };
+  await useAppServices({ env });
   host = await startDevHost({
     port: 0,
     functionsDir: path.resolve(__dirname, '../../functions'),
     clock: new DevClock(),
     timers: false,
+    env,
     log: (m) => logs.push(m),
   });
 });
 
 afterAll(async () => {
   await host.close();
-  await resetMailboxOperations();
+  await useAppServices(undefined);
   await hibob.close();
   await sandbox.close();
-  process.env = saved;
-  resetSecretProvider();
 });
 
 const request = hibobLeaveRequest;

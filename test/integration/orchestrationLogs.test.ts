@@ -11,22 +11,19 @@ import { InvocationContext } from '@azure/functions';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
 import { registrations } from '../../dev/host/functionsCoreStandIn';
 import { LocalDurableHost } from '../../dev/host/localDurableHost';
-import { leaveGetOof, useLeaveMailboxOperations } from '../../functions/leaveActivities';
+import { leaveGetOof } from '../../functions/leaveActivities';
 import { LEAVE_ORCHESTRATOR } from '../../functions/leaveOrchestrator';
 import { ORCHESTRATOR } from '../../functions/archiveSweepOrchestrator';
-import { loadSweepSettings } from '../../shared/config';
+import { useAppServices } from '../../shared/app/appServices';
+import { useFakeSweepTenant } from '../support/sweepStarters';
 import type { LeaveOrchestrationInput } from '../../shared/hr/leaveDispatch';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
-import { overrideSweepDependencies } from '../../shared/sweep/sweepDependencies';
 import { SWEEP_METRICS_PREFIX, type SweepMetrics } from '../../shared/sweep/sweepReport';
-import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { DEMO_SERVICE_ACCOUNT, startDemoSandbox } from '../support/demoTenant';
 import { FakeMailbox, permanent, transient } from '../support/durableMailboxFake';
 import type { MailboxError } from '../../shared/mailbox/mailboxError';
 import { FakeMailboxes } from '../unit/sweep/fakeMailboxes';
 
-const saved = { ...process.env };
 let consoleWarn: jest.SpyInstance;
 
 beforeEach(() => {
@@ -37,10 +34,7 @@ beforeEach(() => {
 afterEach(async () => {
   expect(consoleWarn).not.toHaveBeenCalled();
   consoleWarn.mockRestore();
-  process.env = { ...saved };
-  useLeaveMailboxOperations(undefined);
-  overrideSweepDependencies(undefined);
-  await resetMailboxOperations();
+  await useAppServices(undefined);
 });
 
 /** `YYYY-MM-DD`, `days` from today: a leave soon, so the driver's timer to its end fires in few pieces. */
@@ -77,7 +71,7 @@ async function runLeave(
 ): Promise<{ status: string; lines: string[] }> {
   const mailbox = new FakeMailbox();
   mailbox.failures.push(...failures);
-  useLeaveMailboxOperations(mailbox);
+  await useAppServices({ env: { MAILBOX_SCOPE: 'contoso.com' }, mailbox });
   const { host, lines } = driverWithLog();
   const run = await host.runOrchestration(
     LEAVE_ORCHESTRATOR,
@@ -88,10 +82,6 @@ async function runLeave(
 }
 
 describe('leave workflow lines', () => {
-  beforeEach(() => {
-    process.env.MAILBOX_SCOPE = 'contoso.com';
-  });
-
   test('a transient error is retried, and the retry line names the instance', async () => {
     const { status, lines } = await runLeave('L-7', transient('ErrorServerBusy'));
 
@@ -138,15 +128,15 @@ describe("the mailbox client's own retry lines (EWS sandbox)", () => {
   afterAll(() => sandbox.close());
 
   test('a 503 retried inside one activity is logged through that invocation, naming the instance', async () => {
-    Object.assign(process.env, {
-      EWS_URL: sandbox.url,
-      EWS_AUTH: 'basic',
-      EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
-      EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
-      MAILBOX_SCOPE: 'contoso.com',
+    await useAppServices({
+      env: {
+        EWS_URL: sandbox.url,
+        EWS_AUTH: 'basic',
+        EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
+        EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
+        MAILBOX_SCOPE: 'contoso.com',
+      },
     });
-    delete process.env.KEY_VAULT_URI;
-    await resetMailboxOperations();
     sandbox.injectFaults({ kind: 'http503', operation: 'GetUserOofSettings', retryAfterSeconds: 0 });
     const lines: { level: string; text: string }[] = [];
     const context = new InvocationContext({
@@ -178,23 +168,15 @@ describe("the mailbox client's own retry lines (EWS sandbox)", () => {
 describe('archive sweep lines and metrics', () => {
   const NOW = new Date();
 
-  function sweepTenant(): FakeMailboxes {
+  async function sweepTenant(): Promise<FakeMailboxes> {
     const fake = new FakeMailboxes();
     for (const name of ['ann', 'ben', 'cid', 'dot'])
       fake.addMailbox(`${name}@contoso.com`, { old: 4, recent: 1, now: NOW });
     fake.addMailbox('noarchive@contoso.com', { old: 2, archive: false, now: NOW });
     fake.addMailbox('denied@contoso.com', { old: 3, now: NOW });
     fake.failures.set('denied@contoso.com', { error: permanent('ErrorImpersonateUserDenied'), times: 99 });
-    // The sweep's settings and scope come from the environment, as in a function app.
-    Object.assign(process.env, {
-      MAILBOX_SCOPE: 'contoso.com',
-      SWEEP_MAILBOXES: [...fake.mailboxes.keys()].join(','),
-      SWEEP_BATCH_SIZE: '4',
-      SWEEP_MAX_BATCHES_IN_FLIGHT: '2',
-      SWEEP_RETRY_INTERVAL_MS: '1000',
-    });
-    const store = new MemorySweepStore();
-    overrideSweepDependencies({ operations: () => Promise.resolve(fake), store: () => store });
+    // The sweep's settings and scope come from the app's settings, as in a function app.
+    await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '4', SWEEP_MAX_BATCHES_IN_FLIGHT: '2' });
     return fake;
   }
 
@@ -209,7 +191,7 @@ describe('archive sweep lines and metrics', () => {
       .filter((m) => m.scope === scope);
 
   test('a failed mailbox is an error line naming the batch instance; the counts are emitted once per sweep and batch', async () => {
-    sweepTenant();
+    await sweepTenant();
     const { host, lines } = driverWithLog();
 
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, { dryRun: false }, 'archive-sweep');
@@ -252,7 +234,7 @@ describe('archive sweep lines and metrics', () => {
   });
 
   test('a mailbox that stays busy is given up on in one error line of its batch, not one per replay', async () => {
-    const fake = sweepTenant();
+    const fake = await sweepTenant();
     fake.failures.set('ben@contoso.com', { error: transient('ErrorServerBusy'), times: 99 });
     const { host, lines } = driverWithLog();
 
@@ -267,7 +249,7 @@ describe('archive sweep lines and metrics', () => {
   });
 
   test('a dry run says so in its metrics and moves nothing', async () => {
-    sweepTenant();
+    await sweepTenant();
     const { host, lines } = driverWithLog();
 
     await host.runOrchestration(ORCHESTRATOR.sweep, { dryRun: true }, 'archive-sweep');
@@ -284,8 +266,7 @@ describe('archive sweep lines and metrics', () => {
   });
 
   test('a sweep that cannot start is one error line naming the setting and the instance', async () => {
-    delete process.env.EWS_URL;
-    overrideSweepDependencies({ settings: () => loadSweepSettings({}) });
+    await useAppServices({ env: {} });
     const { host, lines } = driverWithLog();
 
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');

@@ -12,11 +12,9 @@ import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetr
 import { registrations } from '../../dev/host/functionsCoreStandIn';
 import { LocalDurableHost } from '../../dev/host/localDurableHost';
 import { ORCHESTRATOR } from '../../functions/archiveSweepOrchestrator';
-import { loadSweepSettings } from '../../shared/config';
-import { MailboxScope } from '../../shared/scope';
-import { overrideSweepDependencies } from '../../shared/sweep/sweepDependencies';
+import { useAppServices } from '../../shared/app/appServices';
+import { useFakeSweepTenant } from '../support/sweepStarters';
 import { SWEEP_METRIC_MEANINGS } from '../../shared/sweep/sweepReport';
-import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { METER_NAME } from '../../shared/telemetry/sweepCounters';
 import { permanent, transient } from '../support/durableMailboxFake';
@@ -40,9 +38,9 @@ beforeEach(() => {
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 });
 
-afterEach(() => {
+afterEach(async () => {
   metrics.disable();
-  overrideSweepDependencies(undefined);
+  await useAppServices(undefined);
 });
 
 /** `name` → `scope/dryRun` → total, for the meter's counters. */
@@ -70,7 +68,7 @@ function totals(resourceMetrics: ResourceMetrics): Record<string, Record<string,
 const NOW = new Date();
 
 /** 11 mailboxes: 8 with old mail, one without an archive mailbox, one denied, one busy for good. */
-function useTenant(): void {
+async function useTenant(): Promise<void> {
   const fake = new FakeMailboxes();
   for (let i = 0; i < 8; i++) fake.addMailbox(`user${i}@contoso.com`, { old: 3, recent: 1, now: NOW });
   fake.addMailbox('noarchive@contoso.com', { old: 2, archive: false, now: NOW });
@@ -78,19 +76,7 @@ function useTenant(): void {
   fake.failures.set('denied@contoso.com', { error: permanent('ErrorImpersonateUserDenied'), times: 99 });
   fake.addMailbox('busy@contoso.com', { old: 3, now: NOW });
   fake.failures.set('busy@contoso.com', { error: transient('ErrorServerBusy'), times: 99 });
-  const settings = loadSweepSettings({
-    SWEEP_MAILBOXES: [...fake.mailboxes.keys()].join(','),
-    SWEEP_BATCH_SIZE: '4',
-    SWEEP_MAX_BATCHES_IN_FLIGHT: '2',
-    SWEEP_RETRY_INTERVAL_MS: '1000',
-  });
-  const store = new MemorySweepStore();
-  overrideSweepDependencies({
-    settings: () => settings,
-    scope: () => MailboxScope.parse('contoso.com'),
-    operations: () => Promise.resolve(fake),
-    store: () => store,
-  });
+  await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '4', SWEEP_MAX_BATCHES_IN_FLIGHT: '2' });
 }
 
 async function sweep(dryRun: boolean): Promise<SweepSummary> {
@@ -101,7 +87,7 @@ async function sweep(dryRun: boolean): Promise<SweepSummary> {
 }
 
 test('a sweep adds exactly its report’s counts, once for the sweep and once across its batches', async () => {
-  useTenant();
+  await useTenant();
   const report = await sweep(false);
   expect(report.mailboxes).toMatchObject({ total: 11, archived: 8, skipped: 1, failed: 2 });
 
@@ -131,7 +117,7 @@ test('a sweep adds exactly its report’s counts, once for the sweep and once ac
 });
 
 test('a dry run counts under dryRun=true and moves nothing; a second sweep adds to the first', async () => {
-  useTenant();
+  await useTenant();
   await sweep(true);
   await sweep(true);
 
@@ -143,7 +129,7 @@ test('a dry run counts under dryRun=true and moves nothing; a second sweep adds 
 });
 
 test('no attribute names a mailbox or an instance: only the scope and the dry-run flag', async () => {
-  useTenant();
+  await useTenant();
   await sweep(false);
   const { resourceMetrics } = await reader.collect();
   const attributeSets = resourceMetrics.scopeMetrics.flatMap((s) =>

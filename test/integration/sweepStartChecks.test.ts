@@ -8,30 +8,28 @@
 import type { DevHost } from '../../dev/host/devHost';
 import { demoAppSettings } from '../../dev/start';
 import { SWEEP_INSTANCE_ID } from '../../functions/archiveSweepOrchestrator';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
-import { overrideSweepDependencies } from '../../shared/sweep/sweepDependencies';
-import { MemorySweepStore, setSweepStore } from '../../shared/sweep/sweepStore';
+import { useAppServices } from '../../shared/app/appServices';
+import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 import { demoSeed } from '../support/demoTenant';
 import { fireSweepTimer, startQuietDevHost } from '../support/sweepStarters';
 
-const saved = { ...process.env };
 const DEMO = demoAppSettings(demoSeed, {
   ewsUrl: 'http://127.0.0.1:9/EWS/Exchange.asmx',
   reportsConnectionString: 'UseDevelopmentStorage=true',
 });
 let host: DevHost;
 
-/** process.env as the demo sets it, with `changes` applied (undefined removes a setting). */
-async function configure(changes: Record<string, string | undefined>): Promise<void> {
-  for (const name of Object.keys(process.env))
-    if (/^(EWS_|MAILBOX_|SWEEP_|ARCHIVE_|KEY_VAULT|AzureWebJobs|REPORTS_)/.test(name))
-      delete process.env[name];
+/** The app's services on the demo's settings, with `changes` applied (undefined removes a setting). */
+async function configure(
+  changes: Record<string, string | undefined>,
+  parts: { reports?: MemorySweepStore } = {},
+): Promise<void> {
+  const env: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!/^(EWS_|MAILBOX_|SWEEP_|ARCHIVE_|KEY_VAULT|AzureWebJobs|REPORTS_)/.test(name)) env[name] = value;
   for (const [name, value] of Object.entries({ ...DEMO, ...changes }))
-    if (value !== undefined) process.env[name] = value;
-  // Settings, back end and store are built once per process: rebuild them from this environment.
-  overrideSweepDependencies(undefined);
-  setSweepStore(undefined);
-  await resetMailboxOperations();
+    if (value !== undefined) env[name] = value;
+  await useAppServices({ env, ...parts });
 }
 
 beforeAll(async () => {
@@ -40,10 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host.close();
-  process.env = { ...saved };
-  overrideSweepDependencies(undefined);
-  setSweepStore(undefined);
-  await resetMailboxOperations();
+  await useAppServices(undefined);
 });
 
 test.each([
@@ -70,8 +65,11 @@ test.each([
 });
 
 test('without a group, a start that names its own mailboxes is not refused for want of one', async () => {
-  await configure({ MAILBOX_SCOPE_GROUP: undefined, EWS_SERVICE_MAILBOX: undefined });
-  setSweepStore(new MemorySweepStore()); // the report of this run goes nowhere
+  // The report of this run goes nowhere.
+  await configure(
+    { MAILBOX_SCOPE_GROUP: undefined, EWS_SERVICE_MAILBOX: undefined },
+    { reports: new MemorySweepStore() },
+  );
   // An address outside the scope: discovery drops it without a call, and the sweep ends with nothing to do.
   const res = await fetch(`${host.url}/api/sweeps/archive`, {
     method: 'POST',

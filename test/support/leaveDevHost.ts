@@ -1,48 +1,41 @@
 /**
  * The dev host as the leave workflow tests run it: the functions of functions/ on 127.0.0.1, durable
  * timers on the host's virtual clock (a test moves it on with host.clock.advance), no timer-triggered
- * function firing on its own schedule, and the settings in process.env, which is where the functions read
- * them. Secrets come from that environment too, never from a Key Vault a developer's shell may name.
+ * function firing on its own schedule, and the test's settings handed to the app's composition root
+ * (shared/app/appServices.ts) over the process's environment. Secrets come from those settings too,
+ * never from a Key Vault a developer's shell may name.
  */
 import path from 'node:path';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
-import { useLeaveMailboxOperations } from '../../functions/leaveActivities';
+import { useAppServices } from '../../shared/app/appServices';
 import { signGeneric } from '../../shared/hr/signature';
-import { resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
-import { resetSecretProvider } from '../../shared/secrets';
 
 export interface LeaveDevHost {
   /** Its virtual clock is host.clock. */
   host: DevHost;
   /** Every line the host and the functions logged, for tests of what logs may hold. */
   logs: string[];
-  /** Stops the host, then puts process.env and the process-wide providers back as they were. */
+  /** Stops the host, then goes back to the app's services built from process.env. */
   close(): Promise<void>;
 }
 
 export interface LeaveDevHostOptions {
-  /** Settings added to process.env while the host runs; undefined removes a setting. */
+  /** Settings added to the process's while the host runs; undefined removes a setting. */
   env: Record<string, string | undefined>;
   /** The leave activities' mailbox; without it they build the real back end from the environment. */
   mailbox?: MailboxOperations;
 }
 
 export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<LeaveDevHost> {
-  const saved = { ...process.env };
+  const env: Record<string, string | undefined> = { ...process.env };
   for (const [name, value] of Object.entries({ ...options.env, KEY_VAULT_URI: undefined })) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
+    if (value === undefined) delete env[name];
+    else env[name] = value;
   }
-  // Providers are cached per process: drop any built from an earlier test's environment.
-  resetSecretProvider();
-  await resetMailboxOperations();
-  useLeaveMailboxOperations(options.mailbox);
+  await useAppServices({ env, mailbox: options.mailbox });
   const restore = async (): Promise<void> => {
-    useLeaveMailboxOperations(undefined);
-    await resetMailboxOperations();
-    process.env = { ...saved };
-    resetSecretProvider();
+    await useAppServices(undefined);
   };
   const logs: string[] = [];
   let host: DevHost;
@@ -51,6 +44,7 @@ export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<L
       port: 0,
       functionsDir: path.resolve(__dirname, '../../functions'),
       timers: false,
+      env,
       log: (m) => logs.push(m),
     });
   } catch (error) {

@@ -1,11 +1,14 @@
 /**
  * The archive sweep's two starters as tests drive them: the dev host serving functions/ (the HTTP
- * start), and the timer called directly with the errors it logs.
+ * start), and the timer called directly with the errors it logs; and the app's services on a fake tenant.
  */
 import path from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { archiveSweepTimer } from '../../functions/archiveSweep';
+import { useAppServices } from '../../shared/app/appServices';
+import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
+import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 
 /** The dev host on a free port, no timers firing on their own, logs dropped. */
 export function startQuietDevHost(): Promise<DevHost> {
@@ -29,4 +32,26 @@ export async function fireSweepTimer(): Promise<string[]> {
   });
   await archiveSweepTimer({ isPastDue: false, scheduleStatus: undefined } as never, context);
   return errors;
+}
+
+/**
+ * The app's services for a sweep of a fake tenant: MAILBOX_SCOPE contoso.com, the tenant's mailboxes as
+ * SWEEP_MAILBOXES, `settings` on top, the fake as the mailbox back end and the reports in memory.
+ */
+export async function useFakeSweepTenant(
+  fake: MailboxOperations & { mailboxes: ReadonlyMap<string, unknown> },
+  settings: Record<string, string> = {},
+): Promise<MemorySweepStore> {
+  const reports = new MemorySweepStore();
+  await useAppServices({
+    env: {
+      MAILBOX_SCOPE: 'contoso.com',
+      SWEEP_MAILBOXES: [...fake.mailboxes.keys()].join(','),
+      SWEEP_RETRY_INTERVAL_MS: '1000',
+      ...settings,
+    },
+    mailbox: fake,
+    reports,
+  });
+  return reports;
 }

@@ -9,10 +9,10 @@ import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity
 import { startKeyVaultServer, type KeyVaultServer } from '../../dev/key-vault/keyVaultServer';
 import { startEwsSandbox, loadSeedFile } from '../../dev/ews-sandbox';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
-import { getMailboxOperations, resetMailboxOperations } from '../../shared/mailbox/mailboxBackend';
+import { createAppServices } from '../../shared/app/appServices';
+import { MailboxError } from '../../shared/mailbox/mailboxError';
 import {
   createSecretProvider,
-  resetSecretProvider,
   KeyVaultSecretProvider,
   keyVaultSecretName,
   splitSecretList,
@@ -93,31 +93,76 @@ describe('secrets from Key Vault', () => {
 });
 
 describe('the mailbox back end with Key Vault', () => {
-  test('every function that acts on mailboxes gets the EWS password from the vault, read once per process', async () => {
-    const seed = loadSeedFile(demoSeedPath());
-    const account = seed.serviceAccounts?.[0];
-    if (!account) throw new Error('the demo seed has no service account');
-    const sandbox = await startEwsSandbox({ seed, knobs: { missingAnchorFailureRate: 0 } });
-    vault.setSecret('ews-password', account.password);
-    resetSecretProvider();
-    await resetMailboxOperations();
-    // What a function app has: everything but the secret, which lives in the vault.
-    const appSettings = env({
-      EWS_URL: sandbox.url,
-      EWS_AUTH: 'basic',
-      EWS_USERNAME: account.username,
-      MAILBOX_SCOPE: 'contoso.com',
+  const seed = loadSeedFile(demoSeedPath());
+  const account = seed.serviceAccounts?.[0];
+  if (!account) throw new Error('the demo seed has no service account');
+  const username = account.username;
+  // What a function app has: everything but the secret, which lives in the vault.
+  const appSettings = () =>
+    env({ EWS_URL: sandbox.url, EWS_AUTH: 'basic', EWS_USERNAME: username, MAILBOX_SCOPE: 'contoso.com' });
+  let sandbox: Awaited<ReturnType<typeof startEwsSandbox>>;
+  /** How often the vault was asked for the EWS password. */
+  const passwordReads = () => vault.requests.filter((r) => r.path.includes('/secrets/ews-password')).length;
+  /** Exchange's side of a password change: the service account's password is now `password`. */
+  const exchangePasswordIs = (password: string): void => {
+    const stored = sandbox.tenant.serviceAccount(username);
+    if (!stored) throw new Error(`the sandbox has no account ${username}`);
+    stored.password = password;
+  };
+
+  beforeEach(async () => {
+    sandbox = await startEwsSandbox({
+      seed: loadSeedFile(demoSeedPath()),
+      knobs: { missingAnchorFailureRate: 0 },
     });
+    vault.setSecret('ews-password', account.password);
+  });
+  afterEach(() => sandbox.close());
+
+  test('every function that acts on mailboxes gets the EWS password from the vault, read once per process', async () => {
+    const services = createAppServices({ env: appSettings() });
     try {
-      const ops = await getMailboxOperations(appSettings);
+      const ops = await services.mailbox();
       expect((await ops.getOof('alice@contoso.com')).state).toMatch(/Disabled|Enabled|Scheduled/);
       const served = vault.requests.length;
-      expect(await getMailboxOperations(appSettings)).toBe(ops);
+      expect(await services.mailbox()).toBe(ops);
       expect(vault.requests.length).toBe(served);
     } finally {
-      await resetMailboxOperations();
-      resetSecretProvider();
-      await sandbox.close();
+      await services.close();
+    }
+  });
+
+  test('a password rotated in the vault is picked up after the first refusal, without a restart', async () => {
+    const services = createAppServices({ env: appSettings() });
+    try {
+      const ops = await services.mailbox();
+      await ops.getOof('alice@contoso.com');
+      // The password is changed in the directory and the new one put in the vault; the app still has the old one.
+      exchangePasswordIs('rotated-Passw0rd!');
+      vault.setSecret('ews-password', 'rotated-Passw0rd!');
+      const before = passwordReads();
+
+      expect((await ops.getOof('alice@contoso.com')).state).toMatch(/Disabled|Enabled|Scheduled/);
+      expect(passwordReads()).toBe(before + 1); // read again once, not on every call
+      await ops.getOof('bob@contoso.com');
+      expect(passwordReads()).toBe(before + 1);
+    } finally {
+      await services.close();
+    }
+  });
+
+  test('a refusal with the secret unchanged stands: read once more, then the 401 as it came', async () => {
+    const services = createAppServices({ env: appSettings() });
+    try {
+      const ops = await services.mailbox();
+      exchangePasswordIs('someone-else-changed-it');
+      const before = passwordReads();
+      const refused = await ops.getOof('alice@contoso.com').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(MailboxError);
+      expect(refused).toMatchObject({ code: 'HTTP_401', httpStatus: 401 });
+      expect(passwordReads()).toBe(before + 1);
+    } finally {
+      await services.close();
     }
   });
 });

@@ -14,10 +14,9 @@ import {
   type BatchResult,
   type LaneInput,
 } from '../../functions/archiveSweepOrchestrator';
-import { loadSweepSettings } from '../../shared/config';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
-import { MailboxScope } from '../../shared/scope';
-import { overrideSweepDependencies } from '../../shared/sweep/sweepDependencies';
+import { useAppServices } from '../../shared/app/appServices';
+import { useFakeSweepTenant } from '../support/sweepStarters';
 import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 import {
   emptyCounts,
@@ -57,23 +56,7 @@ function tenant(count: number, oldPerMailbox = 5, recentPerMailbox = 2): FakeMai
   return fake;
 }
 
-function useTenant(fake: FakeMailboxes, env: Record<string, string> = {}): MemorySweepStore {
-  const store = new MemorySweepStore();
-  const settings = loadSweepSettings({
-    SWEEP_MAILBOXES: [...fake.mailboxes.keys()].join(','),
-    SWEEP_RETRY_INTERVAL_MS: '1000',
-    ...env,
-  });
-  overrideSweepDependencies({
-    settings: () => settings,
-    scope: () => MailboxScope.parse(env.MAILBOX_SCOPE ?? 'contoso.com'),
-    operations: () => Promise.resolve(fake),
-    store: () => store,
-  });
-  return store;
-}
-
-afterEach(() => overrideSweepDependencies(undefined));
+afterEach(() => useAppServices(undefined));
 
 describe('archive sweep, whole runs on the in-process driver', () => {
   it('archives exactly the old mail of every mailbox and reports per outcome', async () => {
@@ -88,7 +71,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
       }),
       times: 99,
     });
-    const store = useTenant(fake, { SWEEP_BATCH_SIZE: '5', SWEEP_MAX_BATCHES_IN_FLIGHT: '3' });
+    const store = await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '5', SWEEP_MAX_BATCHES_IN_FLIGHT: '3' });
     const host = new LocalDurableHost(registrations, { timers: 'skip' });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, { dryRun: false }, 'archive-sweep');
 
@@ -118,7 +101,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
 
   it('keeps at most SWEEP_MAX_BATCHES_IN_FLIGHT batches running, and a slow batch does not hold up the others', async () => {
     const fake = tenant(60, 1, 0);
-    useTenant(fake, { SWEEP_BATCH_SIZE: '3', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
+    await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '3', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
     // user0000 (batch 0) is slow: every call to it takes 300 ms, the others 5 ms
     const inner = fake.hasArchiveMailbox.bind(fake);
     fake.hasArchiveMailbox = async (mailbox: string) => {
@@ -160,7 +143,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
 
   it("works on at most the worker's activity limit of mailboxes at once, and on that many", async () => {
     const fake = tenant(40, 1, 0);
-    useTenant(fake, { SWEEP_BATCH_SIZE: '10', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
+    await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '10', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
     let inFlight = 0;
     let maxInFlight = 0;
     const inner = fake.hasArchiveMailbox.bind(fake);
@@ -181,7 +164,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
 
   it('a dry run moves nothing and reports what would move', async () => {
     const fake = tenant(10, 7, 1);
-    useTenant(fake);
+    await useFakeSweepTenant(fake);
     const host = new LocalDurableHost(registrations, { timers: 'skip' });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, { dryRun: true }, 'archive-sweep');
     const summary = run.output as SweepSummary;
@@ -202,7 +185,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
       }),
       times: 2,
     });
-    useTenant(fake);
+    await useFakeSweepTenant(fake);
     const host = new LocalDurableHost(registrations, { timers: 'skip' });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
     expect((run.output as SweepSummary).mailboxes.archived).toBe(4);
@@ -219,7 +202,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
       }),
       times: 99,
     });
-    const store = useTenant(fake, { SWEEP_MAX_ATTEMPTS: '2' });
+    const store = await useFakeSweepTenant(fake, { SWEEP_MAX_ATTEMPTS: '2' });
     const host = new LocalDurableHost(registrations, { timers: 'skip' });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
     const summary = run.output as SweepSummary;
@@ -237,11 +220,10 @@ describe('archive sweep, whole runs on the in-process driver', () => {
 
   it('a configuration mistake ends the sweep at once, naming the setting', async () => {
     const fake = tenant(1);
-    overrideSweepDependencies({
-      settings: () => loadSweepSettings({}),
-      scope: () => MailboxScope.parse('contoso.com'),
-      operations: () => Promise.resolve(fake),
-      store: () => new MemorySweepStore(),
+    await useAppServices({
+      env: { MAILBOX_SCOPE: 'contoso.com' },
+      mailbox: fake,
+      reports: new MemorySweepStore(),
     });
     const host = new LocalDurableHost(registrations, { timers: 'skip' });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
