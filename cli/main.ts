@@ -4,6 +4,7 @@
  * argument and setting is checked before anything is sent, and the exit code says what happened.
  */
 import { ConfigError } from '../shared/configError';
+import { isTokenEndpointNetworkFailure } from '../shared/ews/auth';
 import type { Env } from '../shared/config';
 import { createMailboxBackend, type MailboxBackend } from '../shared/mailbox/mailboxBackend';
 import { MailboxError } from '../shared/mailbox/mailboxError';
@@ -125,10 +126,24 @@ function answerWithoutRunning(
   return resolved;
 }
 
+function firstLine(error: unknown): string {
+  return ((error as { message?: string }).message ?? String(error)).split('\n')[0] ?? '';
+}
+
 /** Maps any failure to its exit code and a one-line message. */
 export function exitCodeFor(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof OutOfScopeError)
     return { code: EXIT.usage, message: error.message };
+  // The EWS and Graph clients turn an unreachable token endpoint into a transient MailboxError (shared/ews/
+  // auth.ts); an identity error that still says so (a credential of another client) is transient as well.
+  if (isTokenEndpointNetworkFailure(error)) {
+    return {
+      code: EXIT.gaveUp,
+      message:
+        `the token endpoint could not be reached (${firstLine(error)}): check EWS_AUTHORITY_HOST ` +
+        '(or AZURE_AUTHORITY_HOST) and that this machine can reach it; nothing was sent to the mailbox server',
+    };
+  }
   // @azure/identity refusing our credentials (wrong secret, no managed identity here) is configuration: nothing
   // reached Exchange. A token endpoint that is down (5xx) is not.
   const identity = error as { name?: string; statusCode?: number; message?: string };
@@ -139,7 +154,7 @@ export function exitCodeFor(error: unknown): { code: number; message: string } {
   ) {
     return {
       code: EXIT.usage,
-      message: `the OAuth credential was refused: ${identity.message ?? ''}`.split('\n')[0] ?? '',
+      message: `the OAuth credential was refused: ${firstLine(error)}`,
     };
   }
   if (error instanceof MailboxError) {
