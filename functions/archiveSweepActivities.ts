@@ -8,7 +8,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ConfigError } from '../shared/configError';
+import { activityOutcome, type ActivityOutcome } from '../shared/app/activityOutcome';
 import { discoverMailboxes } from '../shared/sweep/discovery';
 import { sweepDependencies } from '../shared/sweep/sweepDependencies';
 import { sweepMailbox, type SweepJobLimits } from '../shared/sweep/sweepMailbox';
@@ -32,41 +32,51 @@ export interface DiscoverInput {
   mailboxes?: string[];
 }
 
-export type DiscoverOutput =
-  | { job: SweepJob; discovery: DiscoveryCounts; droppedExamples: { address: string; reason: string }[] }
-  | { error: string; setting?: string };
+export interface Discovered {
+  job: SweepJob;
+  discovery: DiscoveryCounts;
+  droppedExamples: { address: string; reason: string }[];
+}
 
-/** Settings become the run's job (fixed for the whole sweep); the mailbox list goes to storage. */
-export async function discover(input: DiscoverInput, context: InvocationContext): Promise<DiscoverOutput> {
+/**
+ * Settings become the run's job (fixed for the whole sweep); the mailbox list goes to storage. A
+ * configuration mistake or a permanent refusal will not mend itself with retries: the outcome names it
+ * (a setting's with the setting) and the sweep ends; transient failures are retried by the orchestration.
+ */
+export async function discover(
+  input: DiscoverInput,
+  context: InvocationContext,
+): Promise<ActivityOutcome<Discovered>> {
   const deps = sweepDependencies();
   const log = instanceLog(context, input.sweepId);
-  try {
-    const settings = deps.settings();
-    const job = sweepJobFor(settings, {
-      sweepId: input.sweepId,
-      startedAt: new Date(input.startedAt),
-      dryRun: input.dryRun,
-    });
-    const operations = await deps.operations();
-    const result = await withInvocationLog(log, () =>
-      discoverMailboxes(operations, deps.scope(), discoverySourcesFor(settings, input.mailboxes)),
-    );
-    await deps.store().putMailboxes(job.reportPath, result.addresses);
-    const { addresses: _addresses, droppedExamples, ...discovery } = result;
-    log.info(
-      `archive sweep: ${discovery.total} mailbox(es) in scope; dropped ${discovery.outOfScope} out of scope, ` +
-        `${discovery.unresolved} unresolved, ${discovery.notMailboxes} not mailboxes`,
-    );
-    return { job, discovery, droppedExamples };
-  } catch (error) {
-    // A configuration mistake will not mend itself with retries: end the sweep naming the setting.
-    if (error instanceof ConfigError) {
-      log.error(`archive sweep not started: ${error.message}`);
-      return { error: error.message, setting: error.setting };
-    }
-    log.warn(`archive sweep discovery failed, will be retried: ${(error as Error).message}`);
-    throw error;
-  }
+  return activityOutcome(() => discoverRun(input, deps, log), {
+    permanent: (failure) => log.error(`archive sweep not started: ${failure.message}`),
+    retried: (error) => log.warn(`archive sweep discovery failed, will be retried: ${error.message}`),
+  });
+}
+
+async function discoverRun(
+  input: DiscoverInput,
+  deps: ReturnType<typeof sweepDependencies>,
+  log: ReturnType<typeof instanceLog>,
+): Promise<Discovered> {
+  const settings = deps.settings();
+  const job = sweepJobFor(settings, {
+    sweepId: input.sweepId,
+    startedAt: new Date(input.startedAt),
+    dryRun: input.dryRun,
+  });
+  const operations = await deps.operations();
+  const result = await withInvocationLog(log, () =>
+    discoverMailboxes(operations, deps.scope(), discoverySourcesFor(settings, input.mailboxes)),
+  );
+  await deps.store().putMailboxes(job.reportPath, result.addresses);
+  const { addresses: _addresses, droppedExamples, ...discovery } = result;
+  log.info(
+    `archive sweep: ${discovery.total} mailbox(es) in scope; dropped ${discovery.outOfScope} out of scope, ` +
+      `${discovery.unresolved} unresolved, ${discovery.notMailboxes} not mailboxes`,
+  );
+  return { job, discovery, droppedExamples };
 }
 
 export async function loadBatch(input: {

@@ -23,10 +23,11 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import type { ActivityOutcome } from '../shared/app/activityOutcome';
 import { ACTIVITY } from './archiveSweepActivities';
 import type {
   DiscoverInput,
-  DiscoverOutput,
+  Discovered,
   SweepMailboxInput,
   WriteReportInput,
 } from './archiveSweepActivities';
@@ -162,13 +163,13 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     ACTIVITY.discover,
     retryOptionsFor(DISCOVERY_RETRY),
     discoverInput,
-  )) as DiscoverOutput;
-  if ('error' in found) {
-    const message = `archive sweep not started: ${found.error}`;
+  )) as ActivityOutcome<Discovered>;
+  if (!found.ok) {
+    const message = `archive sweep not started: ${found.failure.message}`;
     logOnce(context, 'error', message);
     throw new Error(message);
   }
-  const { job, discovery } = found;
+  const { job, discovery } = found.value;
 
   const { batches, lanes } = sweepPlanFor(job, discovery.total);
   // Sub-orchestration ids carry the start time: a sweep never reuses the ids of an earlier one.
@@ -198,7 +199,12 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     sweepStatus('reporting', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
   );
   const summary: SweepSummary = summarize(job, discovery, counts, context.df.currentUtcDateTime);
-  const reportInput: WriteReportInput = { job, batches, summary, droppedExamples: found.droppedExamples };
+  const reportInput: WriteReportInput = {
+    job,
+    batches,
+    summary,
+    droppedExamples: found.value.droppedExamples,
+  };
   try {
     summary.report = (yield context.df.callActivityWithRetry(
       ACTIVITY.writeReport,

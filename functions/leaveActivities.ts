@@ -1,8 +1,9 @@
 /**
  * The leave orchestration's activities: every mailbox call of the leave workflow happens here.
- * Permanent mailbox errors come back as a result (`ok: false` with the EWS code) so the orchestrator can
- * fail with that code without retrying; transient and throttled ones are thrown so that
- * callActivityWithRetry tries again, a bounded number of times.
+ * Errors cross the durable boundary as shared/app/activityOutcome.ts says: permanent ones come back as a
+ * result naming the code, so the orchestrator fails with it without retrying; transient and throttled
+ * ones are thrown as a TransientFailure, so that callActivityWithRetry tries again, a bounded number of
+ * times.
  *
  * Every input carries the orchestration's instance id (an activity has no other way to know it), and
  * every retry and failure line, the mailbox client's per-call ones included, names it.
@@ -10,12 +11,17 @@
 import { readFileSync } from 'node:fs';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import {
+  activityOutcome,
+  failed,
+  TransientFailure,
+  type ActivityOutcome,
+} from '../shared/app/activityOutcome';
 import { appServices } from '../shared/app/appServices';
 import type { LeaveNotice } from '../shared/hr/hibob';
 import type { HibobFetchResult } from '../shared/hr/hibobApi';
 import type { LeaveEvent } from '../shared/hr/leaveEvent';
 import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOperations';
-import { isMailboxError } from '../shared/mailbox/mailboxError';
 import { isStillOurs, plannedOof } from '../shared/oof/leavePlan';
 import type { TemplateSet } from '../shared/oof/templates';
 import {
@@ -31,32 +37,18 @@ export const LEAVE_SET_OOF = 'leaveSetOof';
 export const LEAVE_RESTORE_OOF = 'leaveRestoreOof';
 export const LEAVE_FETCH_HIBOB = 'leaveFetchHibob';
 
-/** An activity's answer: the value, or the permanent error that ends the leave workflow. */
-export type ActivityResult<T> =
-  { ok: true; value: T } | { ok: false; code: string; errorClass: string; message: string };
-
 function mailbox(): Promise<MailboxOperations> {
   return appServices().mailbox();
 }
 
-async function attempt<T>(log: InstanceLog, step: string, fn: () => Promise<T>): Promise<ActivityResult<T>> {
-  try {
-    return { ok: true, value: await withInvocationLog(log, fn) };
-  } catch (err) {
-    if (isMailboxError(err)) {
-      if (err.retryable) {
-        log.warn(`${step}: transient ${err.code}, will be retried`);
-        throw new Error(`${err.code} (${err.errorClass}): ${err.message}`);
-      }
-      log.error(`${step}: permanent ${err.code}`);
-      return { ok: false, code: err.code, errorClass: err.errorClass, message: err.message };
-    }
-    const code = (err as { code?: unknown }).code;
-    if (code === 'OutOfScope') {
-      return { ok: false, code: 'OutOfScope', errorClass: 'permanent', message: (err as Error).message };
-    }
-    throw err;
-  }
+/** The step's outcome, with one line for a transient (retried) or permanent (ending) failure. */
+async function attempt<T>(log: InstanceLog, step: string, fn: () => Promise<T>): Promise<ActivityOutcome<T>> {
+  return activityOutcome(() => withInvocationLog(log, fn), {
+    permanent: (failure) => log.error(`${step}: permanent ${failure.code}`),
+    retried: (error) => {
+      if (error instanceof TransientFailure) log.warn(`${step}: transient ${error.code}, will be retried`);
+    },
+  });
 }
 
 let templatesCache: { file: string; templates: TemplateSet } | undefined;
@@ -85,7 +77,7 @@ export interface GetOofInput extends FromOrchestration {
 export async function leaveGetOof(
   input: GetOofInput,
   context: InvocationContext,
-): Promise<ActivityResult<OofSettings>> {
+): Promise<ActivityOutcome<OofSettings>> {
   const ops = await mailbox();
   return attempt(instanceLog(context, input.instanceId), LEAVE_GET_OOF, () => ops.getOof(input.mailbox));
 }
@@ -104,7 +96,7 @@ export interface SetOofInput extends FromOrchestration {
 export async function leaveSetOof(
   input: SetOofInput,
   context: InvocationContext,
-): Promise<ActivityResult<OofSettings>> {
+): Promise<ActivityOutcome<OofSettings>> {
   const settings = appServices().leaveSettings();
   const oof = plannedOof(
     input.event,
@@ -141,7 +133,7 @@ export interface RestoreResult {
 export async function leaveRestoreOof(
   input: RestoreInput,
   context: InvocationContext,
-): Promise<ActivityResult<RestoreResult>> {
+): Promise<ActivityOutcome<RestoreResult>> {
   const ops = await mailbox();
   const log = instanceLog(context, input.instanceId);
   return attempt(log, LEAVE_RESTORE_OOF, async (): Promise<RestoreResult> => {
@@ -163,7 +155,7 @@ df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
 export async function leaveFetchHibob(
   notice: LeaveNotice & FromOrchestration,
   context: InvocationContext,
-): Promise<ActivityResult<HibobFetchResult>> {
+): Promise<ActivityOutcome<HibobFetchResult>> {
   const log = instanceLog(context, notice.instanceId);
   const settings = appServices().leaveSettings();
   const secrets = appServices().secrets();
@@ -174,32 +166,28 @@ export async function leaveFetchHibob(
   if (!serviceUserId || !serviceUserToken) {
     const message = 'HIBOB_SERVICE_USER_ID and HIBOB_SERVICE_USER_TOKEN must be set to read HiBob requests';
     log.error(`${LEAVE_FETCH_HIBOB}: ${message}`);
-    return { ok: false, code: 'HibobNotConfigured', errorClass: 'permanent', message };
+    return failed('HibobNotConfigured', message);
   }
-  const { fetchHibobLeave, HibobApiError } = await import('../shared/hr/hibobApi');
-  try {
-    const result = await fetchHibobLeave(notice, {
-      apiBase: settings.hibobApiUrl,
-      serviceUserId,
-      serviceUserToken,
-      timeZone: settings.hibobTimeZone,
-      locale: settings.hibobLocale,
-    });
-    log.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
-    return { ok: true, value: result };
-  } catch (err) {
-    if (!(err instanceof HibobApiError)) throw err;
-    if (err.retryable) {
-      log.warn(`${LEAVE_FETCH_HIBOB}: transient ${err.code}, will be retried`);
-      throw new Error(`${err.code}: ${err.message}`);
+  const { fetchHibobLeave } = await import('../shared/hr/hibobApi');
+  return attempt(log, LEAVE_FETCH_HIBOB, async () => {
+    try {
+      const result = await fetchHibobLeave(notice, {
+        apiBase: settings.hibobApiUrl,
+        serviceUserId,
+        serviceUserToken,
+        timeZone: settings.hibobTimeZone,
+        locale: settings.hibobLocale,
+      });
+      log.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
+      return result;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'HibobAccessDenied') {
+        // The token may have been rotated in Key Vault since it was cached.
+        secrets.invalidate('HIBOB_SERVICE_USER_ID');
+        secrets.invalidate('HIBOB_SERVICE_USER_TOKEN');
+      }
+      throw error;
     }
-    if (err.code === 'HibobAccessDenied') {
-      // The token may have been rotated in Key Vault since it was cached.
-      secrets.invalidate('HIBOB_SERVICE_USER_ID');
-      secrets.invalidate('HIBOB_SERVICE_USER_TOKEN');
-    }
-    log.error(`${LEAVE_FETCH_HIBOB}: permanent ${err.code}`);
-    return { ok: false, code: err.code, errorClass: 'permanent', message: err.message };
-  }
+  });
 }
 df.app.activity(LEAVE_FETCH_HIBOB, { handler: leaveFetchHibob });

@@ -9,6 +9,7 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import type { ActivityOutcome } from '../shared/app/activityOutcome';
 import { isNewer, type LeaveEvent } from '../shared/hr/leaveEvent';
 import { isLeaveNotice, type LeaveNotice } from '../shared/hr/hibob';
 import type { HibobFetchResult } from '../shared/hr/hibobApi';
@@ -27,7 +28,6 @@ import {
   LEAVE_GET_OOF,
   LEAVE_RESTORE_OOF,
   LEAVE_SET_OOF,
-  type ActivityResult,
   type GetOofInput,
   type RestoreInput,
   type RestoreResult,
@@ -81,13 +81,10 @@ function fail(context: OrchestrationContext, error: LeaveStepError, code: string
   throw error;
 }
 
-function unwrap<T>(context: OrchestrationContext, step: string, result: ActivityResult<T>): T {
+function unwrap<T>(context: OrchestrationContext, step: string, result: ActivityOutcome<T>): T {
   if (result.ok) return result.value;
-  return fail(
-    context,
-    new LeaveStepError(step, result.code, `${result.errorClass} error, not retried: ${result.message}`),
-    result.code,
-  );
+  const { code, message } = result.failure;
+  return fail(context, new LeaveStepError(step, code, `permanent error, not retried: ${message}`), code);
 }
 
 /** Runs an activity with bounded retries; a give-up after transient errors also ends the orchestration. */
@@ -96,8 +93,8 @@ function* call<T, Input extends FromOrchestration = FromOrchestration>(
   retry: df.RetryOptions,
   name: string,
   input: Input,
-): Generator<Task, T, ActivityResult<T>> {
-  let result: ActivityResult<T>;
+): Generator<Task, T, ActivityOutcome<T>> {
+  let result: ActivityOutcome<T>;
   try {
     result = yield context.df.callActivityWithRetry(name, retry, input);
   } catch (err) {
@@ -134,7 +131,7 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
   /** A HiBob notice carries ids only: its request as it stands now, read in an activity. */
   const fetch = function* (
     notice: LeaveNotice,
-  ): Generator<Task, HibobFetchResult, ActivityResult<HibobFetchResult>> {
+  ): Generator<Task, HibobFetchResult, ActivityOutcome<HibobFetchResult>> {
     status({ phase: 'fetching' });
     return yield* call<HibobFetchResult>(context, retry, LEAVE_FETCH_HIBOB, { ...notice, instanceId });
   };
@@ -204,7 +201,7 @@ export const leaveOrchestrator: OrchestrationHandler = function* (context: Orche
   const schedule = function* (
     w: LeaveWindow,
     e: LeaveEvent,
-  ): Generator<Task, OofSettings, ActivityResult<OofSettings>> {
+  ): Generator<Task, OofSettings, ActivityOutcome<OofSettings>> {
     status({ phase: 'scheduling', until: w.end });
     const now = context.df.currentUtcDateTime.toISOString();
     // A leave that already started is on from now until its end.

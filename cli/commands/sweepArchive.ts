@@ -14,6 +14,7 @@ import {
   loadSweepSettings,
   type SweepSettings,
 } from '../../shared/config';
+import { transientCodeOf } from '../../shared/app/activityOutcome';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { discoverMailboxes } from '../../shared/sweep/discovery';
 import { runLanes, sweepMailboxWithRetries, sweepPlanFor } from '../../shared/sweep/sweepPlan';
@@ -32,8 +33,8 @@ function isFailure(row: MailboxRow): boolean {
 /** The run's exit code: failed mailboxes are rows of the report, not errors thrown to main's exitCodeFor. */
 function exitCodeForRun(summary: SweepSummary, rows: readonly MailboxRow[]): number {
   if (summary.mailboxes.failed === 0 && summary.mailboxes.partial === 0) return EXIT.done;
-  // Rows that gave up after transient errors carry a bracketed message (gaveUpRow): worth re-running.
-  const permanent = rows.some((r) => isFailure(r) && r.errorMessage?.startsWith('[') !== true);
+  // Rows that gave up after transient errors carry the transient failure's message (gaveUpRow): worth re-running.
+  const permanent = rows.some((r) => isFailure(r) && transientCodeOf(r.errorMessage) === undefined);
   return permanent ? EXIT.permanent : EXIT.gaveUp;
 }
 

@@ -72,6 +72,20 @@ export class MailboxError extends Error {
   }
 }
 
+/**
+ * The codes that mean "this mailbox has no archive mailbox", from any operation (the one set: the EWS
+ * client's archive probe and the sweep's per-mailbox run both read it).
+ */
+export const NO_ARCHIVE_CODES: ReadonlySet<string> = new Set([
+  'ErrorArchiveMailboxNotEnabled',
+  'ErrorArchiveMailboxServiceDiscoveryFailed',
+]);
+
+/** The mailbox has no archive mailbox: a reason to skip it, not a failure. */
+export function isNoArchiveError(error: unknown): boolean {
+  return isMailboxError(error) && NO_ARCHIVE_CODES.has(error.code);
+}
+
 export function isMailboxError(value: unknown): value is MailboxError {
   return value instanceof MailboxError;
 }

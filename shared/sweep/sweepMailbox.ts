@@ -4,34 +4,24 @@
  * transient ones are thrown as RetryableSweepError, retried by the sweep plan's policy
  * (shared/sweep/sweepPlan.ts: by the durable extension in the function app, in process in the CLI).
  */
+import { transientCodeOf, TransientFailure } from '../app/activityOutcome';
 import { planArchive, runArchive, type ArchiveOptions } from '../archive/archiveMailbox';
-import { isMailboxError } from '../mailbox/mailboxError';
+import { isMailboxError, isNoArchiveError } from '../mailbox/mailboxError';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
 import { OutOfScopeError } from '../scope';
 import type { MailboxRow, SweepJob } from './sweepTypes';
 
 /** A transient or throttling failure that outlived the EWS client's own retries; worth another attempt later. */
-export class RetryableSweepError extends Error {
+export class RetryableSweepError extends TransientFailure {
   constructor(
     readonly mailbox: string,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    // The code travels inside the message: durable task failures keep only name and message.
-    super(`[${code}] ${mailbox}: ${message}`);
-    this.name = 'RetryableSweepError';
+    // The app's one transient shape (shared/app/activityOutcome.ts): the code travels in the message.
+    super(code, `${mailbox}: ${message}`);
   }
 }
-
-/** The `[Code]` a RetryableSweepError put in a failure message, if any. */
-export function codeFromFailureMessage(message: string): string | undefined {
-  return /\[([A-Za-z0-9_]+)\]/.exec(message)?.[1];
-}
-
-const NO_ARCHIVE_CODES = new Set([
-  'ErrorArchiveMailboxNotEnabled',
-  'ErrorArchiveMailboxServiceDiscoveryFailed',
-]);
 
 export type SweepJobLimits = Pick<SweepJob, 'dryRun' | 'receivedBefore' | 'folders' | 'maxItemsPerRun'>;
 
@@ -88,7 +78,7 @@ export async function sweepMailbox(
     };
   } catch (error) {
     if (isMailboxError(error)) {
-      if (NO_ARCHIVE_CODES.has(error.code)) {
+      if (isNoArchiveError(error)) {
         return {
           mailbox,
           outcome: 'skipped',
@@ -136,7 +126,7 @@ export function gaveUpRow(mailbox: string, message: string): MailboxRow {
     outcome: 'failed',
     itemsPlanned: 0,
     itemsMoved: 0,
-    errorCode: codeFromFailureMessage(message) ?? 'Transient',
+    errorCode: transientCodeOf(message) ?? 'Transient',
     errorMessage: message.slice(0, 500),
   };
 }

@@ -9,11 +9,11 @@ import {
   LEAVE_CHECK_SCOPE,
   LEAVE_GET_OOF,
   LEAVE_SET_OOF,
-  type ActivityResult,
   type leaveCheckScope,
 } from '../../functions/leaveActivities';
 import { LEAVE_ORCHESTRATOR } from '../../functions/leaveOrchestrator';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
+import type { ActivityOutcome } from '../../shared/app/activityOutcome';
 
 /** What the scope check activity answers. */
 export type ScopeCheck = ReturnType<typeof leaveCheckScope>;
@@ -45,12 +45,12 @@ export class LeaveStory {
   }
 
   /** The snapshot of the current replies (task 1) was taken now and answered `result`. */
-  snapshotTaken(result: ActivityResult<OofSettings>): this {
+  snapshotTaken(result: ActivityOutcome<OofSettings>): this {
     return this.completed(1, LEAVE_GET_OOF, result);
   }
 
   /** The leave's replies were set (task 2) now and the activity answered `result`. */
-  oofSet(result: ActivityResult<OofSettings>): this {
+  oofSet(result: ActivityOutcome<OofSettings>): this {
     return this.completed(2, LEAVE_SET_OOF, result);
   }
 

@@ -5,6 +5,7 @@
  */
 import '../../functions/leaveOrchestrator';
 import { h } from '../../dev/host/history';
+import { TransientFailure } from '../../shared/app/activityOutcome';
 import type { LeaveEvent } from '../../shared/hr/leaveEvent';
 import type { LeaveOrchestrationInput } from '../../shared/hr/leaveDispatch';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
@@ -294,12 +295,12 @@ describe('leave orchestration, episode by episode', () => {
 
   describe('mailbox errors', () => {
     test('a permanent EWS error ends the orchestration as failed, naming the code, without retrying', async () => {
-      const s = story('2025-06-20T10:00:00Z').scopeChecked(unrestrictedScope).snapshotTaken({
-        ok: false,
-        code: 'ErrorNonExistentMailbox',
-        errorClass: 'permanent',
-        message: 'No mailbox with such guid.',
-      });
+      const s = story('2025-06-20T10:00:00Z')
+        .scopeChecked(unrestrictedScope)
+        .snapshotTaken({
+          ok: false,
+          failure: { code: 'ErrorNonExistentMailbox', message: 'No mailbox with such guid.' },
+        });
       const e = await run(s);
       expect(e.failed).toBe(true);
       expect(e.error).toMatch(/leaveGetOof failed with ErrorNonExistentMailbox/);
@@ -312,7 +313,7 @@ describe('leave orchestration, episode by episode', () => {
       s.next(
         [h.taskScheduled(1, t, LEAVE_GET_OOF)],
         undefined,
-        h.taskFailed(t, 1, new Error('ErrorServerBusy (throttled): busy'), LEAVE_GET_OOF),
+        h.taskFailed(t, 1, new TransientFailure('ErrorServerBusy', 'busy'), LEAVE_GET_OOF),
         h.timerCreated(2, t, at('2025-06-20T10:00:01Z')),
       )
         .next(
@@ -331,7 +332,7 @@ describe('leave orchestration, episode by episode', () => {
       const s = story('2025-06-20T10:00:00Z').scopeChecked(unrestrictedScope);
       const t = s.now;
       let id = 1;
-      const busy = new Error('ErrorServerBusy (throttled): busy');
+      const busy = new TransientFailure('ErrorServerBusy', 'busy');
       s.next(
         [h.taskScheduled(id, t, LEAVE_GET_OOF)],
         undefined,
