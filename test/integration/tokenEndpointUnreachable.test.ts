@@ -123,6 +123,30 @@ describe('the token endpoint is down', () => {
     const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
     expect(error.message).toMatch(/Check AZURE_AUTHORITY_HOST and that this machine can reach it/);
   });
+  it("the managed identity's endpoint: IDENTITY_ENDPOINT is named", async () => {
+    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+    // What the Functions host sets for the identity endpoint; the stopped token server's port is closed.
+    process.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${new URL(stopped.authorityHost).port}/msi/token`;
+    process.env.IDENTITY_HEADER = 'identity-header';
+    try {
+      const env = { EWS_URL: `${mailboxServer.origin}/EWS/Exchange.asmx`, AZURE_CLIENT_ID: APP.clientId };
+      const client = new EwsClient(loadEwsSettings({ ...env, EWS_MAX_ATTEMPTS: '1' }));
+      const error = await mailboxFailure(client.getOof('alice@contoso.com').finally(() => client.close()));
+      expect(error).toMatchObject({ code: 'TokenEndpointUnreachable', errorClass: 'transient' });
+      expect(error.message).toMatch(
+        /^the token endpoint http:\/\/127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\).*Check IDENTITY_ENDPOINT/,
+      );
+      expect(mailboxRequests).toBe(0);
+    } finally {
+      for (const [name, value] of [
+        ['IDENTITY_ENDPOINT', saved.endpoint],
+        ['IDENTITY_HEADER', saved.header],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
 });
 
 describe('the token endpoint answers badly', () => {
