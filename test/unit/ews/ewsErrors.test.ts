@@ -280,6 +280,14 @@ describe('what decides how an EWS error is handled', () => {
     });
   });
 
+  it('an inner code Exchange left empty stays empty (and is no throttling)', () => {
+    const message = responseMessage(
+      '<m:ResponseCode>ErrorInternalServerError</m:ResponseCode>' +
+        '<m:MessageXml><t:Value Name="InnerErrorResponseCode"/><t:Value>nameless</t:Value></m:MessageXml>',
+    );
+    expect(errorFromResponseMessage(message, ctx)).toMatchObject({ innerCode: '', errorClass: 'transient' });
+  });
+
   it('a ResponseMessage’s code and text are read without the whitespace around them', () => {
     const message = responseMessage(
       '<m:MessageText>\n  Access is denied. \n</m:MessageText><m:ResponseCode>\n ErrorAccessDenied \n</m:ResponseCode>',
