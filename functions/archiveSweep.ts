@@ -3,11 +3,19 @@
  * the setting exists: no setting, no sweep), `POST /api/sweeps/archive` to start one now, and
  * `GET /api/sweeps/archive` for the current or last sweep. One sweep at a time.
  */
-import { app, HttpRequest, HttpResponse, InvocationContext, Timer } from '@azure/functions';
+import {
+  app,
+  HttpRequest,
+  HttpResponse,
+  InvocationContext,
+  Timer,
+  type HttpResponseInit,
+} from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { isSmtpAddress } from '../shared/address';
 import { appServices } from '../shared/app/appServices';
+import { configurationProblem, problem } from '../shared/app/problem';
 import { findInstance } from '../shared/durableInstances';
 import { sweepDependencies } from '../shared/sweep/sweepDependencies';
 import { sweepConfigurationError } from '../shared/sweep/sweepPreflight';
@@ -50,34 +58,35 @@ export async function startSweep(client: DurableClient, input: SweepInput): Prom
   return { started: true, instanceId: SWEEP_INSTANCE_ID };
 }
 
-function problem(status: number, error: string, extra: Record<string, unknown> = {}): HttpResponse {
-  return new HttpResponse({ status, jsonBody: { error, ...extra } });
+/** A problem as this route's HttpResponse (the shape is shared/app/problem.ts's). */
+function answer(init: HttpResponseInit): HttpResponse {
+  return new HttpResponse(init);
 }
 
-function parseStartBody(raw: string): SweepInput | { error: string; field: string } {
+function parseStartBody(raw: string): SweepInput | { invalid: string; field: string } {
   if (raw.trim() === '') return {};
   let body: unknown;
   try {
     body = JSON.parse(raw);
   } catch {
-    return { error: 'the body is not JSON', field: 'body' };
+    return { invalid: 'the body is not JSON', field: 'body' };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { error: 'the body must be a JSON object', field: 'body' };
+    return { invalid: 'the body must be a JSON object', field: 'body' };
   }
   const { dryRun, mailboxes, ...rest } = body as Record<string, unknown>;
   const unknownField = Object.keys(rest)[0];
   if (unknownField)
-    return { error: `unknown field "${unknownField}" (allowed: dryRun, mailboxes)`, field: unknownField };
+    return { invalid: `unknown field "${unknownField}" (allowed: dryRun, mailboxes)`, field: unknownField };
   if (dryRun !== undefined && typeof dryRun !== 'boolean')
-    return { error: 'dryRun must be true or false', field: 'dryRun' };
+    return { invalid: 'dryRun must be true or false', field: 'dryRun' };
   if (mailboxes !== undefined) {
     if (!Array.isArray(mailboxes) || mailboxes.length === 0 || mailboxes.length > 10_000) {
-      return { error: 'mailboxes must be a list of 1 to 10000 e-mail addresses', field: 'mailboxes' };
+      return { invalid: 'mailboxes must be a list of 1 to 10000 e-mail addresses', field: 'mailboxes' };
     }
     const bad = (mailboxes as unknown[]).find((m) => typeof m !== 'string' || !isSmtpAddress(m.trim()));
     if (bad !== undefined)
-      return { error: `mailboxes: ${JSON.stringify(bad)} is not an e-mail address`, field: 'mailboxes' };
+      return { invalid: `mailboxes: ${JSON.stringify(bad)} is not an e-mail address`, field: 'mailboxes' };
   }
   return {
     dryRun: dryRun === true,
@@ -91,22 +100,25 @@ export async function startArchiveSweep(
   context: InvocationContext,
 ): Promise<HttpResponse> {
   const parsed = parseStartBody(await request.text());
-  if ('error' in parsed) return problem(400, parsed.error, { field: parsed.field });
+  if ('invalid' in parsed)
+    return answer(problem(400, 'InvalidRequest', parsed.invalid, { field: parsed.field }));
   // 409 Conflict: the request is well formed, but the app's configuration (its current state) cannot run
   // it; an administrator resolves that in the settings and sends the same request again.
   const refused =
     appServices().archivingRefusal() ??
     (await sweepConfigurationError(sweepDependencies(), parsed.mailboxes));
-  if (refused) return problem(409, refused.message, { setting: refused.setting });
+  if (refused) return answer(configurationProblem(409, refused));
   const client = df.getClient(context);
   const outcome = await startSweep(client, parsed);
   if (!outcome.started) {
     const urls = client.createHttpManagementPayload(SWEEP_INSTANCE_ID);
-    return problem(409, 'an archive sweep is already running', {
-      id: SWEEP_INSTANCE_ID,
-      runtimeStatus: outcome.running?.runtimeStatus,
-      statusQueryGetUri: urls.statusQueryGetUri,
-    });
+    return answer(
+      problem(409, 'SweepRunning', 'an archive sweep is already running', {
+        id: SWEEP_INSTANCE_ID,
+        runtimeStatus: outcome.running?.runtimeStatus,
+        statusQueryGetUri: urls.statusQueryGetUri,
+      }),
+    );
   }
   context.log(`archive sweep started (${parsed.dryRun ? 'dry run' : 'archiving'}) as ${outcome.instanceId}`);
   return client.createCheckStatusResponse(request, outcome.instanceId);
@@ -119,7 +131,7 @@ export async function getArchiveSweep(
 ): Promise<HttpResponse> {
   const client = df.getClient(context);
   const status = await currentSweep(client);
-  if (!status) return problem(404, 'no archive sweep has run yet');
+  if (!status) return answer(problem(404, 'NoSweep', 'no archive sweep has run yet'));
   const custom = (status.customStatus ?? undefined) as SweepCustomStatus | undefined;
   let progress = custom;
   if (custom && custom.phase === 'archiving' && custom.lanePrefix && custom.lanes) {

@@ -6,6 +6,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { problem } from '../shared/app/problem';
 import { findInstance } from '../shared/durableInstances';
 import { isLeaveInstanceId } from '../shared/hr/instanceId';
 import { LEAVE_STATUS_ROUTE, leaveStatusView } from '../shared/hr/leaveStatus';
@@ -16,18 +17,16 @@ export async function hrLeaveStatus(
 ): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
   if (!isLeaveInstanceId(id)) {
-    return {
-      status: 400,
-      jsonBody: {
-        error: 'InvalidLeaveId',
-        message: `"${id.slice(0, 100)}" is not a leave id: use the id of a 202 answer, leave-<source>-<leave id>`,
-        field: 'id',
-      },
-    };
+    return problem(
+      400,
+      'InvalidLeaveId',
+      `"${id.slice(0, 100)}" is not a leave id: use the id of a 202 answer, leave-<source>-<leave id>`,
+      { field: 'id' },
+    );
   }
   const status = await findInstance(df.getClient(context), id, { showInput: false });
   if (!status) {
-    return { status: 404, jsonBody: { error: 'UnknownLeave', message: `no leave orchestration ${id}` } };
+    return problem(404, 'UnknownLeave', `no leave orchestration ${id}`);
   }
   return { status: 200, jsonBody: leaveStatusView(id, status) };
 }

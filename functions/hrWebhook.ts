@@ -12,6 +12,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appServices } from '../shared/app/appServices';
+import { configurationProblem, problem } from '../shared/app/problem';
+import { ConfigError } from '../shared/configError';
 import { findInstance } from '../shared/durableInstances';
 import { HR_SOURCES, type HrSource } from '../shared/hr/instanceId';
 import { leaveStatusPath } from '../shared/hr/leaveStatus';
@@ -29,15 +31,6 @@ const SIGNING: Record<HrSource, { header: string; secret: string }> = {
   generic: { header: 'X-Signature', secret: 'HR_WEBHOOK_SECRETS' },
   hibob: { header: 'Bob-Signature', secret: 'HIBOB_WEBHOOK_SECRETS' },
 };
-
-function problem(
-  status: number,
-  error: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-): HttpResponseInit {
-  return { status, jsonBody: { error, message, ...extra } };
-}
 
 function isJson(contentType: string | null): boolean {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -66,7 +59,21 @@ function instancesOf(client: df.DurableClient): LeaveInstances {
   };
 }
 
+/**
+ * A setting the webhook needs that does not parse (a LEAVE_* or HIBOB_* value) is the app's problem, not
+ * the caller's: 500 naming the setting, and the same line in the log, instead of a bare 500.
+ */
 export async function hrWebhook(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    return await acceptHrEvent(request, context);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    context.error(`hr/${request.params.source ?? ''}: not accepted, configuration: ${error.message}`);
+    return configurationProblem(500, error);
+  }
+}
+
+async function acceptHrEvent(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const source = (request.params.source ?? '') as HrSource;
   if (!HR_SOURCES.includes(source)) {
     return problem(404, 'UnknownSource', `no HR source "${source}"; use one of ${HR_SOURCES.join(', ')}`);

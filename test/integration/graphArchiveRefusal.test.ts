@@ -43,10 +43,10 @@ async function cli(...argv: string[]) {
 test('POST /api/sweeps/archive answers 409 naming MAILBOX_BACKEND, and no sweep exists afterwards', async () => {
   const res = await fetch(`${host.url}/api/sweeps/archive`, { method: 'POST', body: '{"dryRun":true}' });
   expect(res.status).toBe(409);
-  const body = (await res.json()) as { error: string; setting: string };
-  expect(body.setting).toBe('MAILBOX_BACKEND');
-  expect(body.error).toMatch(/archiving needs the EWS back end/);
-  expect(body.error).toMatch(/In-Place Archive/);
+  const body = (await res.json()) as { error: string; message: string; setting: string };
+  expect(body).toMatchObject({ error: 'Configuration', setting: 'MAILBOX_BACKEND' });
+  expect(body.message).toMatch(/archiving needs the EWS back end/);
+  expect(body.message).toMatch(/In-Place Archive/);
   expect((await fetch(`${host.url}/api/sweeps/archive`)).status).toBe(404);
 });
 

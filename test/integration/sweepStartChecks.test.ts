@@ -56,10 +56,10 @@ test.each([
 ])('%s: 409 naming %s, no sweep started', async (_what, setting, changes) => {
   await configure(changes);
   const res = await fetch(`${host.url}/api/sweeps/archive`, { method: 'POST', body: '{"dryRun":true}' });
-  const body = (await res.json()) as { error: string; setting: string };
+  const body = (await res.json()) as { error: string; message: string; setting: string };
   expect(res.status).toBe(409);
-  expect(body.setting).toBe(setting);
-  expect(body.error).toContain(setting);
+  expect(body).toMatchObject({ error: 'Configuration', setting });
+  expect(body.message).toContain(setting);
   expect(host.durable.getStatus(SWEEP_INSTANCE_ID)).toBeUndefined();
   expect((await fetch(`${host.url}/api/sweeps/archive`)).status).toBe(404);
 });
