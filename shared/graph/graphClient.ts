@@ -7,27 +7,12 @@
  * for the life of the client, and every mailbox path uses the id. Graph v1.0 cannot reach the In-Place Archive, so the archive
  * operations throw NotSupportedByGraph (permanent): archiving stays on the EWS back end.
  *
- * One instance per process, like the EWS client: one undici pool, one token cache (the same
- * @azure/identity credential code as EWS, Graph scope), one endpoint back-off gate, in-flight caps.
+ * This is Graph's codec on the shared HTTP transport (shared/transport/httpTransport.ts: pool, CA trust,
+ * token and the retry after a 401, caps, back-off gates, the retry loop): it writes JSON requests and reads
+ * JSON answers, with Graph's error table (shared/graph/graphErrors.ts). One instance per process.
  */
-import { readFileSync } from 'node:fs';
-import type { TokenCredential } from '@azure/identity';
-import { Pool } from 'undici';
-import type { GraphSettings } from '../config';
-import { ConfigError } from '../configError';
-import { createTokenCredential, TokenAuthorization } from '../ews/auth';
-import {
-  BackOffGate,
-  jitteredBackOff,
-  KeyedSemaphore,
-  mapWithLimit,
-  Semaphore,
-  sleep,
-} from '../ews/concurrency';
-import { postAndCollect, ResponseTooLargeError } from '../ews/httpExchange';
 import { validateOofSettings } from '../ews/oofValidation';
 import { MailboxError } from '../mailbox/mailboxError';
-import { callWithRetries, type MailboxCallEvent } from '../mailbox/retryingCall';
 import type {
   BatchOutcome,
   FolderInfo,
@@ -37,26 +22,43 @@ import type {
   OofReadResult,
   OofSettings,
 } from '../mailbox/mailboxOperations';
-import { errorFromGraphAnswer, header, isRecord, notSupportedByGraph } from './graphErrors';
+import type { GraphSettings } from '../config';
+import { mapWithLimit } from '../transport/concurrency';
+import type { HttpAnswer } from '../transport/httpExchange';
+import {
+  HttpTransport,
+  type AnswerContext,
+  type HttpTransportOptions,
+  type ServiceProfile,
+  type TransportCallEvent,
+} from '../transport/httpTransport';
+import { errorFromGraphAnswer, isRecord, notSupportedByGraph } from './graphErrors';
 import { fromGraphAutomaticReplies, toGraphAutomaticReplies, UnmappableOofError } from './oofMapping';
 
-/** One structured line per HTTP attempt to Graph, with Graph's own request id. */
-export interface GraphCallEvent extends MailboxCallEvent {
-  /** request-id Graph answered (what Microsoft support asks for). */
-  serverRequestId?: string;
-  status?: number;
-}
+/** One structured line per HTTP attempt to Graph, with Graph's own request id and the HTTP status. */
+export type GraphCallEvent = TransportCallEvent;
 
-export interface GraphClientOptions {
-  /** Overrides the credential the settings describe (tests, or one shared with the EWS client). */
-  credential?: TokenCredential;
-  onCall?: (event: GraphCallEvent) => void;
-  /** Base and cap of the exponential back-off when Graph names no wait. */
-  backOffBaseMs?: number;
-  backOffCapMs?: number;
+/** The transport's options (credential, call events, back-off base and cap) and Graph's own. */
+export interface GraphClientOptions extends HttpTransportOptions {
   /** Requests per `$batch` (Graph allows at most 20). */
   batchSize?: number;
 }
+
+/** Microsoft Graph as the transport sees it. */
+const GRAPH_SERVICE: ServiceProfile = {
+  name: 'Microsoft Graph',
+  settingPrefix: 'GRAPH',
+  pausedCode: 'Throttled',
+  // Outlook's limits are per app and mailbox: a 429 pauses that mailbox; a 503 or 509 (and a 429 for no
+  // one mailbox) the whole endpoint.
+  pauseScope: (error, mailbox) => {
+    if (error.httpStatus === 429 && mailbox) return 'mailbox';
+    return error.httpStatus === 503 || error.httpStatus === 429 || error.httpStatus === 509
+      ? 'endpoint'
+      : undefined;
+  },
+  serverRequestIdHeader: 'request-id',
+};
 
 /** Graph's JSON batching limit. */
 export const MAX_BATCH_REQUESTS = 20;
@@ -73,9 +75,9 @@ interface GraphRequest {
   headers?: Record<string, string>;
 }
 
+/** A successful Graph answer, its JSON read. */
 interface GraphAnswer {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
   body: unknown;
   requestId: string;
   serverRequestId?: string;
@@ -108,44 +110,23 @@ function unexpected(operation: string, mailbox: string, what: string, answer?: G
 }
 
 export class GraphClient implements MailboxOperations {
-  private readonly pool: Pool;
+  private readonly transport: HttpTransport;
   private readonly basePath: string;
-  private readonly authorization: TokenAuthorization;
-  /** 503: the service as a whole asked us to wait. */
-  private readonly gate = new BackOffGate();
-  /** 429: Outlook's limits are per app and mailbox, so the wait applies to that mailbox. */
-  private readonly mailboxPauses = new Map<string, number>();
-  private readonly endpointSlots: Semaphore;
-  private readonly mailboxSlots: KeyedSemaphore;
   private readonly batchSize: number;
   /** Object id by lower-case address: resolved once (in flight shared), kept for the client's life. */
   private readonly userIds = new Map<string, Promise<string>>();
 
   constructor(
     readonly settings: GraphSettings,
-    private readonly options: GraphClientOptions = {},
+    options: GraphClientOptions = {},
   ) {
-    const ca = settings.caFile ? readCaFile(settings.caFile) : undefined;
-    this.pool = new Pool(settings.url.origin, {
-      connections: settings.connections,
-      connectTimeout: settings.connectTimeoutMs,
-      headersTimeout: settings.timeoutMs,
-      bodyTimeout: settings.timeoutMs,
-      keepAliveTimeout: 30_000,
-      ...(ca ? { connect: { ca } } : {}),
-    });
+    this.transport = new HttpTransport(settings, GRAPH_SERVICE, options);
     this.basePath = settings.url.pathname.replace(/\/+$/, '');
-    this.authorization = new TokenAuthorization(
-      options.credential ?? createTokenCredential(settings.auth, { ca }),
-      settings.auth.scope,
-    );
-    this.endpointSlots = new Semaphore(settings.maxInFlightPerEndpoint);
-    this.mailboxSlots = new KeyedSemaphore(settings.maxInFlightPerMailbox);
     this.batchSize = Math.max(1, Math.min(options.batchSize ?? MAX_BATCH_REQUESTS, MAX_BATCH_REQUESTS));
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.transport.close();
   }
 
   async getOof(mailbox: string): Promise<OofSettings> {
@@ -195,9 +176,11 @@ export class GraphClient implements MailboxOperations {
   }
 
   /**
-   * One batch of automatic-reply reads. A batch that fails as a whole (its envelope is not 200 once the
-   * retries of `call` are spent) loses nothing: each of its mailboxes is then read on its own, with its
-   * own retries, and gets its own result.
+   * One batch of automatic-reply reads, through the transport's retry loop like any call: each attempt
+   * asks for the mailboxes still pending; a throttled or transient response is asked again in the next
+   * attempt (after the longest Retry-After among them), the others become that mailbox's result. A batch
+   * that fails as a whole (its envelope is not 2xx once the retries are spent) loses nothing: each mailbox
+   * still pending is then read on its own, with its own retries, and gets its own result.
    */
   private async readBatch(
     mailboxes: readonly string[],
@@ -206,93 +189,112 @@ export class GraphClient implements MailboxOperations {
     results: OofReadResult[],
   ): Promise<void> {
     let pending = indexes;
-    let waited = 0;
-    for (let round = 1; pending.length > 0; round++) {
-      let answer: GraphAnswer;
-      try {
-        answer = await this.call('GetOofBatch', '', {
-          method: 'POST',
-          path: '/$batch',
-          body: {
+    let round = 0;
+    /** The last answer's retryable item errors, thrown as one; what they end with if the loop gives up. */
+    let askAgain: { error: MailboxError; items: Map<number, MailboxError> } | undefined;
+    try {
+      await this.transport.call({
+        operation: 'GetOofBatch',
+        mailbox: '',
+        method: 'POST',
+        path: `${this.basePath}/$batch`,
+        headers: jsonHeaders(true),
+        body: () =>
+          JSON.stringify({
             requests: pending.map((index) => ({
               id: String(index),
               method: 'GET',
               url: userPath(ids[index] ?? '') + AUTOMATIC_REPLIES,
             })),
-          },
-        });
-      } catch (error) {
-        if (!(error instanceof MailboxError)) throw error;
-        await mapWithLimit(pending, 4, async (index) => {
-          const mailbox = mailboxes[index] ?? '';
-          try {
-            results[index] = { mailbox, settings: await this.getOof(mailbox) };
-          } catch (itemError) {
-            results[index] = { mailbox, error: itemError as Error };
-          }
-        });
+          }),
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        decode: (http, ctx) => {
+          const answer = readJson('GetOofBatch', http, ctx);
+          round++;
+          const items = this.settleBatchItems(mailboxes, pending, answer, round, results);
+          pending = [...items.keys()];
+          askAgain =
+            items.size > 0 ? { error: itemsToAskAgain(items, indexes.length, ctx), items } : undefined;
+          if (askAgain) throw askAgain.error;
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof MailboxError)) throw error;
+      if (askAgain && error === askAgain.error) {
+        // The loop gave up on the items: each keeps its own error.
+        for (const [index, itemError] of askAgain.items) {
+          itemError.attempts = round;
+          results[index] = { mailbox: mailboxes[index] ?? '', error: itemError };
+        }
         return;
       }
-      const responses =
-        isRecord(answer.body) && Array.isArray(answer.body.responses) ? answer.body.responses : [];
-      const byId = new Map<string, Record<string, unknown>>();
-      for (const r of responses) if (isRecord(r) && typeof r.id === 'string') byId.set(r.id, r);
-      const retry: number[] = [];
-      let wait = 0;
-      for (const index of pending) {
+      await mapWithLimit(pending, 4, async (index) => {
         const mailbox = mailboxes[index] ?? '';
-        const response = byId.get(String(index));
-        if (!response) {
+        try {
+          results[index] = { mailbox, settings: await this.getOof(mailbox) };
+        } catch (itemError) {
+          results[index] = { mailbox, error: itemError as Error };
+        }
+      });
+    }
+  }
+
+  /**
+   * Each pending mailbox's response in a `$batch` answer as its result, except throttled or transient ones:
+   * those are returned, by index, to be asked again.
+   */
+  private settleBatchItems(
+    mailboxes: readonly string[],
+    pending: readonly number[],
+    answer: GraphAnswer,
+    round: number,
+    results: OofReadResult[],
+  ): Map<number, MailboxError> {
+    const responses =
+      isRecord(answer.body) && Array.isArray(answer.body.responses) ? answer.body.responses : [];
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const r of responses) if (isRecord(r) && typeof r.id === 'string') byId.set(r.id, r);
+    const retry = new Map<number, MailboxError>();
+    for (const index of pending) {
+      const mailbox = mailboxes[index] ?? '';
+      const response = byId.get(String(index));
+      if (!response) {
+        results[index] = {
+          mailbox,
+          error: unexpected('GetOofBatch', mailbox, 'no response for this request', answer),
+        };
+        continue;
+      }
+      const status = typeof response.status === 'number' ? response.status : 0;
+      if (status >= 200 && status < 300) {
+        try {
           results[index] = {
             mailbox,
-            error: unexpected('GetOofBatch', mailbox, 'no response for this request', answer),
+            settings: this.readOof('GetOofBatch', mailbox, response.body, answer),
           };
-          continue;
+        } catch (error) {
+          results[index] = { mailbox, error: error as Error };
         }
-        const status = typeof response.status === 'number' ? response.status : 0;
-        const headers = isRecord(response.headers)
-          ? Object.fromEntries(
-              Object.entries(response.headers).map(([k, v]) => [
-                k.toLowerCase(),
-                typeof v === 'string' ? v : undefined,
-              ]),
-            )
-          : {};
-        if (status >= 200 && status < 300) {
-          try {
-            results[index] = {
-              mailbox,
-              settings: this.readOof('GetOofBatch', mailbox, response.body, answer),
-            };
-          } catch (error) {
-            results[index] = { mailbox, error: error as Error };
-          }
-          continue;
-        }
-        const error = errorFromGraphAnswer(status, headers, response.body, 'GetOofBatch', {
-          mailbox,
-          requestId: answer.requestId,
-          serverRequestId: answer.serverRequestId,
-        });
-        error.attempts = round;
-        const itemWait = error.retryable ? this.retryWait(error, round) : undefined;
-        if (
-          itemWait === undefined ||
-          round >= this.settings.maxAttempts ||
-          waited + itemWait > this.settings.maxTotalWaitMs
-        ) {
-          results[index] = { mailbox, error };
-        } else {
-          retry.push(index);
-          wait = Math.max(wait, itemWait);
-        }
+        continue;
       }
-      pending = retry;
-      if (pending.length > 0) {
-        waited += wait;
-        await sleep(wait);
-      }
+      const headers = isRecord(response.headers)
+        ? Object.fromEntries(
+            Object.entries(response.headers).map(([k, v]) => [
+              k.toLowerCase(),
+              typeof v === 'string' ? v : undefined,
+            ]),
+          )
+        : {};
+      const error = errorFromGraphAnswer(status, headers, response.body, 'GetOofBatch', {
+        mailbox,
+        requestId: answer.requestId,
+        serverRequestId: answer.serverRequestId,
+      });
+      error.attempts = round;
+      if (error.retryable) retry.set(index, error);
+      else results[index] = { mailbox, error };
     }
+    return retry;
   }
 
   async resolvePrimaryAddress(nameOrAddress: string, _asMailbox: string): Promise<string | undefined> {
@@ -465,205 +467,77 @@ export class GraphClient implements MailboxOperations {
     return url.pathname.slice(this.basePath.length) + url.search;
   }
 
-  private retryWait(error: MailboxError, attempt: number): number {
-    const computed = jitteredBackOff(
-      attempt,
-      this.options.backOffBaseMs ?? 500,
-      this.options.backOffCapMs ?? 30_000,
-    );
-    // Retry-After is a minimum: never sooner, a little later to spread the callers that waited together.
-    return error.backOffMs !== undefined ? error.backOffMs + Math.round(computed / 10) : computed;
-  }
-
-  private mailboxPause(key: string): number {
-    const until = this.mailboxPauses.get(key);
-    if (until === undefined) return 0;
-    const left = until - Date.now();
-    if (left <= 0) this.mailboxPauses.delete(key);
-    return Math.max(0, left);
-  }
-
-  /**
-   * One Graph request as `mailbox`, retried on 429 / 503 (after Retry-After) and other 5xx (back-off with
-   * jitter) within the deadline, attempt and total-wait limits. 4xx other than 429 surface at once.
-   */
-  private async call(operation: string, mailbox: string, request: GraphRequest): Promise<GraphAnswer> {
-    const key = mailbox.toLowerCase();
-    const release = key ? await this.mailboxSlots.acquire(key) : () => undefined;
-    try {
-      return await callWithRetries<GraphAnswer>({
-        limits: this.settings,
-        pauseBefore: () => Math.max(this.gate.remaining(), key ? this.mailboxPause(key) : 0),
-        pausePastDeadline: (pause) =>
-          new MailboxError({
-            code: 'Throttled',
-            errorClass: 'throttled',
-            message: `${operation}: Microsoft Graph asked to wait ${pause} ms, beyond this call's deadline`,
-            mailbox,
-            backOffMs: pause,
-          }),
-        attempt: async (requestId, deadline) => {
-          await this.endpointSlots.acquire();
-          let answer: GraphAnswer;
-          try {
-            answer = await this.send(request, operation, mailbox, requestId, deadline);
-          } finally {
-            this.endpointSlots.release();
-          }
-          if (answer.status < 200 || answer.status >= 300) {
-            throw errorFromGraphAnswer(answer.status, answer.headers, answer.body, operation, {
-              mailbox,
-              requestId,
-              serverRequestId: answer.serverRequestId,
-            });
-          }
-          return answer;
-        },
-        retryWait: (error, attempt) => this.retryWait(error, attempt),
-        learn: (error) => {
-          if (error.backOffMs === undefined) return;
-          // Outlook's limits are per app and mailbox: a 429 pauses that mailbox; a 503 the whole endpoint.
-          if (error.httpStatus === 429 && key) {
-            this.mailboxPauses.set(
-              key,
-              Math.max(this.mailboxPauses.get(key) ?? 0, Date.now() + error.backOffMs),
-            );
-          } else if (error.httpStatus === 503 || error.httpStatus === 429 || error.httpStatus === 509) {
-            this.gate.backOff(error.backOffMs);
-          }
-        },
-        report: this.options.onCall
-          ? (event) =>
-              this.options.onCall?.({
-                operation,
-                mailbox,
-                requestId: event.requestId,
-                attempt: event.attempt,
-                durationMs: event.durationMs,
-                outcome: event.outcome,
-                ...(event.outcome === 'ok'
-                  ? { serverRequestId: event.result.serverRequestId, status: event.result.status }
-                  : {
-                      serverRequestId: event.error.serverRequestId,
-                      status: event.error.httpStatus,
-                      code: event.error.code,
-                      waitMs: event.waitMs,
-                    }),
-              })
-          : undefined,
-      });
-    } finally {
-      release();
-    }
-  }
-
-  private async send(
-    request: GraphRequest,
-    operation: string,
-    mailbox: string,
-    requestId: string,
-    deadline: number,
-    authRetried = false,
-  ): Promise<GraphAnswer> {
-    const remaining = deadline - Date.now();
-    const transport = (code: 'TIMEOUT' | 'CONNECTION', message: string): MailboxError =>
-      new MailboxError({
-        code,
-        errorClass: 'transient',
-        message: `${operation}: ${message}`,
-        mailbox,
-        requestId,
-      });
-    if (remaining <= 0) throw transport('TIMEOUT', `no answer within ${this.settings.timeoutMs} ms`);
+  /** One Graph request as `mailbox` through the transport (retries, caps, gates), its JSON answer read. */
+  private call(operation: string, mailbox: string, request: GraphRequest): Promise<GraphAnswer> {
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-    let statusCode: number;
-    let headers: Record<string, string | string[] | undefined>;
-    let text: string;
-    // Outside the try: a credential failure (wrong secret, unreadable certificate) is not a connection
-    // problem to retry, and surfaces as what it is (as in the EWS client).
-    const authorization = await this.authorization.header(authRetried);
-    try {
-      // The same collector as the EWS client: no stream per answer, and the size limit holds for chunked
-      // answers too (content-length alone would not catch them).
-      const answer = await postAndCollect(this.pool, {
-        method: request.method,
-        path: this.basePath + request.path,
-        headers: {
-          accept: 'application/json',
-          authorization,
-          'client-request-id': requestId,
-          'return-client-request-id': 'true',
-          // Times in answers in UTC where Graph honours it; any other zone is converted anyway.
-          prefer: 'outlook.timezone="UTC"',
-          'user-agent': 'mailbox-automation',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...request.headers,
-        },
-        body,
-        timeoutMs: remaining,
-        maxResponseBytes: MAX_RESPONSE_BYTES,
-      });
-      statusCode = answer.statusCode;
-      headers = answer.headers;
-      text = answer.body;
-    } catch (error) {
-      if (error instanceof MailboxError) throw error;
-      if (error instanceof ResponseTooLargeError) {
-        // Fetching it again would bring the same oversized answer: not a connection problem to retry.
-        throw new MailboxError({
-          code: 'ResponseTooLarge',
-          errorClass: 'permanent',
-          message: `${operation}: Microsoft Graph sent more than ${error.limit} bytes, more than any answer this client asks for (check that GRAPH_URL reaches Graph directly, not through a proxy)`,
-          mailbox,
-          requestId,
-        });
-      }
-      const err = error as { name?: string; code?: string; message?: string };
-      if (
-        err.name === 'TimeoutError' ||
-        err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-        err.code === 'UND_ERR_BODY_TIMEOUT'
-      ) {
-        throw transport('TIMEOUT', `no answer from Microsoft Graph within ${this.settings.timeoutMs} ms`);
-      }
-      throw transport(
-        'CONNECTION',
-        `connection to Microsoft Graph failed: ${err.code ?? err.message ?? String(error)}`,
-      );
-    }
-    if (statusCode === 401 && !authRetried) {
-      // A revoked or rotated token: one fresh token before calling it a failure.
-      return this.send(request, operation, mailbox, requestId, deadline, true);
-    }
-    let parsed: unknown;
-    if (text.trim() !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // Gateways answer 5xx with HTML: the status says what happened.
-        parsed = undefined;
-        if (statusCode >= 200 && statusCode < 300) {
-          throw transport('CONNECTION', 'the answer is not JSON');
-        }
-      }
-    }
-    return {
-      status: statusCode,
-      headers,
-      body: parsed,
-      requestId,
-      serverRequestId: header(headers, 'request-id'),
-    };
+    return this.transport.call({
+      operation,
+      mailbox,
+      method: request.method,
+      path: this.basePath + request.path,
+      headers: { ...jsonHeaders(body !== undefined), ...request.headers },
+      body,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      decode: (answer, ctx) => readJson(operation, answer, ctx),
+    });
   }
 }
 
-function readCaFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `GRAPH_CA_FILE "${path}" cannot be read: ${(error as Error).message}`,
-      'GRAPH_CA_FILE',
-    );
+function jsonHeaders(hasBody: boolean): Record<string, string> {
+  return {
+    accept: 'application/json',
+    // Times in answers in UTC where Graph honours it; any other zone is converted anyway.
+    prefer: 'outlook.timezone="UTC"',
+    ...(hasBody ? { 'content-type': 'application/json' } : {}),
+  };
+}
+
+/** A 2xx answer's JSON, or the MailboxError Graph's error table makes of any other answer. */
+function readJson(operation: string, answer: HttpAnswer, ctx: AnswerContext): GraphAnswer {
+  const { statusCode, headers, body: text } = answer;
+  let parsed: unknown;
+  if (text.trim() !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Gateways answer 5xx with HTML: the status says what happened.
+      parsed = undefined;
+      if (statusCode >= 200 && statusCode < 300) {
+        throw new MailboxError({
+          code: 'CONNECTION',
+          errorClass: 'transient',
+          message: `${operation}: the answer is not JSON`,
+          mailbox: ctx.mailbox,
+          requestId: ctx.requestId,
+        });
+      }
+    }
   }
+  if (statusCode < 200 || statusCode >= 300) {
+    throw errorFromGraphAnswer(statusCode, headers, parsed, operation, ctx);
+  }
+  return { status: statusCode, body: parsed, requestId: ctx.requestId, serverRequestId: ctx.serverRequestId };
+}
+
+/**
+ * The retryable item errors of a `$batch` answer as one error for the retry loop: its wait is the longest
+ * any of them named. It carries no HTTP status, so it sets no gate: each item's throttling is its own
+ * mailbox's, and the batch's next attempt already waits for the longest of them.
+ */
+function itemsToAskAgain(
+  items: Map<number, MailboxError>,
+  batchSize: number,
+  ctx: AnswerContext,
+): MailboxError {
+  const errors = [...items.values()];
+  const first = errors[0] as MailboxError;
+  const waits = errors.flatMap((e) => (e.backOffMs === undefined ? [] : [e.backOffMs]));
+  return new MailboxError({
+    code: first.code,
+    errorClass: errors.some((e) => e.errorClass === 'throttled') ? 'throttled' : 'transient',
+    message: `GetOofBatch: ${errors.length} of ${batchSize} mailboxes to ask again (${first.message})`,
+    backOffMs: waits.length > 0 ? Math.max(...waits) : undefined,
+    requestId: ctx.requestId,
+    serverRequestId: ctx.serverRequestId,
+  });
 }

@@ -17,7 +17,7 @@ import {
   type HostileEwsServer,
 } from '../support/hostileEwsServer';
 import { runTypeScriptChild } from '../support/typeScriptChild';
-import { ENTITY_REFERENCE_COST } from '../../shared/ews/httpExchange';
+import { ENTITY_REFERENCE_COST } from '../../shared/transport/httpExchange';
 
 let server: HostileEwsServer;
 

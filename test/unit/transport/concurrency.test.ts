@@ -1,4 +1,9 @@
-import { BackOffGate, jitteredBackOff, KeyedSemaphore, Semaphore } from '../../../shared/ews/concurrency';
+import {
+  BackOffGate,
+  jitteredBackOff,
+  KeyedSemaphore,
+  Semaphore,
+} from '../../../shared/transport/concurrency';
 
 describe('in-flight caps', () => {
   it('a semaphore never lets more than its limit in, and serves waiters in order', async () => {
