@@ -1,9 +1,9 @@
 // Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.
 // The app settings a deployment may set beyond main.bicep's explicit parameters; unset ones reach
-// the app as "" (not set), so the app uses the default the README lists.
+// the app as "" (not set), so the app uses the default docs/settings.md lists.
 @export()
 @sealed()
-@description('Optional app settings (README, Configuration); each unset one keeps the app default.')
+@description('Optional app settings (docs/settings.md); each unset one keeps the app default.')
 type optionalAppSettings = {
   @description('How long a secret read from Key Vault is kept before it is read again.')
   @minValue(0)

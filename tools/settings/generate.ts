@@ -1,6 +1,6 @@
 /**
- * `npm run docs:settings`: rewrites the blocks generated from the settings catalogue (README.md and
- * docs/operations.md tables, infra/appSettings.bicep, the settings lines of the Bicep).
+ * `npm run docs:settings`: rewrites what is generated from the settings catalogue (docs/settings.md, the
+ * README's newcomer table, infra/appSettings.bicep, the settings lines of the Bicep).
  * `--check` changes nothing and exits 1 naming each stale file.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

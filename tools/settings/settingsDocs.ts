@@ -1,6 +1,6 @@
 /**
- * Writes what comes from the settings catalogue (shared/settings.ts): the settings tables of README.md
- * and docs/operations.md, the Bicep type of the optional settings (infra/appSettings.bicep), the lines
+ * Writes what comes from the settings catalogue (shared/settings.ts): docs/settings.md (every setting,
+ * by feature), the newcomer's table in README.md, the Bicep type of the optional settings (infra/appSettings.bicep), the lines
  * of infra/modules/functionApp.bicep that pass them to the app, and infra/main.bicep's deployment-time
  * check of the relations between settings. Each generated block sits between marker comments, so
  * the text around it stays the authors'; `npm run docs:settings` rewrites them, and
@@ -72,26 +72,65 @@ function inAzureCell(s: SettingDefinition): string {
   }
 }
 
-function selected(features: string): SettingDefinition[] {
-  const wanted = new Set(features.split(',').map((f) => f.trim()));
-  return SETTING_DEFINITIONS.filter((s) => wanted.has(s.feature));
+/**
+ * The settings a newcomer meets first (README, `<!-- settings:newcomer -->`): which back end, which
+ * mailboxes, where Exchange is and how to sign in, where secrets live, and what each job needs to start.
+ */
+export const NEWCOMER_SETTINGS = [
+  'MAILBOX_BACKEND',
+  'MAILBOX_SCOPE',
+  'EWS_URL',
+  'EWS_AUTH',
+  'KEY_VAULT_URI',
+  'HR_WEBHOOK_SECRETS',
+  'MAILBOX_SCOPE_GROUP',
+  'EWS_SERVICE_MAILBOX',
+  'ARCHIVE_SWEEP_SCHEDULE',
+];
+
+function named(names: string[]): SettingDefinition[] {
+  return names.map((name) => {
+    const s = SETTING_DEFINITIONS.find((d) => d.name === name);
+    if (!s) throw new Error(`${name} is not in the settings catalogue (shared/settings.ts)`);
+    return s;
+  });
 }
 
-/** README: `setting | default | meaning` for the features named in the marker (`core,ews`). */
-export function readmeTable(features: string): string {
-  const rows = selected(features).map((s) => `| ${code(s.name)} | ${defaultCell(s)} | ${meaningCell(s)} |`);
-  return ['| setting | default | meaning |', '|---|---|---|', ...rows].join('\n');
+function table(settings: SettingDefinition[]): string {
+  const rows = settings.map(
+    (s) => `| ${code(s.name)} | ${defaultCell(s)} | ${meaningCell(s)} | ${inAzureCell(s)} |`,
+  );
+  return ['| Setting | Default | Meaning | In Azure |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Operator guide: every setting, by feature, with how a deployment sets it. */
-export function operationsTable(): string {
-  const rows = SETTING_DEFINITIONS.map(
-    (s) =>
-      `| ${code(s.name)} | ${FEATURE_TITLES[s.feature]} | ${defaultCell(s)} | ${meaningCell(s)} | ${inAzureCell(s)} |`,
-  );
-  return ['| Setting | Feature | Default | Meaning | In Azure |', '| --- | --- | --- | --- | --- |', ...rows].join(
-    '\n',
-  );
+/** README: the newcomer's settings (the marker names the selection: `newcomer`). */
+export function readmeTable(selection: string): string {
+  if (selection !== 'newcomer') throw new Error(`README.md: unknown settings block "${selection}" (known: newcomer)`);
+  return table(named(NEWCOMER_SETTINGS));
+}
+
+/** docs/settings.md: every setting, one section per feature, with how a deployment sets it. */
+export function settingsReference(): string {
+  const features = Object.keys(FEATURE_TITLES) as SettingFeature[];
+  const sections = features.flatMap((feature) => {
+    const settings = SETTING_DEFINITIONS.filter((s) => s.feature === feature);
+    return settings.length === 0 ? [] : [`## ${FEATURE_TITLES[feature]}`, '', table(settings), ''];
+  });
+  return [
+    '# Settings',
+    '',
+    '<!-- Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file. -->',
+    '',
+    'Every setting the app, the Functions host and the command line read, from the catalogue in',
+    '`shared/settings.ts`. The app reads and checks them once, at start (`shared/config.ts`): a missing or',
+    'malformed value stops it with a message naming the setting, and a setting that needs another ("Needs …")',
+    'is checked there and by the deployment. "In Azure" says how a deployment sets each one: an explicit',
+    'parameter of `infra/main.bicep`, a property of its typed `optionalSettings` object, the template itself,',
+    'or a Key Vault secret the app reads with its identity (`KEY_VAULT_URI`). An empty value means "not set":',
+    'the app uses the default. Adding a setting: [docs/architecture.md](architecture.md#where-to-add-things).',
+    '',
+    ...sections,
+  ].join('\n');
 }
 
 // ---- Bicep ----
@@ -123,10 +162,10 @@ export function appSettingsBicep(): string {
   return [
     '// Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.',
     '// The app settings a deployment may set beyond main.bicep\'s explicit parameters; unset ones reach',
-    '// the app as "" (not set), so the app uses the default the README lists.',
+    '// the app as "" (not set), so the app uses the default docs/settings.md lists.',
     '@export()',
     '@sealed()',
-    "@description('Optional app settings (README, Configuration); each unset one keeps the app default.')",
+    "@description('Optional app settings (docs/settings.md); each unset one keeps the app default.')",
     'type optionalAppSettings = {',
     ...properties,
     '}',
@@ -187,7 +226,6 @@ export function relationChecksBlock(): string {
 
 export const GENERATED_FILES: GeneratedFile[] = [
   { file: 'README.md', comment: 'markdown', render: readmeTable },
-  { file: 'docs/operations.md', comment: 'markdown', render: () => operationsTable() },
   { file: 'infra/main.bicep', comment: 'bicep', render: () => relationChecksBlock() },
   { file: 'infra/modules/functionApp.bicep', comment: 'bicep', render: () => functionAppSettingsBlock() },
 ];
@@ -195,6 +233,7 @@ export const GENERATED_FILES: GeneratedFile[] = [
 /** Wholly generated files. */
 export const GENERATED_WHOLE: { file: string; render: () => string }[] = [
   { file: 'infra/appSettings.bicep', render: appSettingsBicep },
+  { file: 'docs/settings.md', render: settingsReference },
 ];
 
 function markerPattern(comment: GeneratedFile['comment']): RegExp {
