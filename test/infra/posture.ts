@@ -47,7 +47,7 @@ export const REQUIRED_ROLES = [
   },
 ] as const;
 
-/** Settings the app reads (DESIGN.md, issues 2, 3, 5) that the deployment must provide. */
+/** Settings the app reads (docs/settings.md) that every deployment sets, from a parameter or by the template. */
 export const REQUIRED_APP_SETTINGS = [
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
