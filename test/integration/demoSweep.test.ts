@@ -8,6 +8,7 @@ import { startAzurite, type Azurite } from '../../dev/azurite';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { demoAppSettings } from '../../dev/start';
+import { SWEEP_INSTANCE_ID } from '../../functions/archiveSweepOrchestrator';
 import { useAppServices } from '../../shared/app/appServices';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { demoSeed, startDemoSandbox } from '../support/demoTenant';
@@ -71,16 +72,11 @@ test('POST /api/sweeps/archive {"dryRun":true} completes with items planned and 
   });
   expect(start.status).toBe(202);
 
-  let status: { runtimeStatus: string; output: SweepSummary | null } = {
-    runtimeStatus: 'Pending',
-    output: null,
-  };
-  for (let i = 0; i < 1000 && ['Pending', 'Running'].includes(status.runtimeStatus); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const res = await fetch(`${host.url}/api/sweeps/archive`);
-    expect(res.status).toBe(200);
-    status = (await res.json()) as typeof status;
-  }
+  // The dev host's durable engine says when the sweep has ended; then GET shows it as a caller sees it.
+  await host.durable.waitForCompletion(SWEEP_INSTANCE_ID);
+  const res = await fetch(`${host.url}/api/sweeps/archive`);
+  expect(res.status).toBe(200);
+  const status = (await res.json()) as { runtimeStatus: string; output: SweepSummary | null };
   if (status.runtimeStatus !== 'Completed') {
     throw new Error(
       `the sweep is ${JSON.stringify(status)}; the host's last lines:\n${logs.slice(-20).join('\n')}`,

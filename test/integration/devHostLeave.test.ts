@@ -10,7 +10,7 @@ import type { DevHost } from '../../dev/host/devHost';
 import { signGeneric } from '../../shared/hr/signature';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { FakeMailbox } from '../support/durableMailboxFake';
-import { durableStatusUrl, pollStatus } from '../support/durableStatus';
+import { durableStatusUrl, pollStatus, type DurableStatus } from '../support/durableStatus';
 import {
   postGenericHrEvent,
   startLeaveDevHost,
@@ -97,7 +97,11 @@ const cleanUp = (answer: WebhookAnswer | undefined): void => {
   host.durable.terminate(String(answer?.json.id), 'cleanup');
 };
 const waiting = (url: string) => pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
-const finished = (url: string) => pollStatus(url, (s) => s.runtimeStatus !== 'Running', 'the end');
+/** The leave's final status, once the dev host's durable engine says the instance has ended (no polling). */
+async function finished(url: string): Promise<DurableStatus> {
+  await host.durable.waitForCompletion(decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)));
+  return (await (await fetch(url)).json()) as DurableStatus;
+}
 
 describe('HR webhook through the dev host', () => {
   test('a signed approval schedules the replies in the person’s language, with UTC times and escaped names', async () => {

@@ -76,8 +76,7 @@ test('without a group, a start that names its own mailboxes is not refused for w
     body: '{"dryRun":true,"mailboxes":["dave@fabrikam.com"]}',
   });
   expect(res.status).toBe(202);
-  for (let i = 0; i < 200 && host.durable.getStatus(SWEEP_INSTANCE_ID)?.runtimeStatus !== 'Completed'; i++)
-    await new Promise((r) => setTimeout(r, 10));
+  await host.durable.waitForCompletion(SWEEP_INSTANCE_ID);
   expect(host.durable.getStatus(SWEEP_INSTANCE_ID)).toMatchObject({
     runtimeStatus: 'Completed',
     output: { discovery: { outOfScope: 1 }, mailboxes: { total: 0 } },
