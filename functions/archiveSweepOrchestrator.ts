@@ -48,6 +48,13 @@ import {
   type SweepMetrics,
   type SweepMetricsScope,
 } from '../shared/sweep/sweepReport';
+import {
+  SWEEP_INSTANCE_ID,
+  SWEEP_ORCHESTRATOR,
+  type LaneStatus,
+  type SweepCustomStatus,
+  type SweepInput,
+} from '../shared/sweep/sweepControl';
 import { addSweepCounts } from '../shared/telemetry/sweepCounters';
 import {
   addCounts,
@@ -57,26 +64,16 @@ import {
   type SweepCounts,
   type SweepJob,
   sweepStatus,
-  type SweepStatus,
   type SweepSummary,
 } from '../shared/sweep/sweepTypes';
 
 export const ORCHESTRATOR = {
-  sweep: 'archiveSweepOrchestrator',
+  sweep: SWEEP_ORCHESTRATOR,
   lane: 'archiveSweepLane',
   batch: 'archiveSweepBatch',
 } as const;
 
-/** One archive sweep at a time: every sweep runs under this instance id. */
-export const SWEEP_INSTANCE_ID = 'archive-sweep';
-
-/** What a starter passes in. */
-export interface SweepInput {
-  dryRun?: boolean;
-  /** Limit this run to these mailboxes (still resolved and scope-checked). */
-  mailboxes?: string[];
-  trigger?: 'timer' | 'http' | 'test';
-}
+export { SWEEP_INSTANCE_ID, type LaneStatus, type SweepCustomStatus, type SweepInput };
 
 export interface LaneInput {
   job: SweepJob;
@@ -97,18 +94,6 @@ export interface BatchInput {
 export interface BatchResult {
   batches: number;
   counts: SweepCounts;
-}
-
-/** A lane's custom status, read by GET /api/sweeps/archive to show progress. */
-export interface LaneStatus {
-  batchesDone: number;
-  counts: SweepCounts;
-}
-
-/** Parent's custom status: the sweep's progress as last known, and where its lanes are. */
-export interface SweepCustomStatus extends SweepStatus {
-  lanePrefix?: string;
-  lanes?: number;
 }
 
 /** The plan's retry policy as the durable extension takes it: it waits and retries from these fields. */

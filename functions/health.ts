@@ -10,14 +10,10 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { appServices } from '../shared/app/appServices';
+import { healthReport } from '../shared/health/healthCheck';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const { report, fresh } = await appServices().health().report();
-  if (fresh && report.status === 'degraded') {
-    context.warn(
-      `health: degraded ${JSON.stringify({ keyVault: report.keyVault, mailboxEndpoint: report.mailboxEndpoint })}`,
-    );
-  }
+  const report = await healthReport(appServices().health(), context);
   return { status: 200, jsonBody: report, headers: { 'cache-control': 'no-store' } };
 }
 

@@ -15,6 +15,7 @@ import { isLeaveNotice, type LeaveNotice } from '../shared/hr/hibob';
 import type { HibobFetchResult } from '../shared/hr/hibobApi';
 import {
   LEAVE_EVENT_NAME,
+  LEAVE_ORCHESTRATOR,
   type LeaveDelivery,
   type LeaveOrchestrationInput,
   type RetrySettings,
@@ -34,7 +35,7 @@ import {
   type SetOofInput,
 } from './leaveActivities';
 
-export const LEAVE_ORCHESTRATOR = 'leaveOrchestrator';
+export { LEAVE_ORCHESTRATOR };
 
 export type LeaveOutcome = 'restored' | 'left-as-changed' | 'out-of-scope' | 'already-over' | 'nothing-to-do';
 

@@ -24,7 +24,26 @@ export function problem(
   return { status, jsonBody: { error, message, ...details } satisfies Problem };
 }
 
+/** A use case's refusal: a Problem whose code is one of the use case's own. */
+export type Refusal<Code extends string> = Problem & { error: Code };
+
 /** A setting the request cannot run with: `Configuration`, naming the setting. */
+export function configurationRefusal(error: ConfigError): Refusal<'Configuration'> {
+  return { error: 'Configuration', message: error.message, setting: error.setting };
+}
+
 export function configurationProblem(status: number, error: ConfigError): HttpResponseInit {
-  return problem(status, 'Configuration', error.message, { setting: error.setting });
+  return refusalAnswer({ Configuration: status }, configurationRefusal(error));
+}
+
+/**
+ * A refusal as the route answers it: the route says which status each code gets (`statusFor`), so the
+ * use case decides what is wrong and the route only how HTTP says it.
+ */
+export function refusalAnswer<Code extends string>(
+  statusFor: Record<Code, number>,
+  refusal: Refusal<Code>,
+): HttpResponseInit {
+  const { error, message, ...details } = refusal;
+  return problem(statusFor[error], error, message, details);
 }

@@ -24,6 +24,7 @@ import {
 } from '../config';
 import { ConfigError } from '../configError';
 import { packageVersion } from '../appVersion';
+import type { InvocationLogger } from '../logging/invocationLog';
 import { probeEndpoint, type ProbeTarget } from './probeEndpoint';
 
 let version: string | undefined;
@@ -203,14 +204,17 @@ export class HealthMonitor {
   }
 }
 
-let processMonitor: HealthMonitor | undefined;
-
-/** The per-process monitor the health route uses. */
-export function processHealthMonitor(env: Env = process.env): HealthMonitor {
-  return (processMonitor ??= new HealthMonitor(env));
-}
-
-/** Forget the per-process monitor (tests that change configuration). */
-export function resetHealthMonitor(): void {
-  processMonitor = undefined;
+/**
+ * What the route answers: the monitor's report. A fresh check that found a dependency unreachable is
+ * also a warning line (docs/operations.md, "Logs"), once per check rather than once per request: that
+ * line is what alerts watch, since the route answers 200 either way.
+ */
+export async function healthReport(monitor: HealthMonitor, log: InvocationLogger): Promise<HealthReport> {
+  const { report, fresh } = await monitor.report();
+  if (fresh && report.status === 'degraded') {
+    log.warn(
+      `health: degraded ${JSON.stringify({ keyVault: report.keyVault, mailboxEndpoint: report.mailboxEndpoint })}`,
+    );
+  }
+  return report;
 }

@@ -1,14 +1,19 @@
 /**
  * What an accepted leave event does to the leave's orchestration: start it, forward the event to the
  * running one, or nothing (a duplicate, an older event, a cancellation of nothing). The same decision
- * for every HR source; functions/ adapts a DurableClient to `LeaveInstances`.
+ * for every HR source, through the few durable-client operations in `LeaveInstances`.
  */
+import type { DurableClient } from 'durable-functions';
+import { findInstance, isActive } from '../durableInstances';
 import type { LeaveNotice } from './hibob';
 import { isNewer, type LeaveEvent } from './leaveEvent';
 import { leaveInstanceId } from './instanceId';
 
 /** What reaches the orchestration: a full LeaveEvent, or a notice whose details it fetches (HiBob). */
 export type LeaveDelivery = LeaveEvent | LeaveNotice;
+
+/** The leave orchestration's function name (functions/leaveOrchestrator.ts registers it). */
+export const LEAVE_ORCHESTRATOR = 'leaveOrchestrator';
 
 /** The external event carrying a later LeaveEvent to a running leave orchestration. */
 export const LEAVE_EVENT_NAME = 'LeaveEvent';
@@ -43,7 +48,21 @@ export type DispatchOutcome =
   | { action: 'started' | 'forwarded'; instanceId: string }
   | { action: 'ignored'; instanceId: string; reason: string };
 
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+/** `LeaveInstances` through a real durable client: leave orchestrations only. */
+export function durableLeaveInstances(client: DurableClient): LeaveInstances {
+  return {
+    async status(instanceId) {
+      const s = await findInstance(client, instanceId, { showInput: true });
+      return s && { runtimeStatus: s.runtimeStatus, input: s.input, output: s.output };
+    },
+    async start(instanceId, input) {
+      await client.startNew(LEAVE_ORCHESTRATOR, { instanceId, input });
+    },
+    async raise(instanceId, eventName, event) {
+      await client.raiseEvent(instanceId, eventName, event);
+    },
+  };
+}
 
 /** The occurredAt of the last event a finished instance applied (its output, else its input). */
 function lastAppliedAt(status: InstanceStatus): string | undefined {
@@ -61,7 +80,7 @@ export async function dispatchLeaveEvent(
 ): Promise<DispatchOutcome> {
   const instanceId = leaveInstanceId(source, event.leaveId);
   const status = await instances.status(instanceId);
-  if (status && ACTIVE.has(status.runtimeStatus)) {
+  if (isActive(status)) {
     // The orchestration itself drops duplicates and events older than the one it applied.
     await instances.raise(instanceId, LEAVE_EVENT_NAME, event);
     return { action: 'forwarded', instanceId };
@@ -89,7 +108,7 @@ export async function dispatchLeaveEvent(
   } catch (err) {
     // Two deliveries racing: the other one started it a moment ago; hand this event to it.
     const again = await instances.status(instanceId);
-    if (again && ACTIVE.has(again.runtimeStatus)) {
+    if (isActive(again)) {
       await instances.raise(instanceId, LEAVE_EVENT_NAME, event);
       return { action: 'forwarded', instanceId };
     }

@@ -5,6 +5,10 @@
  * system is a third party, and the durable extension's URLs carry a key that can terminate or purge any
  * orchestration of the app.
  */
+import type { DurableClient } from 'durable-functions';
+import type { Refusal } from '../app/problem';
+import { findInstance } from '../durableInstances';
+import { isLeaveInstanceId } from './instanceId';
 
 /** `GET /api/hr/leaves/{id}` (authLevel function): the HR caller reads it with its own function key. */
 export const LEAVE_STATUS_ROUTE = 'hr/leaves/{id}';
@@ -39,4 +43,28 @@ export function leaveStatusView(id: string, status: DurableStatusFields): LeaveS
     phase: typeof custom?.phase === 'string' ? custom.phase : null,
     lastUpdatedTime: updated === undefined ? null : new Date(updated).toISOString(),
   };
+}
+
+export type LeaveStatusRefusal = 'InvalidLeaveId' | 'UnknownLeave';
+
+/**
+ * One leave's view by the id a 202 answer gave. Ids that are not leave instance ids are refused, so the
+ * route cannot read the archive sweep or anything else the app runs.
+ */
+export async function readLeaveStatus(
+  client: DurableClient,
+  id: string,
+): Promise<{ found: LeaveStatusView } | { refusal: Refusal<LeaveStatusRefusal> }> {
+  if (!isLeaveInstanceId(id)) {
+    return {
+      refusal: {
+        error: 'InvalidLeaveId',
+        message: `"${id.slice(0, 100)}" is not a leave id: use the id of a 202 answer, leave-<source>-<leave id>`,
+        field: 'id',
+      },
+    };
+  }
+  const status = await findInstance(client, id, { showInput: false });
+  if (!status) return { refusal: { error: 'UnknownLeave', message: `no leave orchestration ${id}` } };
+  return { found: leaveStatusView(id, status) };
 }
