@@ -29,7 +29,7 @@ import {
   createTokenCredential,
   TokenAuthorization,
   type AuthorizationProvider,
-} from '../ews/auth';
+} from './authorization';
 import { MailboxError } from '../mailbox/mailboxError';
 import { callWithRetries, type MailboxCallEvent } from '../mailbox/retryingCall';
 import { jitteredBackOff, KeyedBackOffGates, KeyedSemaphore, Semaphore, BackOffGate } from './concurrency';

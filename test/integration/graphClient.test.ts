@@ -487,6 +487,37 @@ describe('many mailboxes at once: $batch', () => {
     ]);
   });
 
+  test('a batch item that keeps failing is asked again by the same retry loop as any call: GRAPH_MAX_ATTEMPTS batches, one call event each', async () => {
+    const mailboxes = ['alice@contoso.com', 'bob@contoso.com'];
+    // Both object ids known first, so the batches are the only calls.
+    const [expected] = await Promise.all(mailboxes.map((m) => client.getOof(m)));
+    graph.clearRequests();
+    calls.length = 0;
+    // GRAPH_MAX_ATTEMPTS is 4 here: four 503s for bob, each in the batch of its attempt.
+    graph.injectFaults(
+      ...Array.from({ length: 4 }, () => ({
+        status: 503 as const,
+        operation: 'getMailboxSettings' as const,
+        mailbox: 'bob@contoso.com',
+      })),
+    );
+    const results = await client.getOofMany(mailboxes);
+    expect(results[0]).toEqual({ mailbox: 'alice@contoso.com', settings: expected });
+    expect(results[1]?.mailbox).toBe('bob@contoso.com');
+    const error = results[1] && 'error' in results[1] ? results[1].error : undefined;
+    expect(error).toMatchObject({ httpStatus: 503, errorClass: 'transient', attempts: 4 });
+    expect(graph.requests.filter((r) => r.operation === 'batch')).toHaveLength(4);
+    expect(graph.requests.filter((r) => r.mailbox === 'bob@contoso.com').map((r) => r.status)).toEqual([
+      503, 503, 503, 503,
+    ]);
+    expect(calls.map((c) => [c.operation, c.outcome])).toEqual([
+      ['GetOofBatch', 'retry'],
+      ['GetOofBatch', 'retry'],
+      ['GetOofBatch', 'retry'],
+      ['GetOofBatch', 'failed'],
+    ]);
+  });
+
   test('through the scope guard: out-of-scope mailboxes are answered without being sent', async () => {
     const backend = createMailboxBackend(env);
     try {
@@ -596,6 +627,30 @@ describe('the CLI on the Graph back end', () => {
 });
 
 describe('HTTPS on loopback', () => {
+  test('a certificate nothing trusts is permanent at once and names GRAPH_CA_FILE: asking again cannot make it trusted', async () => {
+    const { generateLoopbackCertificate } = await import('../../dev/identity/tlsCertificate');
+    const secure = await startGraphStandIn({
+      tenant: sandbox.tenant,
+      signingKeys: [tokens.signingKey],
+      tls: await generateLoopbackCertificate(),
+    });
+    // GRAPH_CA_FILE names the token server's CA, not the one that issued the stand-in's certificate.
+    const untrusting = new GraphClient(loadGraphSettings({ ...env, GRAPH_URL: secure.url }), {
+      credential: {
+        getToken: () => Promise.resolve({ token: 'unused', expiresOnTimestamp: Date.now() + 600_000 }),
+      },
+    });
+    try {
+      const error = await mailboxFailure(untrusting.getOof('bob@contoso.com'));
+      expect(error).toMatchObject({ code: 'TLS', errorClass: 'permanent', attempts: 1 });
+      expect(error.message).toMatch(/certificate is not trusted .*set GRAPH_CA_FILE/);
+      expect(secure.requests).toHaveLength(0);
+    } finally {
+      await untrusting.close();
+      await secure.close();
+    }
+  });
+
   test('the client trusts the stand-in’s certificate through GRAPH_CA_FILE and follows https nextLinks', async () => {
     const { generateLoopbackCertificate } = await import('../../dev/identity/tlsCertificate');
     const certificate = await generateLoopbackCertificate();
