@@ -8,7 +8,7 @@ import { startAzurite, type Azurite } from '../../dev/azurite';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { demoAppSettings } from '../../dev/start';
-import { SWEEP_INSTANCE_ID } from '../../functions/archiveSweepOrchestrator';
+import { SWEEP_INSTANCE_ID } from '../../shared/sweep/sweepControl';
 import { useAppServices } from '../../shared/app/appServices';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { demoSeed, startDemoSandbox } from '../support/demoTenant';

@@ -7,7 +7,7 @@
  */
 import type { DevHost } from '../../dev/host/devHost';
 import { demoAppSettings } from '../../dev/start';
-import { SWEEP_INSTANCE_ID } from '../../functions/archiveSweepOrchestrator';
+import { SWEEP_INSTANCE_ID } from '../../shared/sweep/sweepControl';
 import { useAppServices } from '../../shared/app/appServices';
 import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 import { demoSeed } from '../support/demoTenant';
