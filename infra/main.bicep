@@ -17,7 +17,7 @@ param location string = resourceGroup().location
 @description('Extra tags for every resource.')
 param tags object = {}
 
-// --- EWS (see README configuration table) ---
+// --- EWS (see docs/settings.md) ---
 @description('EWS endpoint, e.g. https://outlook.office365.com/EWS/Exchange.asmx or https://mail.contoso.com/EWS/Exchange.asmx.')
 param ewsUrl string
 
@@ -95,7 +95,7 @@ param sweepMaxBatchesInFlight int = 10
 @minValue(1)
 param archiveMaxItemsPerRun int = 5000
 
-@description('Every other app setting of the README tables, by name (a typo fails the deployment); unset ones keep the app default.')
+@description('Every other app setting of docs/settings.md, by name (a typo fails the deployment); unset ones keep the app default.')
 param optionalSettings optionalAppSettings = {}
 
 // Settings that need another (shared/settings.ts `requires`), checked before anything is deployed: the

@@ -1,7 +1,7 @@
 /**
  * Every setting the app, the Functions host and the CLI read: one declarative list. The loaders in
  * shared/config.ts read through it (defaults and allowed values come from here), tools/settings writes
- * the README and operator-guide tables and the Bicep's optional-settings type from it, and
+ * docs/settings.md (and the README's short table) and the Bicep's optional-settings type from it, and
  * test/infra/settingsDeployable.test.ts checks the template can set each one.
  *
  * Adding a setting: add an entry here, read it with the accessors in shared/config.ts, run
