@@ -8,7 +8,6 @@
  * Every input carries the orchestration's instance id (an activity has no other way to know it), and
  * every retry and failure line, the mailbox client's per-call ones included, names it.
  */
-import { readFileSync } from 'node:fs';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import {
@@ -20,16 +19,24 @@ import {
 import { appServices } from '../shared/app/appServices';
 import type { LeaveNotice } from '../shared/hr/hibob';
 import type { HibobFetchResult } from '../shared/hr/hibobApi';
-import type { LeaveEvent } from '../shared/hr/leaveEvent';
+import {
+  fetchHibobRequest,
+  hibobServiceUser,
+  leaveReplies,
+  restoreReplies,
+  type RestoreInput,
+  type RestoreResult,
+  type SetOofInput,
+} from '../shared/hr/leaveSteps';
 import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOperations';
-import { isStillOurs, plannedOof } from '../shared/oof/leavePlan';
-import type { TemplateSet } from '../shared/oof/templates';
 import {
   instanceLog,
   withInvocationLog,
   type FromOrchestration,
   type InstanceLog,
 } from '../shared/logging/invocationLog';
+
+export type { RestoreInput, RestoreResult, SetOofInput };
 
 export const LEAVE_CHECK_SCOPE = 'leaveCheckScope';
 export const LEAVE_GET_OOF = 'leaveGetOof';
@@ -49,16 +56,6 @@ async function attempt<T>(log: InstanceLog, step: string, fn: () => Promise<T>):
       if (error instanceof TransientFailure) log.warn(`${step}: transient ${error.code}, will be retried`);
     },
   });
-}
-
-let templatesCache: { file: string; templates: TemplateSet } | undefined;
-
-function templates(file: string | undefined): TemplateSet | undefined {
-  if (!file) return undefined;
-  if (templatesCache?.file !== file) {
-    templatesCache = { file, templates: JSON.parse(readFileSync(file, 'utf8')) as TemplateSet };
-  }
-  return templatesCache.templates;
 }
 
 /** Is the person's mailbox in MAILBOX_SCOPE? Configuration only, no mailbox call. */
@@ -83,30 +80,12 @@ export async function leaveGetOof(
 }
 df.app.activity(LEAVE_GET_OOF, { handler: leaveGetOof });
 
-export interface SetOofInput extends FromOrchestration {
-  mailbox: string;
-  event: LeaveEvent;
-  /** UTC ISO instants, already clamped by the orchestrator (a leave that started runs from now). */
-  start: string;
-  end: string;
-  firstDayBack: string;
-}
-
 /** Sets the scheduled OOF for the leave; answers the settings it set (compared at restore time). */
 export async function leaveSetOof(
   input: SetOofInput,
   context: InvocationContext,
 ): Promise<ActivityOutcome<OofSettings>> {
-  const settings = appServices().leaveSettings();
-  const oof = plannedOof(
-    input.event,
-    { start: input.start, end: input.end, firstDayBack: input.firstDayBack },
-    {
-      externalAudience: settings.externalAudience,
-      defaultLocale: settings.defaultLocale,
-      templates: templates(settings.templatesFile),
-    },
-  );
+  const oof = leaveReplies(input, appServices().leaveSettings());
   const ops = await mailbox();
   const log = instanceLog(context, input.instanceId);
   return attempt(log, LEAVE_SET_OOF, async () => {
@@ -117,41 +96,17 @@ export async function leaveSetOof(
 }
 df.app.activity(LEAVE_SET_OOF, { handler: leaveSetOof });
 
-export interface RestoreInput extends FromOrchestration {
-  mailbox: string;
-  snapshot: OofSettings;
-  /** What we set last; if the mailbox no longer shows it, the person changed it: leave it alone. */
-  applied: OofSettings;
-}
-
-export interface RestoreResult {
-  restored: boolean;
-  /** Why nothing was restored. */
-  reason?: 'changed-meanwhile';
-}
-
 export async function leaveRestoreOof(
   input: RestoreInput,
   context: InvocationContext,
 ): Promise<ActivityOutcome<RestoreResult>> {
   const ops = await mailbox();
   const log = instanceLog(context, input.instanceId);
-  return attempt(log, LEAVE_RESTORE_OOF, async (): Promise<RestoreResult> => {
-    const current = await ops.getOof(input.mailbox);
-    if (!isStillOurs(current, input.applied)) {
-      log.info(`${LEAVE_RESTORE_OOF}: automatic replies were changed since we set them; left as they are`);
-      return { restored: false, reason: 'changed-meanwhile' };
-    }
-    await ops.setOof(input.mailbox, input.snapshot);
-    return { restored: true };
-  });
+  return attempt(log, LEAVE_RESTORE_OOF, () => restoreReplies(ops, input, log, LEAVE_RESTORE_OOF));
 }
 df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
 
-/**
- * Re-reads a HiBob time-off request (the webhook carries ids only) and maps it to a LeaveEvent; a request
- * that is no longer approved, or gone, comes back as `withdrawn`. HiBob's 429/5xx are thrown (retried).
- */
+/** Re-reads a HiBob time-off request (shared/hr/leaveSteps.ts); without HiBob's service user, a permanent failure. */
 export async function leaveFetchHibob(
   notice: LeaveNotice & FromOrchestration,
   context: InvocationContext,
@@ -159,35 +114,16 @@ export async function leaveFetchHibob(
   const log = instanceLog(context, notice.instanceId);
   const settings = appServices().leaveSettings();
   const secrets = appServices().secrets();
-  const [serviceUserId, serviceUserToken] = await Promise.all([
-    secrets.get('HIBOB_SERVICE_USER_ID'),
-    secrets.get('HIBOB_SERVICE_USER_TOKEN'),
-  ]);
-  if (!serviceUserId || !serviceUserToken) {
+  const user = await hibobServiceUser(secrets);
+  if (!user) {
     const message = 'HIBOB_SERVICE_USER_ID and HIBOB_SERVICE_USER_TOKEN must be set to read HiBob requests';
     log.error(`${LEAVE_FETCH_HIBOB}: ${message}`);
     return failed('HibobNotConfigured', message);
   }
-  const { fetchHibobLeave } = await import('../shared/hr/hibobApi');
   return attempt(log, LEAVE_FETCH_HIBOB, async () => {
-    try {
-      const result = await fetchHibobLeave(notice, {
-        apiBase: settings.hibobApiUrl,
-        serviceUserId,
-        serviceUserToken,
-        timeZone: settings.hibobTimeZone,
-        locale: settings.hibobLocale,
-      });
-      log.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
-      return result;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'HibobAccessDenied') {
-        // The token may have been rotated in Key Vault since it was cached.
-        secrets.invalidate('HIBOB_SERVICE_USER_ID');
-        secrets.invalidate('HIBOB_SERVICE_USER_TOKEN');
-      }
-      throw error;
-    }
+    const result = await fetchHibobRequest(notice, user, settings, secrets);
+    log.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
+    return result;
   });
 }
 df.app.activity(LEAVE_FETCH_HIBOB, { handler: leaveFetchHibob });
