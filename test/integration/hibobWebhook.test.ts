@@ -13,7 +13,7 @@ import {
 } from '../../dev/hibob/hibobApiServer';
 import { DevClock } from '../../dev/host/devClock';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
-import { signHibob } from '../../shared/hr/signature';
+import { bobSignature } from '../../dev/hibob/bobSignature';
 import { useAppServices } from '../../shared/app/appServices';
 import { hibobLeaveRequest, HIBOB_ALICE } from '../support/hibobLeave';
 import { durableStatusUrl, pollStatus } from '../support/durableStatus';
@@ -128,7 +128,7 @@ describe('POST /api/hr/hibob', () => {
     ]) {
       const d = hibobDelivery(SECRET, 'timeoff.request.approved', r, hibob.url);
       const body = d.body.replace(/"getApi":"[^"]*"/, `"getApi":${JSON.stringify(getApi)}`);
-      const answer = await deliver(body, { ...d.headers, 'bob-signature': signHibob(SECRET, body) });
+      const answer = await deliver(body, { ...d.headers, 'bob-signature': bobSignature(SECRET, body) });
       expect(answer.status).toBe(400);
       expect(answer.json.field).toBe('data.getApi');
     }
