@@ -15,7 +15,7 @@
  * test, so it never runs a stale dist/.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -93,6 +93,8 @@ async function eventually<T>(
 
 beforeAll(async () => {
   // Inside the project, so the compiled tool finds archiver and typescript in the project's node_modules.
+  // artifacts/ is gitignored: a clean clone does not have it yet.
+  mkdirSync(path.join(PROJECT, 'artifacts'), { recursive: true });
   buildDir = mkdtempSync(path.join(PROJECT, 'artifacts', 'package-test-'));
   outDir = mkdtempSync(path.join(os.tmpdir(), 'package-out-'));
   unpacked = mkdtempSync(path.join(os.tmpdir(), 'package-unpacked-'));
