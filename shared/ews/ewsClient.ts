@@ -49,7 +49,7 @@ export interface EwsClientOptions extends HttpTransportOptions {
 
 /**
  * The largest answer each operation may bring (bytes, each character reference counted as
- * ENTITY_REFERENCE_COST, shared/ews/httpExchange.ts): what Exchange can legitimately send for what we
+ * ENTITY_REFERENCE_COST, shared/transport/httpExchange.ts): what Exchange can legitimately send for what we
  * ask, with ample room. Anything larger is not an EWS answer to our request, and reading it would only
  * cost memory: it fails at once as ResponseTooLarge, and is not fetched again.
  */
