@@ -4,7 +4,7 @@
  * argument and setting is checked before anything is sent, and the exit code says what happened.
  */
 import { ConfigError } from '../shared/configError';
-import { isTokenEndpointNetworkFailure } from '../shared/ews/auth';
+import { isTokenEndpointNetworkFailure } from '../shared/transport/authorization';
 import type { Env } from '../shared/config';
 import { createMailboxBackend, type MailboxBackend } from '../shared/mailbox/mailboxBackend';
 import { MailboxError } from '../shared/mailbox/mailboxError';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sleep } from '../ews/concurrency';
+import { sleep } from '../transport/concurrency';
 import { MailboxError } from './mailboxError';
 
 /** Bounds of one mailbox call, retries included. */

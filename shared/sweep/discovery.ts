@@ -4,7 +4,7 @@
  * listed name resolved to its primary SMTP address; duplicates removed; anything outside
  * MAILBOX_SCOPE dropped and counted, never touched.
  */
-import { mapWithLimit } from '../ews/concurrency';
+import { mapWithLimit } from '../transport/concurrency';
 import { expandGroupDeep } from '../mailbox/groupExpansion';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
 import type { MailboxScope } from '../scope';
