@@ -5,14 +5,14 @@
 /** The modules under mutation: who may be impersonated, what input is accepted, what a signature
  * proves, how errors are classed, what a restore does and what gets archived. */
 export const MUTATED_MODULES = [
-  'shared/scope.ts',
-  'shared/oof/leavePlan.ts',
-  'shared/oof/leaveWindow.ts',
-  'shared/archive/archiveMailbox.ts',
-  'shared/hr/leaveEvent.ts',
-  'shared/hr/signature.ts',
-  'shared/ews/ewsErrors.ts',
-  'shared/mailbox/retryingCall.ts',
+  'shared/mailbox/scope.ts',
+  'shared/leave/leavePlan.ts',
+  'shared/leave/leaveWindow.ts',
+  'shared/sweep/archiveMailbox.ts',
+  'shared/leave/leaveEvent.ts',
+  'shared/leave/sources/signature.ts',
+  'shared/mailbox/ews/ewsErrors.ts',
+  'shared/platform/transport/retryingCall.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

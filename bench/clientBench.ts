@@ -4,9 +4,9 @@
  * and items per second when archiving 10,000 items.
  */
 import { generatedAddress } from '../dev/ews-sandbox';
-import { runArchive } from '../shared/archive/archiveMailbox';
-import { loadEwsSettings } from '../shared/config';
-import { EwsClient } from '../shared/ews/ewsClient';
+import { runArchive } from '../shared/sweep/archiveMailbox';
+import { loadEwsSettings } from '../shared/platform/config';
+import { EwsClient } from '../shared/mailbox/ews/ewsClient';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';

@@ -40,8 +40,8 @@ async function main(): Promise<void> {
   // Only the client measured is loaded: the other's modules would sit in this heap, and every garbage
   // collection of this process would walk them (ews-javascript-api and its dependencies are large).
   if (job.client === 'ours') {
-    const { loadEwsSettings } = await import('../shared/config');
-    const { EwsClient } = await import('../shared/ews/ewsClient');
+    const { loadEwsSettings } = await import('../shared/platform/config');
+    const { EwsClient } = await import('../shared/mailbox/ews/ewsClient');
     const client = new EwsClient(
       loadEwsSettings({
         EWS_URL: job.url,

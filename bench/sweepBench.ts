@@ -83,7 +83,7 @@ export async function runSweepBenchmark(
   const { generatedAddress } = await import('../dev/ews-sandbox/generateTenant');
   const { LocalDurableHost } = await import('../dev/host/localDurableHost');
   const { createMailboxBackend } = await import('../shared/mailbox/mailboxBackend');
-  const { loadEwsSettings } = await import('../shared/config');
+  const { loadEwsSettings } = await import('../shared/platform/config');
   const { useAppServices } = await import('../shared/app/appServices');
   const { MemorySweepStore } = await import('../shared/sweep/sweepStore');
   const { ORCHESTRATOR } = await import('../functions/archiveSweepOrchestrator');

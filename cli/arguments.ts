@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './cliContext';
 import { isFolderName, type FolderName } from '../shared/mailbox/mailboxOperations';
-import { parseSmtpAddress } from '../shared/address';
+import { parseSmtpAddress } from '../shared/mailbox/address';
 import { JSON_OPTION, type CliCommand } from './command';
 
 export interface ParsedArgs {

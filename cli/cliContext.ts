@@ -1,4 +1,4 @@
-import type { Env } from '../shared/config';
+import type { Env } from '../shared/platform/config';
 
 /** What a command may touch: its environment and two output streams (tests pass buffers). */
 export interface CliContext {

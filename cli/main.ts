@@ -3,13 +3,13 @@
  * mailbox-automation: the administrator's command line. Same shared/ code as the functions; every
  * argument and setting is checked before anything is sent, and the exit code says what happened.
  */
-import { ConfigError } from '../shared/configError';
-import { isTokenEndpointNetworkFailure } from '../shared/transport/authorization';
-import type { Env } from '../shared/config';
+import { ConfigError } from '../shared/platform/configError';
+import { isTokenEndpointNetworkFailure } from '../shared/platform/transport/authorization';
+import type { Env } from '../shared/platform/config';
 import { createMailboxBackend, type MailboxBackend } from '../shared/mailbox/mailboxBackend';
 import { MailboxError } from '../shared/mailbox/mailboxError';
 import type { MailboxOperations } from '../shared/mailbox/mailboxOperations';
-import { OutOfScopeError } from '../shared/scope';
+import { OutOfScopeError } from '../shared/mailbox/scope';
 import { EXIT, UsageError, type CliContext } from './cliContext';
 import { archivePlanCommand, archiveRunCommand } from './commands/archive';
 import { checkCommand } from './commands/check';
@@ -19,7 +19,7 @@ import { oofDisableCommand, oofGetCommand, oofSetCommand } from './commands/oof'
 import { sandboxCommand } from './commands/sandbox';
 import { sweepArchiveCommand } from './commands/sweepArchive';
 import { commandHelp, commandUsage, groupHelp, groupNames, programHelp, type CliCommand } from './command';
-import { packageVersion } from '../shared/appVersion';
+import { packageVersion } from '../shared/platform/appVersion';
 
 /** Every command, in the order `--help` and the README list them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -134,7 +134,7 @@ function firstLine(error: unknown): string {
 export function exitCodeFor(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof OutOfScopeError)
     return { code: EXIT.usage, message: error.message };
-  // The EWS and Graph clients turn an unreachable token endpoint into a transient MailboxError (shared/ews/
+  // The EWS and Graph clients turn an unreachable token endpoint into a transient MailboxError (shared/mailbox/ews/
   // auth.ts); an identity error that still says so (a credential of another client) is transient as well.
   if (isTokenEndpointNetworkFailure(error)) {
     return {

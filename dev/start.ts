@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEwsSandbox, type SandboxSeed } from './ews-sandbox';
 import { loadSeedFile } from './ews-sandbox/seed';
-import { MailboxScope } from '../shared/scope';
+import { MailboxScope } from '../shared/mailbox/scope';
 import { generateLoopbackCertificate } from './identity/tlsCertificate';
 import { startDevHost } from './host/devHost';
 import { startAzurite } from './azurite';

@@ -7,7 +7,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { activityOutcome, type ActivityOutcome } from '../shared/app/activityOutcome';
-import { instanceLog } from '../shared/logging/invocationLog';
+import { instanceLog } from '../shared/platform/logging/invocationLog';
 import { sweepDependencies } from '../shared/sweep/sweepDependencies';
 import {
   discoverSweep,

@@ -18,7 +18,7 @@
  * Orchestrators are deterministic: time from context.df.currentUtcDateTime, all I/O in activities.
  * Their log lines (failures, and the sweep's and each batch's counts as metrics) are written once, not
  * on every replay, through the invocation's logger with the instance id; the counts are added to the
- * custom metrics (shared/telemetry/sweepCounters) at the same moment, once too. Adding to a counter is
+ * custom metrics (shared/sweep/sweepCounters) at the same moment, once too. Adding to a counter is
  * in-memory (the exporter sends in the background), so it is no I/O of the orchestrator's.
  */
 import * as df from 'durable-functions';
@@ -31,7 +31,7 @@ import type {
   SweepMailboxInput,
   WriteReportInput,
 } from './archiveSweepActivities';
-import { instanceLine } from '../shared/logging/invocationLog';
+import { instanceLine } from '../shared/platform/logging/invocationLog';
 import { gaveUpRow } from '../shared/sweep/sweepMailbox';
 import {
   DISCOVERY_RETRY,
@@ -55,7 +55,7 @@ import {
   type SweepCustomStatus,
   type SweepInput,
 } from '../shared/sweep/sweepControl';
-import { addSweepCounts } from '../shared/telemetry/sweepCounters';
+import { addSweepCounts } from '../shared/sweep/sweepCounters';
 import {
   addCounts,
   countRow,

@@ -1,6 +1,6 @@
 /**
  * GET /api/health, anonymous: version, mailbox back end, and whether Key Vault and the mailbox endpoint
- * answered at the last check (shared/health/healthCheck.ts: how often, what "reachable" means).
+ * answered at the last check (shared/platform/health/healthCheck.ts: how often, what "reachable" means).
  *
  * Always 200 while this instance can answer. The platform's health check replaces instances that
  * answer anything else; that mends a stuck or broken instance, but not an unreachable Exchange or Key
@@ -10,7 +10,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { appServices } from '../shared/app/appServices';
-import { healthReport } from '../shared/health/healthCheck';
+import { healthReport } from '../shared/platform/health/healthCheck';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const report = await healthReport(appServices().health(), context);

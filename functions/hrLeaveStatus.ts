@@ -1,12 +1,12 @@
 /**
  * `GET /api/hr/leaves/{id}`: the status link the HR webhook's 202 points to (its Location header). The
  * HR system reads it with its own function key and sees only the runtime status, the phase and when it
- * last changed (shared/hr/leaveStatus.ts).
+ * last changed (shared/leave/leaveStatus.ts).
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { refusalAnswer } from '../shared/app/problem';
-import { LEAVE_STATUS_ROUTE, readLeaveStatus, type LeaveStatusRefusal } from '../shared/hr/leaveStatus';
+import { LEAVE_STATUS_ROUTE, readLeaveStatus, type LeaveStatusRefusal } from '../shared/leave/leaveStatus';
 
 const STATUS_FOR: Record<LeaveStatusRefusal, number> = { InvalidLeaveId: 400, UnknownLeave: 404 };
 

@@ -1,6 +1,6 @@
 /**
  * `POST /api/hr/{source}`: HR systems report approved, changed and cancelled leaves
- * (shared/hr/receiveLeaveEvent.ts checks and dispatches them). Answers 202 with the leave's id, its
+ * (shared/leave/receiveLeaveEvent.ts checks and dispatches them). Answers 202 with the leave's id, its
  * runtime status and a Location: the leave's status route (functions/hrLeaveStatus.ts), read with the
  * caller's own function key. Never the durable management URLs: they carry the extension's system key,
  * and the HR system is a third party.
@@ -9,13 +9,13 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { appServices } from '../shared/app/appServices';
 import { refusalAnswer } from '../shared/app/problem';
-import { durableLeaveInstances } from '../shared/hr/leaveDispatch';
-import { leaveStatusPath } from '../shared/hr/leaveStatus';
-import { receiveLeaveEvent, type DeliveryRefusal } from '../shared/hr/receiveLeaveEvent';
+import { durableLeaveInstances } from '../shared/leave/leaveDispatch';
+import { leaveStatusPath } from '../shared/leave/leaveStatus';
+import { receiveLeaveEvent, type DeliveryRefusal } from '../shared/leave/receiveLeaveEvent';
 // The orchestration this route starts is registered with it (a host that loads this module alone).
 import './leaveOrchestrator';
 
-export { MAX_BODY_BYTES } from '../shared/hr/receiveLeaveEvent';
+export { MAX_BODY_BYTES } from '../shared/leave/receiveLeaveEvent';
 
 const STATUS_FOR: Record<DeliveryRefusal, number> = {
   UnknownSource: 404,

@@ -17,8 +17,8 @@ import {
   type ActivityOutcome,
 } from '../shared/app/activityOutcome';
 import { appServices } from '../shared/app/appServices';
-import type { LeaveNotice } from '../shared/hr/hibob';
-import type { HibobFetchResult } from '../shared/hr/hibobApi';
+import type { LeaveNotice } from '../shared/leave/sources/hibob';
+import type { HibobFetchResult } from '../shared/leave/sources/hibobApi';
 import {
   fetchHibobRequest,
   hibobServiceUser,
@@ -27,14 +27,14 @@ import {
   type RestoreInput,
   type RestoreResult,
   type SetOofInput,
-} from '../shared/hr/leaveSteps';
+} from '../shared/leave/leaveSteps';
 import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOperations';
 import {
   instanceLog,
   withInvocationLog,
   type FromOrchestration,
   type InstanceLog,
-} from '../shared/logging/invocationLog';
+} from '../shared/platform/logging/invocationLog';
 
 export type { RestoreInput, RestoreResult, SetOofInput };
 
@@ -106,7 +106,7 @@ export async function leaveRestoreOof(
 }
 df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
 
-/** Re-reads a HiBob time-off request (shared/hr/leaveSteps.ts); without HiBob's service user, a permanent failure. */
+/** Re-reads a HiBob time-off request (shared/leave/leaveSteps.ts); without HiBob's service user, a permanent failure. */
 export async function leaveFetchHibob(
   notice: LeaveNotice & FromOrchestration,
   context: InvocationContext,

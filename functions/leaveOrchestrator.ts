@@ -10,19 +10,19 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { ActivityOutcome } from '../shared/app/activityOutcome';
-import { isNewer, type LeaveEvent } from '../shared/hr/leaveEvent';
-import { isLeaveNotice, type LeaveNotice } from '../shared/hr/hibob';
-import type { HibobFetchResult } from '../shared/hr/hibobApi';
+import { isNewer, type LeaveEvent } from '../shared/leave/leaveEvent';
+import { isLeaveNotice, type LeaveNotice } from '../shared/leave/sources/hibob';
+import type { HibobFetchResult } from '../shared/leave/sources/hibobApi';
 import {
   LEAVE_EVENT_NAME,
   LEAVE_ORCHESTRATOR,
   type LeaveDelivery,
   type LeaveOrchestrationInput,
   type RetrySettings,
-} from '../shared/hr/leaveDispatch';
+} from '../shared/leave/leaveDispatch';
 import type { OofSettings } from '../shared/mailbox/mailboxOperations';
-import { leaveWindow, type LeaveWindow } from '../shared/oof/leaveWindow';
-import { instanceLine, type FromOrchestration } from '../shared/logging/invocationLog';
+import { leaveWindow, type LeaveWindow } from '../shared/leave/leaveWindow';
+import { instanceLine, type FromOrchestration } from '../shared/platform/logging/invocationLog';
 import {
   LEAVE_CHECK_SCOPE,
   LEAVE_FETCH_HIBOB,

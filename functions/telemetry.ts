@@ -1,5 +1,5 @@
 /**
- * Starts the app's custom metrics (shared/telemetry/azureMonitor) when the worker loads the function
+ * Starts the app's custom metrics (shared/platform/telemetry/azureMonitor) when the worker loads the function
  * modules, and sends what is left when it ends. Registers no function. Without
  * APPLICATIONINSIGHTS_CONNECTION_STRING (dev host, CLI, tests) it does nothing.
  *
@@ -7,7 +7,7 @@
  * they count. A malformed APPLICATIONINSIGHTS_AUTHENTICATION_STRING stops the app at start, naming it.
  */
 import { app } from '@azure/functions';
-import { startTelemetry, stopTelemetry } from '../shared/telemetry/azureMonitor';
+import { startTelemetry, stopTelemetry } from '../shared/platform/telemetry/azureMonitor';
 
 if (startTelemetry(process.env)) {
   // Counters are exported once a minute; on scale-in the worker is told to end, and the last minute's

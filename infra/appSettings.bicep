@@ -1,4 +1,4 @@
-// Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.
+// Generated from shared/platform/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.
 // The app settings a deployment may set beyond main.bicep's explicit parameters; unset ones reach
 // the app as "" (not set), so the app uses the default docs/settings.md lists.
 @export()

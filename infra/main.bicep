@@ -98,7 +98,7 @@ param archiveMaxItemsPerRun int = 5000
 @description('Every other app setting of docs/settings.md, by name (a typo fails the deployment); unset ones keep the app default.')
 param optionalSettings optionalAppSettings = {}
 
-// Settings that need another (shared/settings.ts `requires`), checked before anything is deployed: the
+// Settings that need another (shared/platform/settings.ts `requires`), checked before anything is deployed: the
 // deployment fails naming both, as the app itself would at start.
 // settings:relations
 var settingProblems = filter([

@@ -10,9 +10,9 @@ import {
   type ParsedArgs,
 } from '../arguments';
 import { UsageError } from '../cliContext';
-import { planArchive, runArchive, type ArchiveOptions } from '../../shared/archive/archiveMailbox';
+import { planArchive, runArchive, type ArchiveOptions } from '../../shared/sweep/archiveMailbox';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
-import { assertArchivingSupported } from '../../shared/config';
+import { assertArchivingSupported } from '../../shared/platform/config';
 import { MAILBOX_ARGUMENT, type CliCommand, type CliOption } from '../command';
 
 const ARCHIVE_OPTIONS: Record<string, CliOption> = {

@@ -4,10 +4,10 @@
  * else the dev host's http://127.0.0.1:7071/api/hr/generic. Prints the answer.
  */
 import { readFileSync } from 'node:fs';
-import { refuseUrlCredentials, urlForDisplay, type Env } from '../../shared/config';
-import { ConfigError } from '../../shared/configError';
-import { signGeneric } from '../../shared/hr/signature';
-import { splitSecretList } from '../../shared/secrets';
+import { refuseUrlCredentials, urlForDisplay, type Env } from '../../shared/platform/config';
+import { ConfigError } from '../../shared/platform/configError';
+import { signGeneric } from '../../shared/leave/sources/signature';
+import { splitSecretList } from '../../shared/platform/secrets';
 import { flag, parse, stringOption } from '../arguments';
 import { EXIT, UsageError, writeJson, type CliContext } from '../cliContext';
 import type { CliCommand } from '../command';

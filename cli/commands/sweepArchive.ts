@@ -13,7 +13,7 @@ import {
   loadMailboxScope,
   loadSweepSettings,
   type SweepSettings,
-} from '../../shared/config';
+} from '../../shared/platform/config';
 import { transientCodeOf } from '../../shared/app/activityOutcome';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { discoverMailboxes } from '../../shared/sweep/discovery';

@@ -47,7 +47,7 @@ param maximumInstanceCount int
 @minValue(0)
 param durableAlwaysReadyInstances int
 
-// The app's own settings (shared/config.ts reads and validates them at start). No secrets:
+// The app's own settings (shared/platform/config.ts reads and validates them at start). No secrets:
 // the app reads those from Key Vault itself (KEY_VAULT_URI). An empty value means "not set".
 @description('Key Vault URI the app reads its secrets from.')
 param keyVaultUri string
@@ -224,7 +224,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       REPORTS_CONTAINER: reportsContainerName
       // The cloud's own Entra endpoint (sovereign clouds included) for every credential the app builds.
       AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
-      // Generated from shared/settings.ts (npm run docs:settings); "" means not set.
+      // Generated from shared/platform/settings.ts (npm run docs:settings); "" means not set.
       // settings:optional
       SECRETS_CACHE_TTL_SECONDS: string(optionalSettings.?SECRETS_CACHE_TTL_SECONDS ?? '')
       EWS_CLIENT_CERTIFICATE_PATH: optionalSettings.?EWS_CLIENT_CERTIFICATE_PATH ?? ''

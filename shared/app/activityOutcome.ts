@@ -17,9 +17,9 @@
  * most (durable attempts) × (one call's total wait) — and that bound, not 6 × 5 attempts, is what an
  * operator tunes.
  */
-import { ConfigError } from '../configError';
+import { ConfigError } from '../platform/configError';
 import { isMailboxError } from '../mailbox/mailboxError';
-import { OutOfScopeError } from '../scope';
+import { OutOfScopeError } from '../mailbox/scope';
 
 /** A failure that retrying will not mend, as an activity returns it. */
 export interface PermanentFailure {

@@ -1,6 +1,6 @@
 /**
  * The composition root: everything the functions need, built once per process from the app's settings
- * (shared/settings.ts, read through shared/config.ts), and the only place below functions/appStart.ts and
+ * (shared/platform/settings.ts, read through shared/platform/config.ts), and the only place below functions/appStart.ts and
  * functions/telemetry.ts that reads `process.env`.
  *
  * Every trigger and activity asks `appServices()`; tests and the dev host replace the whole set, or some
@@ -19,14 +19,14 @@ import {
   type Env,
   type LeaveSettings,
   type SweepSettings,
-} from '../config';
-import { ConfigError } from '../configError';
-import { HealthMonitor } from '../health/healthCheck';
+} from '../platform/config';
+import { ConfigError } from '../platform/configError';
+import { HealthMonitor } from '../platform/health/healthCheck';
 import type { MailboxBackend } from '../mailbox/mailboxBackend';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
-import type { MailboxScope } from '../scope';
-import { createSecretProvider, type SecretProvider } from '../secrets';
-import { settingValue } from '../settings';
+import type { MailboxScope } from '../mailbox/scope';
+import { createSecretProvider, type SecretProvider } from '../platform/secrets';
+import { settingValue } from '../platform/settings';
 import { createSweepStore, type SweepStore } from '../sweep/sweepStore';
 
 export interface AppServices {

@@ -4,7 +4,7 @@
  * the caller or an administrator can change — `field` of the request, or `setting` of the app.
  */
 import type { HttpResponseInit } from '@azure/functions';
-import type { ConfigError } from '../configError';
+import type { ConfigError } from '../platform/configError';
 
 export interface Problem {
   error: string;

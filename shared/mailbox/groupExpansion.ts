@@ -1,4 +1,4 @@
-import { mapWithLimit } from '../transport/concurrency';
+import { mapWithLimit } from '../platform/transport/concurrency';
 import type { GroupMember, MailboxOperations } from './mailboxOperations';
 
 const NESTED_GROUP_KINDS = new Set(['PublicDL', 'PrivateDL', 'GroupMailbox']);

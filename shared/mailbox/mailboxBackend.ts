@@ -11,12 +11,12 @@ import {
   loadMailboxScope,
   type Env,
   type MailboxBackendKind,
-} from '../config';
-import { ConfigError } from '../configError';
-import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../ews/ewsClient';
-import { GraphClient, type GraphCallEvent, type GraphClientOptions } from '../graph/graphClient';
-import type { SecretProvider } from '../secrets';
-import { reportMailboxCall } from '../logging/invocationLog';
+} from '../platform/config';
+import { ConfigError } from '../platform/configError';
+import { EwsClient, type EwsCallEvent, type EwsClientOptions } from './ews/ewsClient';
+import { GraphClient, type GraphCallEvent, type GraphClientOptions } from './graph/graphClient';
+import type { SecretProvider } from '../platform/secrets';
+import { reportMailboxCall } from '../platform/logging/invocationLog';
 import { isMailboxError } from './mailboxError';
 import type { MailboxOperations, OofReadResult } from './mailboxOperations';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';

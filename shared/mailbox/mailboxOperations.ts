@@ -1,6 +1,6 @@
 /**
  * The one interface through which every workflow reaches a mailbox. The EWS client
- * (shared/ews/ewsClient.ts) is the first implementation; a Microsoft Graph one will follow.
+ * (shared/mailbox/ews/ewsClient.ts) is the first implementation; a Microsoft Graph one will follow.
  * No workflow imports SOAP or HTTP: they speak these types only.
  */
 

@@ -1,4 +1,4 @@
-import type { MailboxScope } from '../scope';
+import type { MailboxScope } from './scope';
 import type {
   BatchOutcome,
   FindOldItemsOptions,

@@ -4,11 +4,11 @@
  * listed name resolved to its primary SMTP address; duplicates removed; anything outside
  * MAILBOX_SCOPE dropped and counted, never touched.
  */
-import { mapWithLimit } from '../transport/concurrency';
+import { mapWithLimit } from '../platform/transport/concurrency';
 import { expandGroupDeep } from '../mailbox/groupExpansion';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
-import type { MailboxScope } from '../scope';
-import { ConfigError } from '../configError';
+import type { MailboxScope } from '../mailbox/scope';
+import { ConfigError } from '../platform/configError';
 import type { DiscoveryCounts } from './sweepTypes';
 
 export interface DiscoverySources {

@@ -5,11 +5,11 @@
  * the lanes' progress while the sweep archives. The orchestrations are functions/archiveSweepOrchestrator.ts.
  */
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
-import { isSmtpAddress } from '../address';
+import { isSmtpAddress } from '../mailbox/address';
 import type { AppServices } from '../app/appServices';
 import { configurationRefusal, type Refusal } from '../app/problem';
-import { findInstance, isActive } from '../durableInstances';
-import type { InvocationLogger } from '../logging/invocationLog';
+import { findInstance, isActive } from '../app/durableInstances';
+import type { InvocationLogger } from '../platform/logging/invocationLog';
 import { sweepDependencies } from './sweepDependencies';
 import { sweepConfigurationError } from './sweepPreflight';
 import { addCounts, emptyCounts, sweepStatus, type SweepCounts, type SweepStatus } from './sweepTypes';

@@ -3,10 +3,10 @@
  * store. The sweep's activities and its start checks (shared/sweep/sweepPreflight.ts) take them from
  * the app's composition root (shared/app/appServices.ts), which tests and the dev host override.
  */
-import type { SweepSettings } from '../config';
+import type { SweepSettings } from '../platform/config';
 import { appServices, type AppServices } from '../app/appServices';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
-import type { MailboxScope } from '../scope';
+import type { MailboxScope } from '../mailbox/scope';
 import type { SweepStore } from './sweepStore';
 
 export interface SweepDependencies {

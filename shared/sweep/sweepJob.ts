@@ -2,7 +2,7 @@
  * What a sweep run fixes at its start, from the settings: the same for the orchestration's discovery
  * activity and for the CLI's in-process run.
  */
-import type { SweepSettings } from '../config';
+import type { SweepSettings } from '../platform/config';
 import type { DiscoverySources } from './discovery';
 import { reportPathFor } from './sweepReport';
 import type { SweepJob } from './sweepTypes';

@@ -5,10 +5,10 @@
  * (shared/sweep/sweepPlan.ts: by the durable extension in the function app, in process in the CLI).
  */
 import { transientCodeOf, TransientFailure } from '../app/activityOutcome';
-import { planArchive, runArchive, type ArchiveOptions } from '../archive/archiveMailbox';
+import { planArchive, runArchive, type ArchiveOptions } from './archiveMailbox';
 import { isMailboxError, isNoArchiveError } from '../mailbox/mailboxError';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
-import { OutOfScopeError } from '../scope';
+import { OutOfScopeError } from '../mailbox/scope';
 import type { MailboxRow, SweepJob } from './sweepTypes';
 
 /** A transient or throttling failure that outlived the EWS client's own retries; worth another attempt later. */

@@ -5,7 +5,7 @@
  * same dependencies the sweep's activities use, so a start that passes does not fail later on
  * configuration; what cannot be known at start (Exchange's answers) is left to the sweep.
  */
-import { ConfigError } from '../configError';
+import { ConfigError } from '../platform/configError';
 import { assertDiscoverable } from './discovery';
 import type { SweepDependencies } from './sweepDependencies';
 import { discoverySourcesFor } from './sweepJob';

@@ -103,7 +103,7 @@ export function describeSummary(s: SweepSummary): string {
 
 /**
  * The sweep's counts as metrics, one set per sweep and one per batch. Each travels twice under the same
- * names (docs/operations.md, "Logs"): as Application Insights custom metrics (shared/telemetry/
+ * names (docs/operations.md, "Logs"): as Application Insights custom metrics (shared/platform/telemetry/
  * sweepCounters, for charts and alert rules) and as one JSON log line (`sweepMetricsLine`) that also
  * names the orchestration instance.
  */

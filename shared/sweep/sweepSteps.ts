@@ -5,9 +5,13 @@
  * activities only register these and carry their outcome across the durable boundary.
  *
  * Lines about a sweep go to `log`, which names the orchestration instance; mailbox calls made here report
- * their retries and failures through the same log (shared/logging/invocationLog).
+ * their retries and failures through the same log (shared/platform/logging/invocationLog).
  */
-import { withInvocationLog, type FromOrchestration, type InstanceLog } from '../logging/invocationLog';
+import {
+  withInvocationLog,
+  type FromOrchestration,
+  type InstanceLog,
+} from '../platform/logging/invocationLog';
 import { discoverMailboxes } from './discovery';
 import type { SweepDependencies } from './sweepDependencies';
 import { discoverySourcesFor, sweepJobFor } from './sweepJob';

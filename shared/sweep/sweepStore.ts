@@ -3,8 +3,8 @@
  * list, each batch's rows, and finally the report. Blob storage (the app's own account, container
  * `reports`) in Azure and locally (Azurite); an in-memory store for tests.
  */
-import type { ReportsStorageSettings } from '../config';
-import { ConfigError } from '../configError';
+import type { ReportsStorageSettings } from '../platform/config';
+import { ConfigError } from '../platform/configError';
 import type { MailboxRow } from './sweepTypes';
 
 export interface SweepStore {

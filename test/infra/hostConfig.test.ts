@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { JsonObject, isObject, readJsonObject, repoRoot, text } from './armTemplate';
 import { REQUIRED_APP_SETTINGS, looksLikeSecretName } from './posture';
-import { loadEwsSettings } from '../../shared/config';
+import { loadEwsSettings } from '../../shared/platform/config';
 
 const ewsEnv = {
   EWS_URL: 'https://mail.contoso.com/EWS/Exchange.asmx',

@@ -58,12 +58,12 @@ const FORBIDDEN: [string, string, string][] = [
   ['cli/fixture.ts', "import { startEwsSandbox } from '../dev/ews-sandbox';", 'cli/ may not import'],
   [
     'dev/hibob/fixture.ts',
-    "import { signHibob } from '../../shared/hr/signature';",
+    "import { signHibob } from '../../shared/leave/sources/signature';",
     'dev/ may not import shared/',
   ],
   [
     'dev/graph/fixture.ts',
-    "import { type GraphThing, windowsZone } from '../../shared/graph/timeZones';",
+    "import { type GraphThing, windowsZone } from '../../shared/mailbox/graph/timeZones';",
     'dev/ may not import shared/',
   ],
   ['dev/ews-sandbox/operations/fixture.ts', "import { app } from '../../../functions/hrWebhook';", 'dev/'],
@@ -72,7 +72,7 @@ const FORBIDDEN: [string, string, string][] = [
 const ALLOWED: [string, string][] = [
   ['shared/sweep/fixture.ts', "import { inScope } from '../scope';\nimport { request } from 'undici';"],
   ['functions/fixture.ts', "import { appServices } from '../shared/app/appServices';"],
-  ['cli/commands/fixture.ts', "import { loadConfig } from '../../shared/config';"],
+  ['cli/commands/fixture.ts', "import { loadConfig } from '../../shared/platform/config';"],
   [
     'dev/graph/fixture.ts',
     "import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';",

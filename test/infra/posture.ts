@@ -16,7 +16,7 @@ import {
   text,
   resolve,
 } from './armTemplate';
-import { isSettingName, settingDefinition } from '../../shared/settings';
+import { isSettingName, settingDefinition } from '../../shared/platform/settings';
 
 /** Built-in role definitions the app's identity must hold, and where. */
 export const REQUIRED_ROLES = [

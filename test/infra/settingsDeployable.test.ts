@@ -1,6 +1,6 @@
 /**
  * Every setting is deployable, from one list: each setting the code reads is in the catalogue
- * (shared/settings.ts), each catalogue setting can be set through the compiled template (an explicit
+ * (shared/platform/settings.ts), each catalogue setting can be set through the compiled template (an explicit
  * parameter, the typed `optionalSettings` object, or the template itself; secrets stay in Key Vault),
  * the docs and Bicep blocks generated from the catalogue are current, and the deployment checks the
  * relations between settings.
@@ -8,7 +8,11 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { JsonObject, buildTemplate, flatten, isObject, ofType, repoRoot, text } from './armTemplate';
-import { SETTING_DEFINITIONS, requirementMessage, type SettingDefinition } from '../../shared/settings';
+import {
+  SETTING_DEFINITIONS,
+  requirementMessage,
+  type SettingDefinition,
+} from '../../shared/platform/settings';
 import {
   GENERATED_FILES,
   NEWCOMER_SETTINGS,

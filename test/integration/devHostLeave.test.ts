@@ -7,7 +7,7 @@
  */
 import type { DevClock } from '../../dev/host/devClock';
 import type { DevHost } from '../../dev/host/devHost';
-import { signGeneric } from '../../shared/hr/signature';
+import { signGeneric } from '../../shared/leave/sources/signature';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { FakeMailbox } from '../support/durableMailboxFake';
 import { durableStatusUrl, pollStatus, type DurableStatus } from '../support/durableStatus';

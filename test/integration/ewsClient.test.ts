@@ -1,5 +1,5 @@
 import { startEwsSandbox, type EwsSandbox, type SandboxSeed } from '../../dev/ews-sandbox';
-import { planArchive, runArchive } from '../../shared/archive/archiveMailbox';
+import { planArchive, runArchive } from '../../shared/sweep/archiveMailbox';
 import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { SERVICE_ACCOUNT, sandboxClient } from '../support/ewsTestClient';

@@ -4,8 +4,8 @@
  * memory out of proportion or be fetched again when fetching again cannot help.
  */
 import path from 'node:path';
-import { loadEwsSettings, type Env } from '../../shared/config';
-import { ANSWER_LIMITS, EwsClient, type EwsCallEvent } from '../../shared/ews/ewsClient';
+import { loadEwsSettings, type Env } from '../../shared/platform/config';
+import { ANSWER_LIMITS, EwsClient, type EwsCallEvent } from '../../shared/mailbox/ews/ewsClient';
 import { mailboxFailure } from '../support/mailboxFailure';
 import {
   answer,
@@ -17,7 +17,7 @@ import {
   type HostileEwsServer,
 } from '../support/hostileEwsServer';
 import { runTypeScriptChild } from '../support/typeScriptChild';
-import { ENTITY_REFERENCE_COST } from '../../shared/transport/httpExchange';
+import { ENTITY_REFERENCE_COST } from '../../shared/platform/transport/httpExchange';
 
 let server: HostileEwsServer;
 

@@ -6,8 +6,8 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { loadEwsSettings } from '../../shared/config';
-import { EwsClient } from '../../shared/ews/ewsClient';
+import { loadEwsSettings } from '../../shared/platform/config';
+import { EwsClient } from '../../shared/mailbox/ews/ewsClient';
 
 const success = readFileSync(
   join(__dirname, '../fixtures/ews-samples/GetUserOofSettings.response.xml'),

@@ -5,8 +5,8 @@
  * ErrorSchemaValidation to anything invalid.
  */
 import { startEwsSandbox } from '../../dev/ews-sandbox';
-import { CONNECTING_SID_KINDS, SERVER_VERSIONS } from '../../shared/config';
-import * as requests from '../../shared/ews/soapRequests';
+import { CONNECTING_SID_KINDS, SERVER_VERSIONS } from '../../shared/platform/config';
+import * as requests from '../../shared/mailbox/ews/soapRequests';
 import { SERVICE_ACCOUNT, sandboxClient } from '../support/ewsTestClient';
 import { validateEwsRequests } from '../support/schemaValidator';
 

@@ -10,13 +10,13 @@ import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sa
 import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/graph/graphStandIn';
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
-import { loadGraphSettings, type Env } from '../../shared/config';
-import { GraphClient, type GraphCallEvent } from '../../shared/graph/graphClient';
+import { loadGraphSettings, type Env } from '../../shared/platform/config';
+import { GraphClient, type GraphCallEvent } from '../../shared/mailbox/graph/graphClient';
 import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
 import { createMailboxBackend } from '../../shared/mailbox/mailboxBackend';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
-import { OutOfScopeError } from '../../shared/scope';
+import { OutOfScopeError } from '../../shared/mailbox/scope';
 import { sandboxClient } from '../support/ewsTestClient';
 import { mailboxFailure } from '../support/mailboxFailure';
 

@@ -17,7 +17,7 @@ import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity
 import { startKeyVaultServer, type KeyVaultServer } from '../../dev/key-vault/keyVaultServer';
 import { listenOnLoopback } from '../../dev/loopback/listenOnLoopback';
 import { useAppServices } from '../../shared/app/appServices';
-import { HealthMonitor, type HealthReport } from '../../shared/health/healthCheck';
+import { HealthMonitor, type HealthReport } from '../../shared/platform/health/healthCheck';
 import { DEMO_SERVICE_ACCOUNT, startDemoSandbox } from '../support/demoTenant';
 
 const VERSION = (

@@ -15,8 +15,8 @@ import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/gra
 import type { DevClock } from '../../dev/host/devClock';
 import type { DevHost } from '../../dev/host/devHost';
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
-import { loadEwsSettings } from '../../shared/config';
-import { EwsClient } from '../../shared/ews/ewsClient';
+import { loadEwsSettings } from '../../shared/platform/config';
+import { EwsClient } from '../../shared/mailbox/ews/ewsClient';
 import { DEMO_SERVICE_ACCOUNT, demoSeed, startDemoSandbox } from '../support/demoTenant';
 import { durableStatusUrl, pollStatus, type DurableStatus } from '../support/durableStatus';
 import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';

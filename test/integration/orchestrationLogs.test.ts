@@ -16,13 +16,13 @@ import { LEAVE_ORCHESTRATOR } from '../../functions/leaveOrchestrator';
 import { ORCHESTRATOR } from '../../functions/archiveSweepOrchestrator';
 import { useAppServices } from '../../shared/app/appServices';
 import { useFakeSweepTenant } from '../support/sweepStarters';
-import type { LeaveOrchestrationInput } from '../../shared/hr/leaveDispatch';
+import type { LeaveOrchestrationInput } from '../../shared/leave/leaveDispatch';
 import { SWEEP_METRICS_PREFIX, type SweepMetrics } from '../../shared/sweep/sweepReport';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { DEMO_SERVICE_ACCOUNT, startDemoSandbox } from '../support/demoTenant';
 import { FakeMailbox, permanent, transient } from '../support/durableMailboxFake';
 import type { MailboxError } from '../../shared/mailbox/mailboxError';
-import { FakeMailboxes } from '../unit/sweep/fakeMailboxes';
+import { FakeMailboxes } from '../support/fakeMailboxes';
 
 let consoleWarn: jest.SpyInstance;
 

@@ -5,7 +5,7 @@
  */
 import type { DevHost } from '../../dev/host/devHost';
 import { useAppServices } from '../../shared/app/appServices';
-import { signGeneric } from '../../shared/hr/signature';
+import { signGeneric } from '../../shared/leave/sources/signature';
 import { startQuietDevHost } from '../support/sweepStarters';
 
 const SECRET = 'problem-answers-secret';

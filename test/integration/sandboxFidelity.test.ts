@@ -3,8 +3,8 @@
  * beside it, so a client regression that real Exchange would refuse fails here too.
  */
 import { startEwsSandbox, type EwsSandbox, type SandboxSeed } from '../../dev/ews-sandbox';
-import type { ServerVersion } from '../../shared/config';
-import { EwsClient, type EwsCallEvent } from '../../shared/ews/ewsClient';
+import type { ServerVersion } from '../../shared/platform/config';
+import { EwsClient, type EwsCallEvent } from '../../shared/mailbox/ews/ewsClient';
 import { SERVICE_ACCOUNT, sandboxClient } from '../support/ewsTestClient';
 import { mailboxFailure } from '../support/mailboxFailure';
 import { basic, bodies, faultCode, messageValue, post, soap, texts } from '../support/sandboxSoap';

@@ -2,7 +2,7 @@
  * The sweep's counts as custom metrics: a sweep run whole through the dev host's in-process durable
  * driver (the real replay engine: orchestrators run again and again) adds to the "mailbox-automation"
  * counters exactly what its report shows, once, read back through an in-memory OpenTelemetry reader
- * registered as the global meter provider the way shared/telemetry/azureMonitor registers its own.
+ * registered as the global meter provider the way shared/platform/telemetry/azureMonitor registers its own.
  */
 import '../../functions/archiveSweep';
 import { readFileSync } from 'node:fs';
@@ -16,9 +16,9 @@ import { useAppServices } from '../../shared/app/appServices';
 import { useFakeSweepTenant } from '../support/sweepStarters';
 import { SWEEP_METRIC_MEANINGS } from '../../shared/sweep/sweepReport';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
-import { METER_NAME } from '../../shared/telemetry/sweepCounters';
+import { METER_NAME } from '../../shared/sweep/sweepCounters';
 import { permanent, transient } from '../support/durableMailboxFake';
-import { FakeMailboxes } from '../unit/sweep/fakeMailboxes';
+import { FakeMailboxes } from '../support/fakeMailboxes';
 
 /** Collects on demand (cumulative totals since the provider started), as an exporter's reader would. */
 class CollectingReader extends MetricReader {
@@ -33,7 +33,7 @@ class CollectingReader extends MetricReader {
 let reader: CollectingReader;
 
 beforeEach(() => {
-  // Registered after the function modules loaded, as shared/telemetry/azureMonitor's provider is in the worker.
+  // Registered after the function modules loaded, as shared/platform/telemetry/azureMonitor's provider is in the worker.
   reader = new CollectingReader();
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 });

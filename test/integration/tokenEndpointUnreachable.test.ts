@@ -15,10 +15,10 @@ import { startEntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { generateLoopbackCertificate } from '../../dev/identity/tlsCertificate';
 import { listenOnLoopback } from '../../dev/loopback/listenOnLoopback';
 import { runCli } from '../../cli/main';
-import { loadEwsSettings, loadGraphSettings } from '../../shared/config';
-import { ConfigError } from '../../shared/configError';
-import { EwsClient } from '../../shared/ews/ewsClient';
-import { GraphClient } from '../../shared/graph/graphClient';
+import { loadEwsSettings, loadGraphSettings } from '../../shared/platform/config';
+import { ConfigError } from '../../shared/platform/configError';
+import { EwsClient } from '../../shared/mailbox/ews/ewsClient';
+import { GraphClient } from '../../shared/mailbox/graph/graphClient';
 import { mailboxFailure } from '../support/mailboxFailure';
 
 jest.setTimeout(60_000);

@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import extract from 'extract-zip';
 import { startAzurite, type Azurite } from '../../dev/azurite';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
-import { signGeneric } from '../../shared/hr/signature';
+import { signGeneric } from '../../shared/leave/sources/signature';
 import { demoEwsSettings, startDemoSandbox } from '../support/demoTenant';
 
 const run = promisify(execFile);

@@ -6,8 +6,8 @@
  *
  *   answerMemoryProbe.ts <EWS_URL>
  */
-import { loadEwsSettings } from '../../shared/config';
-import { EwsClient } from '../../shared/ews/ewsClient';
+import { loadEwsSettings } from '../../shared/platform/config';
+import { EwsClient } from '../../shared/mailbox/ews/ewsClient';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
 
 async function main(): Promise<void> {

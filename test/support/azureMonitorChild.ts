@@ -35,8 +35,8 @@ const BATCH_COUNTS: SweepMetrics = { ...SWEEP_COUNTS, mailboxesPlanned: 5, items
 async function main(): Promise<void> {
   installFunctionsCoreStandIn();
   await import('../../functions/telemetry');
-  const { telemetryRunning, stopTelemetry } = await import('../../shared/telemetry/azureMonitor');
-  const { addSweepCounts } = await import('../../shared/telemetry/sweepCounters');
+  const { telemetryRunning, stopTelemetry } = await import('../../shared/platform/telemetry/azureMonitor');
+  const { addSweepCounts } = await import('../../shared/sweep/sweepCounters');
   const started = await telemetryRunning();
   addSweepCounts('sweep', false, SWEEP_COUNTS);
   addSweepCounts('batch', false, BATCH_COUNTS);

@@ -2,8 +2,8 @@
  * Test wiring for the real EWS client against the EWS sandbox: settings as the CLI would read them from
  * the environment, so tests exercise the same path as production.
  */
-import { loadEwsSettings, type Env } from '../../shared/config';
-import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../../shared/ews/ewsClient';
+import { loadEwsSettings, type Env } from '../../shared/platform/config';
+import { EwsClient, type EwsCallEvent, type EwsClientOptions } from '../../shared/mailbox/ews/ewsClient';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
 
 export const SERVICE_ACCOUNT = { username: 'svc-mailbox@contoso.com', password: 'sandbox-password' };

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { useAppServices } from '../../shared/app/appServices';
-import { signGeneric } from '../../shared/hr/signature';
+import { signGeneric } from '../../shared/leave/sources/signature';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 
 export interface LeaveDevHost {

@@ -7,9 +7,9 @@ import {
   loadMailboxScope,
   loadSweepSettings,
   settingRelationProblems,
-} from '../../shared/config';
-import { ConfigError } from '../../shared/configError';
-import { OutOfScopeError } from '../../shared/scope';
+} from '../../shared/platform/config';
+import { ConfigError } from '../../shared/platform/configError';
+import { OutOfScopeError } from '../../shared/mailbox/scope';
 
 const basic = {
   EWS_URL: 'https://mail.contoso.com/EWS/Exchange.asmx',

@@ -1,5 +1,5 @@
 import { expandGroupDeep } from '../../shared/mailbox/groupExpansion';
-import { FakeMailboxes } from './sweep/fakeMailboxes';
+import { FakeMailboxes } from '../support/fakeMailboxes';
 
 /** all → 3 teams (one nested twice, one containing all again: a cycle), members shared across teams. */
 function tenant(): FakeMailboxes {

@@ -1,4 +1,8 @@
-import { callWithRetries, type AttemptReport, type RetryingCall } from '../../shared/mailbox/retryingCall';
+import {
+  callWithRetries,
+  type AttemptReport,
+  type RetryingCall,
+} from '../../shared/platform/transport/retryingCall';
 import { MailboxError, type ErrorClass } from '../../shared/mailbox/mailboxError';
 
 const failure = (errorClass: ErrorClass, backOffMs?: number) =>

@@ -2,8 +2,8 @@
  * MAILBOX_SCOPE, the guard checked before any mailbox is touched: which mailboxes an administrator
  * allowed, and the errors an operator reads when a setting or a mailbox is outside it.
  */
-import { ConfigError } from '../../shared/configError';
-import { MailboxScope, OutOfScopeError } from '../../shared/scope';
+import { ConfigError } from '../../shared/platform/configError';
+import { MailboxScope, OutOfScopeError } from '../../shared/mailbox/scope';
 
 function configErrorOf(value: string, setting?: string): ConfigError {
   try {

@@ -16,7 +16,7 @@ import {
   KeyVaultSecretProvider,
   keyVaultSecretName,
   splitSecretList,
-} from '../../shared/secrets';
+} from '../../shared/platform/secrets';
 
 let entra: EntraTokenServer;
 let vault: KeyVaultServer;

@@ -9,9 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../cli/main';
-import { checkSettingsAtStart, loadEwsSettings, loadGraphSettings, urlForDisplay } from '../../shared/config';
-import { ConfigError } from '../../shared/configError';
-import { createSecretProvider } from '../../shared/secrets';
+import {
+  checkSettingsAtStart,
+  loadEwsSettings,
+  loadGraphSettings,
+  urlForDisplay,
+} from '../../shared/platform/config';
+import { ConfigError } from '../../shared/platform/configError';
+import { createSecretProvider } from '../../shared/platform/secrets';
 
 const USER = 'svc-archiver';
 const PASSWORD = 'Tr0ub4dor-and-3';

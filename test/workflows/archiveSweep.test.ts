@@ -25,7 +25,7 @@ import {
   type SweepSummary,
 } from '../../shared/sweep/sweepTypes';
 import { activityCalls, inputOf, replay } from '../support/durableEpisodes';
-import { archived, FakeMailboxes } from '../unit/sweep/fakeMailboxes';
+import { archived, FakeMailboxes } from '../support/fakeMailboxes';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 
 const NOW = new Date('2026-11-25T02:00:00Z');

@@ -6,8 +6,8 @@
 import '../../functions/leaveOrchestrator';
 import { h } from '../../dev/host/history';
 import { TransientFailure } from '../../shared/app/activityOutcome';
-import type { LeaveEvent } from '../../shared/hr/leaveEvent';
-import type { LeaveOrchestrationInput } from '../../shared/hr/leaveDispatch';
+import type { LeaveEvent } from '../../shared/leave/leaveEvent';
+import type { LeaveOrchestrationInput } from '../../shared/leave/leaveDispatch';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import {
   LEAVE_CHECK_SCOPE,

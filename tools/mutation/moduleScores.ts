@@ -8,8 +8,8 @@
 
 /** Modules held to more than DEFAULT_THRESHOLD: who may be impersonated and what a signature proves. */
 export const MODULE_THRESHOLDS: Readonly<Record<string, number>> = {
-  'shared/scope.ts': 100,
-  'shared/hr/signature.ts': 100,
+  'shared/mailbox/scope.ts': 100,
+  'shared/leave/sources/signature.ts': 100,
 };
 export const DEFAULT_THRESHOLD = 90;
 

@@ -1,5 +1,5 @@
 /**
- * Writes what comes from the settings catalogue (shared/settings.ts): docs/settings.md (every setting,
+ * Writes what comes from the settings catalogue (shared/platform/settings.ts): docs/settings.md (every setting,
  * by feature), the newcomer's table in README.md, the Bicep type of the optional settings (infra/appSettings.bicep), the lines
  * of infra/modules/functionApp.bicep that pass them to the app, and infra/main.bicep's deployment-time
  * check of the relations between settings. Each generated block sits between marker comments, so
@@ -14,7 +14,7 @@ import {
   type Requirement,
   type SettingDefinition,
   type SettingFeature,
-} from '../../shared/settings';
+} from '../../shared/platform/settings';
 
 // tools/settings under ts-jest, dist/tools/settings when compiled by `npm run docs:settings`.
 const twoUp = path.resolve(__dirname, '..', '..');
@@ -91,7 +91,7 @@ export const NEWCOMER_SETTINGS = [
 function named(names: string[]): SettingDefinition[] {
   return names.map((name) => {
     const s = SETTING_DEFINITIONS.find((d) => d.name === name);
-    if (!s) throw new Error(`${name} is not in the settings catalogue (shared/settings.ts)`);
+    if (!s) throw new Error(`${name} is not in the settings catalogue (shared/platform/settings.ts)`);
     return s;
   });
 }
@@ -119,10 +119,10 @@ export function settingsReference(): string {
   return [
     '# Settings',
     '',
-    '<!-- Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file. -->',
+    '<!-- Generated from shared/platform/settings.ts by `npm run docs:settings`: edit the catalogue, not this file. -->',
     '',
     'Every setting the app, the Functions host and the command line read, from the catalogue in',
-    '`shared/settings.ts`. The app reads and checks them once, at start (`shared/config.ts`): a missing or',
+    '`shared/platform/settings.ts`. The app reads and checks them once, at start (`shared/platform/config.ts`): a missing or',
     'malformed value stops it with a message naming the setting, and a setting that needs another ("Needs …")',
     'is checked there and by the deployment. "In Azure" says how a deployment sets each one: an explicit',
     'parameter of `infra/main.bicep`, a property of its typed `optionalSettings` object, the template itself,',
@@ -160,7 +160,7 @@ export function appSettingsBicep(): string {
     return lines;
   });
   return [
-    '// Generated from shared/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.',
+    '// Generated from shared/platform/settings.ts by `npm run docs:settings`: edit the catalogue, not this file.',
     '// The app settings a deployment may set beyond main.bicep\'s explicit parameters; unset ones reach',
     '// the app as "" (not set), so the app uses the default docs/settings.md lists.',
     '@export()',

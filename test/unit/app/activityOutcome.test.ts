@@ -4,10 +4,10 @@
  * what the durable extension keeps of it (a message).
  */
 import { activityOutcome, transientCodeOf, TransientFailure } from '../../../shared/app/activityOutcome';
-import { ConfigError } from '../../../shared/configError';
-import { HibobApiError } from '../../../shared/hr/hibobApi';
+import { ConfigError } from '../../../shared/platform/configError';
+import { HibobApiError } from '../../../shared/leave/sources/hibobApi';
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
-import { MailboxScope } from '../../../shared/scope';
+import { MailboxScope } from '../../../shared/mailbox/scope';
 
 const failing = (error: Error) => () => Promise.reject(error);
 

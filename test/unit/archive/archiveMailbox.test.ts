@@ -1,6 +1,6 @@
-import { planArchive, runArchive, type ArchiveProgress } from '../../../shared/archive/archiveMailbox';
+import { planArchive, runArchive, type ArchiveProgress } from '../../../shared/sweep/archiveMailbox';
 import type { FolderName } from '../../../shared/mailbox/mailboxOperations';
-import { archived, FakeMailboxes } from '../sweep/fakeMailboxes';
+import { archived, FakeMailboxes } from '../../support/fakeMailboxes';
 
 const cutoff = new Date('2026-01-01T00:00:00Z');
 const options = { folders: ['inbox' as const], receivedBefore: cutoff };

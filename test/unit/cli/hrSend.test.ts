@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../cli/main';
 import { listenOnLoopback } from '../../../dev/loopback/listenOnLoopback';
-import { verifyGeneric } from '../../../shared/hr/signature';
+import { verifyGeneric } from '../../../shared/leave/sources/signature';
 
 const ROTATED_IN = 'new-secret';
 const ROTATED_OUT = 'old-secret';

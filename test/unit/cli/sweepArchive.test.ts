@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { sweepArchive } from '../../../cli/commands/sweepArchive';
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
-import { archived, FakeMailboxes } from '../sweep/fakeMailboxes';
+import { archived, FakeMailboxes } from '../../support/fakeMailboxes';
 
 // The sweep dates its run by the clock; the fake's old mail is old relative to the same clock.
 const now = new Date();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { COMMANDS, runCli } from '../../../cli/main';
 import { groupNames } from '../../../cli/command';
 import { commandTable, TABLE_END, TABLE_START } from '../../../cli/readmeCommandTable';
-import { packageVersion } from '../../../shared/appVersion';
+import { packageVersion } from '../../../shared/platform/appVersion';
 
 const root = join(__dirname, '..', '..', '..');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };

@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorFromSoapFault } from '../../../shared/ews/ewsErrors';
-import * as responses from '../../../shared/ews/soapResponses';
-import { parseXml, plainSuccess, type XmlNode } from '../../../shared/ews/xml';
+import { errorFromSoapFault } from '../../../shared/mailbox/ews/ewsErrors';
+import * as responses from '../../../shared/mailbox/ews/soapResponses';
+import { parseXml, plainSuccess, type XmlNode } from '../../../shared/mailbox/ews/xml';
 import { mailboxFailure } from '../../support/mailboxFailure';
 
 const SAMPLES = join(__dirname, '../../fixtures/ews-samples');

@@ -1,4 +1,4 @@
-import { decodeEntities } from '../../../shared/ews/xml';
+import { decodeEntities } from '../../../shared/mailbox/ews/xml';
 
 describe('decodeEntities', () => {
   it.each([

@@ -6,9 +6,9 @@ import {
   errorFromSoapFault,
   retryAfterMs,
   transportError,
-} from '../../../shared/ews/ewsErrors';
-import { readBatchOutcome, responseMessages } from '../../../shared/ews/soapResponses';
-import { attr, child, parseXml, text, XmlRefusedError } from '../../../shared/ews/xml';
+} from '../../../shared/mailbox/ews/ewsErrors';
+import { readBatchOutcome, responseMessages } from '../../../shared/mailbox/ews/soapResponses';
+import { attr, child, parseXml, text, XmlRefusedError } from '../../../shared/mailbox/ews/xml';
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
 
 const sample = (name: string) =>

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readOofSettings } from '../../../shared/ews/soapResponses';
-import { parseWholeDocument, parseXml, soapBodyText, XmlRefusedError } from '../../../shared/ews/xml';
+import { readOofSettings } from '../../../shared/mailbox/ews/soapResponses';
+import { parseWholeDocument, parseXml, soapBodyText, XmlRefusedError } from '../../../shared/mailbox/ews/xml';
 import { DeadlineExceededError, finishesWithin } from '../../support/hangGuard';
 
 const oofAnswer = (internal: string, external = 'x'): string =>

@@ -1,5 +1,9 @@
-import { assertArchivingSupported, loadGraphSettings, loadMailboxBackendKind } from '../../../shared/config';
-import { ConfigError } from '../../../shared/configError';
+import {
+  assertArchivingSupported,
+  loadGraphSettings,
+  loadMailboxBackendKind,
+} from '../../../shared/platform/config';
+import { ConfigError } from '../../../shared/platform/configError';
 
 const app = { EWS_TENANT_ID: 't', EWS_CLIENT_ID: 'c', EWS_CLIENT_SECRET: 's' };
 

@@ -3,8 +3,8 @@ import {
   fromGraphAutomaticReplies,
   toGraphAutomaticReplies,
   UnmappableOofError,
-} from '../../../shared/graph/oofMapping';
-import { leaveWindow } from '../../../shared/oof/leaveWindow';
+} from '../../../shared/mailbox/graph/oofMapping';
+import { leaveWindow } from '../../../shared/leave/leaveWindow';
 
 const window = { start: '2030-03-24T23:00:00.000Z', end: '2030-04-05T22:00:00.000Z' };
 

@@ -1,4 +1,9 @@
-import { fromUtcIso, ianaZoneFor, toUtcIso, UnknownTimeZoneError } from '../../../shared/graph/timeZones';
+import {
+  fromUtcIso,
+  ianaZoneFor,
+  toUtcIso,
+  UnknownTimeZoneError,
+} from '../../../shared/mailbox/graph/timeZones';
 
 describe('Graph dateTimeTimeZone to UTC', () => {
   test('Windows zone names map to IANA zones; UTC in any spelling is UTC', () => {

@@ -7,8 +7,8 @@ import {
   mapHibobRequest,
   parseHibobDelivery,
   type LeaveNotice,
-} from '../../../shared/hr/hibob';
-import { LeaveEventError } from '../../../shared/hr/leaveEvent';
+} from '../../../shared/leave/sources/hibob';
+import { LeaveEventError } from '../../../shared/leave/leaveEvent';
 
 const API = new URL('https://api.hibob.com');
 const delivery = (overrides: Record<string, unknown> = {}, data: Record<string, unknown> = {}) => ({

@@ -9,7 +9,7 @@ import {
   isTimeZone,
   LeaveEventError,
   parseLeaveEvent,
-} from '../../../shared/hr/leaveEvent';
+} from '../../../shared/leave/leaveEvent';
 
 const approved = {
   eventId: 'evt-1',

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLeaveSettings } from '../../../shared/config';
-import { leaveReplies, type SetOofInput } from '../../../shared/hr/leaveSteps';
+import { loadLeaveSettings } from '../../../shared/platform/config';
+import { leaveReplies, type SetOofInput } from '../../../shared/leave/leaveSteps';
 
 const dir = mkdtempSync(join(tmpdir(), 'leave-templates-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

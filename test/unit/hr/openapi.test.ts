@@ -1,12 +1,12 @@
 /**
- * docs/openapi.yaml and the webhook's validator (shared/hr/leaveEvent.ts) describe the same contract: every
+ * docs/openapi.yaml and the webhook's validator (shared/leave/leaveEvent.ts) describe the same contract: every
  * published example passes both, and both give the same verdict on structural mutations of the examples. The validator checks a few things JSON Schema cannot say (real calendar dates, a known IANA
  * zone, end not before start): those mutations pass the schema and are listed here by name.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { LeaveEventError, parseLeaveEvent } from '../../../shared/hr/leaveEvent';
+import { LeaveEventError, parseLeaveEvent } from '../../../shared/leave/leaveEvent';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

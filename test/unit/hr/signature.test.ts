@@ -10,7 +10,7 @@ import {
   SIGNATURE_TOLERANCE_SECONDS,
   verifyGeneric,
   verifyHibob,
-} from '../../../shared/hr/signature';
+} from '../../../shared/leave/sources/signature';
 
 const NOW = 1_900_000_000;
 const OLD_SECRET = 'rotated-out-secret';

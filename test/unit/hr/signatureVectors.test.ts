@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bobSignature, BOB_SIGNATURE_HEADER } from '../../../dev/hibob/bobSignature';
 import { hibobDelivery } from '../../../dev/hibob/hibobApiServer';
-import { signGeneric, signHibob, verifyGeneric, verifyHibob } from '../../../shared/hr/signature';
+import { signGeneric, signHibob, verifyGeneric, verifyHibob } from '../../../shared/leave/sources/signature';
 
 interface GenericVector {
   name: string;

@@ -14,20 +14,20 @@ const mutants = (counts: Record<string, number>) =>
 
 const report: MutationReport = {
   files: {
-    'shared/scope.ts': { mutants: mutants({ Killed: 40 }) },
-    'shared\\hr\\signature.ts': { mutants: mutants({ Killed: 98, Timeout: 1, Survived: 1 }) },
-    'shared/oof/leavePlan.ts': {
+    'shared/mailbox/scope.ts': { mutants: mutants({ Killed: 40 }) },
+    'shared\\leave\\sources\\signature.ts': { mutants: mutants({ Killed: 98, Timeout: 1, Survived: 1 }) },
+    'shared/leave/leavePlan.ts': {
       mutants: mutants({ Killed: 17, Survived: 1, NoCoverage: 1, CompileError: 5, Ignored: 2 }),
     },
-    'shared/archive/archiveMailbox.ts': { mutants: mutants({ Killed: 8, Timeout: 1, Survived: 1 }) },
+    'shared/sweep/archiveMailbox.ts': { mutants: mutants({ Killed: 8, Timeout: 1, Survived: 1 }) },
     'shared/unlisted.ts': { mutants: mutants({ Survived: 10 }) },
   },
 };
 const modules = [
-  'shared/scope.ts',
-  'shared/hr/signature.ts',
-  'shared/oof/leavePlan.ts',
-  'shared/archive/archiveMailbox.ts',
+  'shared/mailbox/scope.ts',
+  'shared/leave/sources/signature.ts',
+  'shared/leave/leavePlan.ts',
+  'shared/sweep/archiveMailbox.ts',
 ];
 
 describe('per-module mutation scores', () => {
@@ -35,24 +35,24 @@ describe('per-module mutation scores', () => {
 
   it('counts killed and timed-out mutants as detected, and leaves out those that did not compile or were disabled', () => {
     expect(scores.map((s) => [s.module, s.detected, s.survived, s.noCoverage, s.excluded])).toEqual([
-      ['shared/scope.ts', 40, 0, 0, 0],
-      ['shared/hr/signature.ts', 99, 1, 0, 0],
-      ['shared/oof/leavePlan.ts', 17, 1, 1, 7],
-      ['shared/archive/archiveMailbox.ts', 9, 1, 0, 0],
+      ['shared/mailbox/scope.ts', 40, 0, 0, 0],
+      ['shared/leave/sources/signature.ts', 99, 1, 0, 0],
+      ['shared/leave/leavePlan.ts', 17, 1, 1, 7],
+      ['shared/sweep/archiveMailbox.ts', 9, 1, 0, 0],
     ]);
     expect(scores.map((s) => s.score)).toEqual([100, 99, (17 / 19) * 100, 90]);
   });
 
   it('fails the modules below their own threshold: 100 % for the scope guard and signatures, 90 % for the rest', () => {
     expect(belowThreshold(scores)).toEqual([
-      'shared/hr/signature.ts: 99 % is below its threshold of 100 % (1 survived, 0 not covered by any test)',
-      'shared/oof/leavePlan.ts: 89.4 % is below its threshold of 90 % (1 survived, 1 not covered by any test)',
+      'shared/leave/sources/signature.ts: 99 % is below its threshold of 100 % (1 survived, 0 not covered by any test)',
+      'shared/leave/leavePlan.ts: 89.4 % is below its threshold of 90 % (1 survived, 1 not covered by any test)',
     ]);
   });
 
   it('a module the report does not cover is an error, not a pass', () => {
-    expect(() => moduleScores(report, ['shared/hr/leaveEvent.ts'])).toThrow(
-      'the mutation report has no results for shared/hr/leaveEvent.ts: was it mutated?',
+    expect(() => moduleScores(report, ['shared/leave/leaveEvent.ts'])).toThrow(
+      'the mutation report has no results for shared/leave/leaveEvent.ts: was it mutated?',
     );
   });
 
@@ -72,10 +72,10 @@ describe('per-module mutation scores', () => {
       `# Tests\n\n${README_START}\n` +
         '| module | score | threshold | detected | survived | no coverage | excluded |\n' +
         '|---|---|---|---|---|---|---|\n' +
-        '| shared/scope.ts | 100 % | 100 % | 40 | 0 | 0 | 0 |\n' +
-        '| shared/hr/signature.ts | 99 % | 100 % | 99 | 1 | 0 | 0 |\n' +
-        '| shared/oof/leavePlan.ts | 89.4 % | 90 % | 17 | 1 | 1 | 7 |\n' +
-        '| shared/archive/archiveMailbox.ts | 90 % | 90 % | 9 | 1 | 0 | 0 |\n' +
+        '| shared/mailbox/scope.ts | 100 % | 100 % | 40 | 0 | 0 | 0 |\n' +
+        '| shared/leave/sources/signature.ts | 99 % | 100 % | 99 | 1 | 0 | 0 |\n' +
+        '| shared/leave/leavePlan.ts | 89.4 % | 90 % | 17 | 1 | 1 | 7 |\n' +
+        '| shared/sweep/archiveMailbox.ts | 90 % | 90 % | 9 | 1 | 0 | 0 |\n' +
         `${README_END}\n\nmore text\n`,
     );
     expect(withScoreTable(written, 'new')).toBe(

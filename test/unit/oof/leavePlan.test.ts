@@ -3,7 +3,7 @@
  * person's earlier reply: only when the mailbox still shows exactly what we set. Anything the person
  * (or an admin) changed since is theirs and is left alone; what Exchange itself reformats is not a change.
  */
-import { isStillOurs, plannedOof } from '../../../shared/oof/leavePlan';
+import { isStillOurs, plannedOof } from '../../../shared/leave/leavePlan';
 import type { OofSettings } from '../../../shared/mailbox/mailboxOperations';
 
 const window = {

@@ -1,6 +1,6 @@
-import { leaveWindow, zoneOffsetMs } from '../../../shared/oof/leaveWindow';
-import { renderTemplate, pickTemplate, DEFAULT_TEMPLATES } from '../../../shared/oof/templates';
-import { isStillOurs } from '../../../shared/oof/leavePlan';
+import { leaveWindow, zoneOffsetMs } from '../../../shared/leave/leaveWindow';
+import { renderTemplate, pickTemplate, DEFAULT_TEMPLATES } from '../../../shared/leave/templates';
+import { isStillOurs } from '../../../shared/leave/leavePlan';
 import { parseNcrontab, nextOccurrence } from '../../../dev/host/ncrontab';
 
 describe('leave windows in the person’s time zone', () => {

@@ -1,6 +1,6 @@
 import { discoverMailboxes } from '../../../shared/sweep/discovery';
-import { MailboxScope } from '../../../shared/scope';
-import { FakeMailboxes } from './fakeMailboxes';
+import { MailboxScope } from '../../../shared/mailbox/scope';
+import { FakeMailboxes } from '../../support/fakeMailboxes';
 
 function tenant(): FakeMailboxes {
   const fake = new FakeMailboxes();

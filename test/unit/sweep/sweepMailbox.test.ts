@@ -1,7 +1,7 @@
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
 import type { BatchOutcome, FolderName, ItemRef } from '../../../shared/mailbox/mailboxOperations';
 import { sweepMailbox } from '../../../shared/sweep/sweepMailbox';
-import { archived, FakeMailboxes } from './fakeMailboxes';
+import { archived, FakeMailboxes } from '../../support/fakeMailboxes';
 
 const job = {
   dryRun: false,

@@ -19,11 +19,11 @@ import {
   type BatchSpan,
   type RetryPolicy,
 } from '../../../shared/sweep/sweepPlan';
-import { loadSweepSettings } from '../../../shared/config';
+import { loadSweepSettings } from '../../../shared/platform/config';
 import { sweepJobFor } from '../../../shared/sweep/sweepJob';
 import type { SweepJob } from '../../../shared/sweep/sweepTypes';
 import { activityCalls, inputOf, replay } from '../../support/durableEpisodes';
-import { archived, FakeMailboxes } from './fakeMailboxes';
+import { archived, FakeMailboxes } from '../../support/fakeMailboxes';
 
 const NOW = new Date('2026-11-25T02:00:00Z');
 

@@ -1,4 +1,4 @@
-import { loadSweepSettings } from '../../../shared/config';
+import { loadSweepSettings } from '../../../shared/platform/config';
 import { countRows, reportCsv, reportPathFor, summarize } from '../../../shared/sweep/sweepReport';
 import type { MailboxRow } from '../../../shared/sweep/sweepTypes';
 

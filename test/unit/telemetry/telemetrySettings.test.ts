@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../../shared/configError';
-import { startTelemetry, telemetrySettings } from '../../../shared/telemetry/azureMonitor';
+import { ConfigError } from '../../../shared/platform/configError';
+import { startTelemetry, telemetrySettings } from '../../../shared/platform/telemetry/azureMonitor';
 
 const CONNECTION = 'InstrumentationKey=0f0e0d0c-0b0a-4908-8706-050403020100;IngestionEndpoint=https://x/';
 
@@ -58,7 +58,7 @@ test.each([
 
 test('host.json leaves the host on its Application Insights logging (the metrics come from the worker)', () => {
   // "telemetryMode": "OpenTelemetry" is a preview of the host's own export (Flex only, no Core Tools,
-  // HTTP and Azure SDK triggers only, no host metrics): see shared/telemetry/azureMonitor.ts.
+  // HTTP and Azure SDK triggers only, no host metrics): see shared/platform/telemetry/azureMonitor.ts.
   const hostJson = JSON.parse(readFileSync(path.join(__dirname, '../../../host.json'), 'utf8')) as Record<
     string,
     unknown

@@ -3,7 +3,7 @@ import {
   jitteredBackOff,
   KeyedSemaphore,
   Semaphore,
-} from '../../../shared/transport/concurrency';
+} from '../../../shared/platform/transport/concurrency';
 
 describe('in-flight caps', () => {
   it('a semaphore never lets more than its limit in, and serves waiters in order', async () => {
