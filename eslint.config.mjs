@@ -78,6 +78,8 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'artifacts/**',
+      // Stryker's sandboxes (copies of the tree while npm run test:mutation runs).
+      '.stryker-tmp*/**',
       'tools/*',
       '!tools/package',
       '*.js',
