@@ -6,9 +6,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
+import { loadSeedFile, type EwsSandbox } from '../../dev/ews-sandbox';
 import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/graph/graphStandIn';
-import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
+import type { EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
 import { loadGraphSettings, type Env } from '../../shared/platform/config';
 import { GraphClient, type GraphCallEvent } from '../../shared/mailbox/graph/graphClient';
@@ -18,6 +18,7 @@ import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../../shared/mailbox/scope';
 import { sandboxClient } from '../support/ewsTestClient';
+import { graphAccessToken, startGraphTenant, type GraphTenant } from '../support/graphTenant';
 import { mailboxFailure } from '../support/mailboxFailure';
 
 const seed = loadSeedFile(demoSeedPath());
@@ -26,6 +27,7 @@ const SECRET = 'graph-app-secret';
 const NO_ROLES = { clientId: '0f1e2d3c-0000-4000-8000-0000000000b1', clientSecret: 'no-roles' };
 const EXTRA = Array.from({ length: 41 }, (_, i) => `user${String(i + 1).padStart(2, '0')}@contoso.com`);
 
+let world: GraphTenant;
 let tokens: EntraTokenServer;
 let sandbox: EwsSandbox;
 let graph: GraphStandIn;
@@ -34,22 +36,16 @@ let client: GraphClient;
 let calls: GraphCallEvent[];
 
 beforeAll(async () => {
-  tokens = await startEntraTokenServer({
-    clients: [
+  world = await startGraphTenant({
+    tokenClients: [
       { clientId: APP, clientSecret: SECRET, roles: GRAPH_ROLES },
       { ...NO_ROLES, roles: [] },
     ],
-  });
-  const account = seed.serviceAccounts?.[0];
-  sandbox = await startEwsSandbox({
-    seed: { ...seed, mailboxes: [...seed.mailboxes, ...EXTRA.map((address) => ({ address }))] },
-    knobs: { latencyMs: 0, missingAnchorFailureRate: 0 },
-  });
-  graph = await startGraphStandIn({
-    tenant: sandbox.tenant,
-    signingKeys: [tokens.signingKey],
+    extraMailboxes: EXTRA,
     usersWithoutMailbox: [{ address: 'olga@contoso.com', upn: 'olga@corp.contoso.com' }],
   });
+  ({ tokens, sandbox, graph } = world);
+  const account = seed.serviceAccounts?.[0];
   const dir = mkdtempSync(join(tmpdir(), 'graph-client-'));
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, tokens.caPem);
@@ -75,14 +71,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client.close();
-  await graph.close();
-  await sandbox.close();
-  await tokens.close();
+  await world.close();
 });
 
 beforeEach(() => {
-  graph.clearRequests();
-  graph.clearFaults();
+  world.reset();
   calls.length = 0;
 });
 
@@ -156,7 +149,7 @@ describe('automatic replies through Graph, on the same mailboxes EWS sees', () =
           `${graph.url}/users/${graph.userId('alice@contoso.com')}/mailboxSettings/automaticRepliesSetting`,
           {
             headers: {
-              authorization: `Bearer ${tokens.issueToken({ aud: 'https://graph.microsoft.com', tid: tokens.tenantId, appid: APP, roles: GRAPH_ROLES, exp: Math.floor(Date.now() / 1000) + 600 })}`,
+              authorization: `Bearer ${graphAccessToken(tokens, APP)}`,
             },
           },
         );
@@ -669,13 +662,7 @@ describe('HTTPS on loopback', () => {
         credential: {
           getToken: () =>
             Promise.resolve({
-              token: tokens.issueToken({
-                aud: 'https://graph.microsoft.com',
-                tid: tokens.tenantId,
-                appid: APP,
-                roles: GRAPH_ROLES,
-                exp: Math.floor(Date.now() / 1000) + 600,
-              }),
+              token: graphAccessToken(tokens, APP),
               expiresOnTimestamp: Date.now() + 600_000,
             }),
         },

@@ -13,37 +13,26 @@ import {
   PageIterator,
   type PageCollection,
 } from '@microsoft/microsoft-graph-client';
-import { Agent, fetch as undiciFetch } from 'undici';
-import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
-import { GRAPH_ROLES, startGraphStandIn, type GraphStandIn } from '../../dev/graph/graphStandIn';
-import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
-import { generateLoopbackCertificate } from '../../dev/identity/tlsCertificate';
+import { fetch as undiciFetch } from 'undici';
+import { loadSeedFile, type EwsSandbox } from '../../dev/ews-sandbox';
+import type { GraphStandIn } from '../../dev/graph/graphStandIn';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
+import { graphAccessToken, startGraphTenant, type HttpsGraphTenant } from '../support/graphTenant';
 
 const seed = loadSeedFile(demoSeedPath());
 const APP = seed.apps?.[0]?.clientId ?? '';
 const EXTRA = Array.from({ length: 16 }, (_, i) => `staff${String(i + 1).padStart(2, '0')}@contoso.com`);
 
-let tokens: EntraTokenServer;
+let world: HttpsGraphTenant;
 let sandbox: EwsSandbox;
 let graph: GraphStandIn;
-let dispatcher: Agent;
 let client: Client;
 const nodeFetch = globalThis.fetch;
 
 beforeAll(async () => {
-  tokens = await startEntraTokenServer({ clients: [] });
-  sandbox = await startEwsSandbox({
-    seed: { ...seed, mailboxes: [...seed.mailboxes, ...EXTRA.map((address) => ({ address }))] },
-    knobs: { latencyMs: 0, missingAnchorFailureRate: 0 },
-  });
-  const certificate = await generateLoopbackCertificate();
-  graph = await startGraphStandIn({
-    tenant: sandbox.tenant,
-    signingKeys: [tokens.signingKey],
-    tls: certificate,
-  });
-  dispatcher = new Agent({ connect: { ca: certificate.caPem } });
+  world = await startGraphTenant({ extraMailboxes: EXTRA, tls: true });
+  ({ sandbox, graph } = world);
+  const { tokens, dispatcher } = world;
   // The SDK calls the global fetch. Node's own bundles an older undici that does not take this undici's
   // Agent (the one that trusts the stand-in's certificate), so the test lends the SDK undici's fetch.
   globalThis.fetch = undiciFetch as unknown as typeof fetch;
@@ -53,33 +42,16 @@ beforeAll(async () => {
     baseUrl: `${graph.origin}/`,
     defaultVersion: 'v1.0',
     fetchOptions: { dispatcher } as Record<string, unknown>,
-    authProvider: {
-      getAccessToken: () =>
-        Promise.resolve(
-          tokens.issueToken({
-            aud: 'https://graph.microsoft.com',
-            tid: tokens.tenantId,
-            appid: APP,
-            roles: GRAPH_ROLES,
-            exp: Math.floor(Date.now() / 1000) + 600,
-          }),
-        ),
-    },
+    authProvider: { getAccessToken: () => Promise.resolve(graphAccessToken(tokens, APP)) },
   });
 });
 
 afterAll(async () => {
   globalThis.fetch = nodeFetch;
-  await dispatcher.close();
-  await graph.close();
-  await sandbox.close();
-  await tokens.close();
+  await world.close();
 });
 
-beforeEach(() => {
-  graph.clearRequests();
-  graph.clearFaults();
-});
+beforeEach(() => world.reset());
 
 const idOf = (address: string): string => graph.userId(address) ?? '';
 

@@ -3,56 +3,34 @@
  * the test describes it, so a client that passes against the stand-in does what Graph accepts. Plain
  * HTTP requests with tokens from the loopback Entra token server; the stand-in served over HTTPS.
  */
-import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
-import { GRAPH_ROLES, startGraphStandIn, type GraphStandIn } from '../../dev/graph/graphStandIn';
-import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
-import { generateLoopbackCertificate } from '../../dev/identity/tlsCertificate';
+import type { Agent } from 'undici';
+import { loadSeedFile, type EwsSandbox } from '../../dev/ews-sandbox';
+import type { GraphStandIn } from '../../dev/graph/graphStandIn';
+import type { EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
-import { Agent } from 'undici';
+import { graphAccessToken, startGraphTenant, type HttpsGraphTenant } from '../support/graphTenant';
 
 const seed = loadSeedFile(demoSeedPath());
 const APP = seed.apps?.[0]?.clientId ?? '';
 const OTHER_APP = '0f1e2d3c-0000-4000-8000-0000000000a2';
 const ONPREM = { address: 'olga@contoso.com', upn: 'olga@corp.contoso.com', displayName: 'Olga On-Prem' };
 
+let world: HttpsGraphTenant;
 let tokens: EntraTokenServer;
 let sandbox: EwsSandbox;
 let graph: GraphStandIn;
 let dispatcher: Agent;
 
 beforeAll(async () => {
-  tokens = await startEntraTokenServer({ clients: [] });
-  const certificate = await generateLoopbackCertificate();
-  sandbox = await startEwsSandbox({ seed, knobs: { latencyMs: 0, missingAnchorFailureRate: 0 } });
-  graph = await startGraphStandIn({
-    tenant: sandbox.tenant,
-    signingKeys: [tokens.signingKey],
-    usersWithoutMailbox: [ONPREM],
-    tls: certificate,
-  });
-  dispatcher = new Agent({ connect: { ca: certificate.caPem } });
+  world = await startGraphTenant({ usersWithoutMailbox: [ONPREM], tls: true });
+  ({ tokens, sandbox, graph, dispatcher } = world);
 });
 
-afterAll(async () => {
-  await dispatcher.close();
-  await graph.close();
-  await sandbox.close();
-  await tokens.close();
-});
+afterAll(() => world.close());
 
-beforeEach(() => {
-  graph.clearRequests();
-  graph.clearFaults();
-});
+beforeEach(() => world.reset());
 
-const token = (appid = APP): string =>
-  tokens.issueToken({
-    aud: 'https://graph.microsoft.com',
-    tid: tokens.tenantId,
-    appid,
-    roles: GRAPH_ROLES,
-    exp: Math.floor(Date.now() / 1000) + 600,
-  });
+const token = (appid = APP): string => graphAccessToken(tokens, appid);
 
 interface GraphReply {
   status: number;
