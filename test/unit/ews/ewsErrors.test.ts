@@ -162,6 +162,11 @@ const fault = (faultcode: string, detail: string, faultstring = 'fault string') 
       `<faultcode>${faultcode}</faultcode><faultstring>${faultstring}</faultstring>` +
       `<detail>${detail}</detail></s:Fault></s:Body></s:Envelope>`,
   );
+/** A SOAP fault holding only `inner` (no faultcode, faultstring or detail beyond what it names). */
+const bareFault = (inner: string) =>
+  parseXml(`<s:Envelope xmlns:s="x"><s:Body><s:Fault>${inner}</s:Fault></s:Body></s:Envelope>`);
+/** What a fault that carries only `faultcode` (no ResponseCode in its detail) is read as. */
+const readFaultcode = (faultcode: string) => errorFromSoapFault(fault(faultcode, ''), ctx);
 const backOff = (value: string) =>
   `<e:ResponseCode>ErrorServerBusy</e:ResponseCode><e:Message>busy</e:Message>` +
   `<t:MessageXml><t:Value Name="BackOffMilliseconds">${value}</t:Value></t:MessageXml>`;
@@ -207,38 +212,31 @@ describe('what decides how an EWS error is handled', () => {
   });
 
   it('a faultcode written over several lines, or naming no Error code, is still read', () => {
-    expect(errorFromSoapFault(fault('\n  a:ErrorServerBusy\n', ''), ctx)).toMatchObject({
-      code: 'ErrorServerBusy',
-    });
-    expect(errorFromSoapFault(fault('soap:ServerError', ''), ctx)).toMatchObject({
+    expect(readFaultcode('\n  a:ErrorServerBusy\n')).toMatchObject({ code: 'ErrorServerBusy' });
+    expect(readFaultcode('soap:ServerError')).toMatchObject({
       code: 'SoapFault_ServerError',
       errorClass: 'permanent',
     });
-    expect(errorFromSoapFault(fault('Server', ''), ctx)).toMatchObject({ code: 'SoapFault_Server' });
+    expect(readFaultcode('Server')).toMatchObject({ code: 'SoapFault_Server' });
   });
 
   it('a fault with neither faultcode nor detail is SoapFault_Unknown', () => {
-    const bare = parseXml(
-      '<s:Envelope xmlns:s="x"><s:Body><s:Fault><faultstring>odd</faultstring></s:Fault></s:Body></s:Envelope>',
-    );
-    expect(errorFromSoapFault(bare, ctx)).toMatchObject({ code: 'SoapFault_Unknown', message: 'odd' });
+    expect(errorFromSoapFault(bareFault('<faultstring>odd</faultstring>'), ctx)).toMatchObject({
+      code: 'SoapFault_Unknown',
+      message: 'odd',
+    });
   });
 
   it('without a detail ResponseCode the faultcode’s name is used, its prefix dropped', () => {
-    expect(errorFromSoapFault(fault('a:ErrorServerBusy', ''), ctx)).toMatchObject({
+    expect(readFaultcode('a:ErrorServerBusy')).toMatchObject({
       code: 'ErrorServerBusy',
       errorClass: 'throttled',
     });
-    expect(errorFromSoapFault(fault('', ''), ctx)).toMatchObject({ code: 'SoapFault_Unknown' });
+    expect(readFaultcode('')).toMatchObject({ code: 'SoapFault_Unknown' });
   });
 
   it('a fault with no message text at all still says which code it was', () => {
-    const error = errorFromSoapFault(
-      parseXml(
-        '<s:Envelope xmlns:s="x"><s:Body><s:Fault><faultcode>a:ErrorAccessDenied</faultcode></s:Fault></s:Body></s:Envelope>',
-      ),
-      ctx,
-    );
+    const error = errorFromSoapFault(bareFault('<faultcode>a:ErrorAccessDenied</faultcode>'), ctx);
     expect(error).toMatchObject({ code: 'ErrorAccessDenied', message: 'ErrorAccessDenied' });
   });
 
@@ -255,26 +253,22 @@ describe('what decides how an EWS error is handled', () => {
   });
 
   it('"archive mailbox is not enabled" is named so only when Exchange says it with ErrorInvalidOperation', () => {
-    const noArchive = responseMessage(
-      '<m:MessageText>The Archive Mailbox Is Not Enabled for this user.</m:MessageText>' +
-        '<m:ResponseCode>ErrorInvalidOperation</m:ResponseCode>',
-    );
-    expect(errorFromResponseMessage(noArchive, ctx)).toMatchObject({
+    const answer = (text: string, code: string) =>
+      errorFromResponseMessage(
+        responseMessage(`<m:MessageText>${text}</m:MessageText><m:ResponseCode>${code}</m:ResponseCode>`),
+        ctx,
+      );
+    expect(
+      answer('The Archive Mailbox Is Not Enabled for this user.', 'ErrorInvalidOperation'),
+    ).toMatchObject({
       code: 'ErrorArchiveMailboxNotEnabled',
       errorClass: 'permanent',
     });
-    const otherInvalidOperation = responseMessage(
-      '<m:MessageText>The operation cannot be performed on a public folder.</m:MessageText>' +
-        '<m:ResponseCode>ErrorInvalidOperation</m:ResponseCode>',
-    );
-    expect(errorFromResponseMessage(otherInvalidOperation, ctx)).toMatchObject({
-      code: 'ErrorInvalidOperation',
-    });
-    const busyQuotingTheText = responseMessage(
-      '<m:MessageText>archive mailbox is not enabled (retry later)</m:MessageText>' +
-        '<m:ResponseCode>ErrorServerBusy</m:ResponseCode>',
-    );
-    expect(errorFromResponseMessage(busyQuotingTheText, ctx)).toMatchObject({
+    expect(
+      answer('The operation cannot be performed on a public folder.', 'ErrorInvalidOperation'),
+    ).toMatchObject({ code: 'ErrorInvalidOperation' });
+    // Busy, quoting the text: the code decides, not the words.
+    expect(answer('archive mailbox is not enabled (retry later)', 'ErrorServerBusy')).toMatchObject({
       code: 'ErrorServerBusy',
       errorClass: 'throttled',
     });
