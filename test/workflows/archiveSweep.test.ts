@@ -26,6 +26,7 @@ import {
 } from '../../shared/sweep/sweepTypes';
 import { activityCalls, inputOf, replay } from '../support/durableEpisodes';
 import { archived, FakeMailboxes } from '../support/fakeMailboxes';
+import { batchHistoryAfterLoad } from '../support/sweepBatchHistory';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 
 const NOW = new Date('2026-11-25T02:00:00Z');
@@ -246,12 +247,7 @@ describe('archive sweep, episode by episode', () => {
       itemsMoved: 5,
     });
     const history: WireEvent[] = [
-      h.orchestratorStarted(t(0)),
-      h.executionStarted(t(0), ORCHESTRATOR.batch, input),
-      h.taskScheduled(0, t(0), ACTIVITY.loadBatch),
-      h.orchestratorCompleted(t(0)),
-      h.orchestratorStarted(t(1)),
-      h.taskCompleted(t(1), 0, mailboxes),
+      ...batchHistoryAfterLoad(input, mailboxes, t),
       h.taskScheduled(1, t(1), ACTIVITY.sweepMailbox),
       h.taskScheduled(2, t(1), ACTIVITY.sweepMailbox),
       h.taskScheduled(3, t(1), ACTIVITY.sweepMailbox),

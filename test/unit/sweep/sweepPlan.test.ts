@@ -2,7 +2,7 @@
  * The sweep plan: batches, lanes, the per-run cap and the retry policy, as the CLI's in-process run
  * carries them out and as the orchestrations hand them to the durable extension.
  */
-import { h, type WireEvent } from '../../../dev/host/history';
+import { h } from '../../../dev/host/history';
 import type { WireAction } from '../../../dev/host/localDurableHost';
 import { ACTIVITY } from '../../../functions/archiveSweepActivities';
 import { ORCHESTRATOR, type BatchInput } from '../../../functions/archiveSweepOrchestrator';
@@ -24,6 +24,7 @@ import { sweepJobFor } from '../../../shared/sweep/sweepJob';
 import type { SweepJob } from '../../../shared/sweep/sweepTypes';
 import { activityCalls, inputOf, replay } from '../../support/durableEpisodes';
 import { archived, FakeMailboxes } from '../../support/fakeMailboxes';
+import { batchHistoryAfterLoad } from '../../support/sweepBatchHistory';
 
 const NOW = new Date('2026-11-25T02:00:00Z');
 
@@ -155,15 +156,7 @@ describe('the orchestrations hand the same plan to the durable extension', () =>
   it("a batch's activities are retried by the sweep's policy and its mailboxes get the plan's limits", async () => {
     const input: BatchInput = { job, batch: 1, start: 3, end: 5 };
     const mailboxes = ['d@contoso.com', 'e@contoso.com'];
-    const history: WireEvent[] = [
-      h.orchestratorStarted(t(0)),
-      h.executionStarted(t(0), ORCHESTRATOR.batch, input),
-      h.taskScheduled(0, t(0), ACTIVITY.loadBatch),
-      h.orchestratorCompleted(t(0)),
-      h.orchestratorStarted(t(1)),
-      h.taskCompleted(t(1), 0, mailboxes),
-    ];
-    const episode = await replay(ORCHESTRATOR.batch, history, input);
+    const episode = await replay(ORCHESTRATOR.batch, batchHistoryAfterLoad(input, mailboxes, t), input);
     const [load] = activityCalls(episode, ACTIVITY.loadBatch);
     expect(inputOf<{ start: number; end: number }>(load)).toMatchObject({ start: 3, end: 5 });
     const calls = activityCalls(episode, ACTIVITY.sweepMailbox);
