@@ -3,22 +3,21 @@
  * gives it (demoAppSettings), the EWS sandbox on the demo seed and Azurite, then what the README shows:
  * `POST /api/sweeps/archive {"dryRun":true}` and `GET /api/sweeps/archive` until it completes.
  */
-import path from 'node:path';
 import { startAzurite, type Azurite } from '../../dev/azurite';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
-import { startDevHost, type DevHost } from '../../dev/host/devHost';
+import type { DevHost } from '../../dev/host/devHost';
 import { demoAppSettings } from '../../dev/start';
 import { SWEEP_INSTANCE_ID } from '../../shared/sweep/sweepControl';
-import { useAppServices } from '../../shared/app/appServices';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
 import { demoSeed, startDemoSandbox } from '../support/demoTenant';
+import { startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
 
 jest.setTimeout(90_000);
 
 let sandbox: EwsSandbox;
 let azurite: Azurite;
+let devHost: LeaveDevHost;
 let host: DevHost;
-const logs: string[] = [];
 
 beforeAll(async () => {
   sandbox = await startDemoSandbox({ knobs: { latencyMs: 0 } });
@@ -27,23 +26,17 @@ beforeAll(async () => {
     ewsUrl: sandbox.url,
     reportsConnectionString: azurite.connectionString,
   });
+  // Exactly the demo's settings: what the developer's shell sets for the app is taken away.
   const env: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!/^(EWS_|MAILBOX_|SWEEP_|ARCHIVE_|KEY_VAULT)/.test(name)) env[name] = value;
+  for (const name of Object.keys(process.env))
+    if (/^(EWS_|MAILBOX_|SWEEP_|ARCHIVE_|KEY_VAULT)/.test(name)) env[name] = undefined;
   for (const [name, value] of Object.entries(settings)) if (value !== undefined) env[name] = value;
-  await useAppServices({ env });
-  host = await startDevHost({
-    port: 0,
-    functionsDir: path.resolve(__dirname, '../../functions'),
-    timers: false,
-    env,
-    log: (m) => logs.push(m),
-  });
+  devHost = await startLeaveDevHost({ env });
+  host = devHost.host;
 });
 
 afterAll(async () => {
-  await host?.close();
-  await useAppServices(undefined);
+  await devHost?.close();
   await sandbox?.close();
   await azurite?.stop();
 });
@@ -79,7 +72,7 @@ test('POST /api/sweeps/archive {"dryRun":true} completes with items planned and 
   const status = (await res.json()) as { runtimeStatus: string; output: SweepSummary | null };
   if (status.runtimeStatus !== 'Completed') {
     throw new Error(
-      `the sweep is ${JSON.stringify(status)}; the host's last lines:\n${logs.slice(-20).join('\n')}`,
+      `the sweep is ${JSON.stringify(status)}; the host's last lines:\n${devHost.logs.slice(-20).join('\n')}`,
     );
   }
   expect(status.runtimeStatus).toBe('Completed');

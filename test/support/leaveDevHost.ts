@@ -1,9 +1,9 @@
 /**
- * The dev host as the leave workflow tests run it: the functions of functions/ on 127.0.0.1, durable
- * timers on the host's virtual clock (a test moves it on with host.clock.advance), no timer-triggered
- * function firing on its own schedule, and the test's settings handed to the app's composition root
- * (shared/app/appServices.ts) over the process's environment. Secrets come from those settings too,
- * never from a Key Vault a developer's shell may name.
+ * The dev host as the leave workflow tests (and demoSweep's archive sweep) run it: the functions of
+ * functions/ on 127.0.0.1, durable timers on the host's virtual clock (a test moves it on with
+ * host.clock.advance), no timer-triggered function firing on its own schedule, and the test's settings
+ * handed to the app's composition root (shared/app/appServices.ts) over the process's environment.
+ * Secrets come from those settings too, never from a Key Vault a developer's shell may name.
  */
 import path from 'node:path';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
