@@ -18,7 +18,12 @@ import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../../shared/mailbox/scope';
 import { sandboxClient } from '../support/ewsTestClient';
-import { graphAccessToken, startGraphTenant, type GraphTenant } from '../support/graphTenant';
+import {
+  graphAccessToken,
+  graphAppSettings,
+  startGraphTenant,
+  type GraphTenant,
+} from '../support/graphTenant';
 import { mailboxFailure } from '../support/mailboxFailure';
 
 const seed = loadSeedFile(demoSeedPath());
@@ -46,17 +51,8 @@ beforeAll(async () => {
   });
   ({ tokens, sandbox, graph } = world);
   const account = seed.serviceAccounts?.[0];
-  const dir = mkdtempSync(join(tmpdir(), 'graph-client-'));
-  const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, tokens.caPem);
   env = {
-    MAILBOX_BACKEND: 'graph',
-    GRAPH_URL: graph.url,
-    GRAPH_CA_FILE: caFile,
-    EWS_TENANT_ID: tokens.tenantId,
-    EWS_CLIENT_ID: APP,
-    EWS_CLIENT_SECRET: SECRET,
-    EWS_AUTHORITY_HOST: tokens.authorityHost,
+    ...graphAppSettings(tokens, graph, { clientId: APP, clientSecret: SECRET }),
     MAILBOX_SCOPE: 'contoso.com',
     GRAPH_MAX_ATTEMPTS: '4',
   };

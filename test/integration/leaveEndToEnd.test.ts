@@ -7,9 +7,6 @@
  * Run twice, unchanged, once per back end: MAILBOX_BACKEND=graph talks to the Graph stand-in sharing the
  * sandbox's tenant (token from the loopback Entra server), so the same inspection shows what Graph did.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { EwsSandbox, MailboxSnapshot } from '../../dev/ews-sandbox';
 import { startGraphStandIn, GRAPH_ROLES, type GraphStandIn } from '../../dev/graph/graphStandIn';
 import type { DevClock } from '../../dev/host/devClock';
@@ -17,8 +14,9 @@ import type { DevHost } from '../../dev/host/devHost';
 import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { loadEwsSettings } from '../../shared/platform/config';
 import { EwsClient } from '../../shared/mailbox/ews/ewsClient';
-import { DEMO_SERVICE_ACCOUNT, demoSeed, startDemoSandbox } from '../support/demoTenant';
+import { DEMO_SERVICE_ACCOUNT, demoEwsSettings, demoSeed, startDemoSandbox } from '../support/demoTenant';
 import { durableStatusUrl, pollStatus, type DurableStatus } from '../support/durableStatus';
+import { graphAppSettings } from '../support/graphTenant';
 import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
 
 const SECRET = 'e2e-signing-secret';
@@ -74,10 +72,7 @@ function startBackends(backend: 'ews' | 'graph'): void {
   beforeAll(async () => {
     sandbox = await startDemoSandbox({ knobs: { latencyMs: 0 } });
     const env: Record<string, string | undefined> = {
-      EWS_URL: sandbox.url,
-      EWS_AUTH: 'basic',
-      EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
-      EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
+      ...demoEwsSettings(sandbox),
       MAILBOX_SCOPE: 'contoso.com',
       HR_WEBHOOK_SECRETS: SECRET,
       LEAVE_OOF_AUDIENCE: 'known',
@@ -90,17 +85,9 @@ function startBackends(backend: 'ews' | 'graph'): void {
         clients: [{ clientId: appId, clientSecret: GRAPH_SECRET, roles: GRAPH_ROLES }],
       });
       graph = await startGraphStandIn({ tenant: sandbox.tenant, signingKeys: [tokens.signingKey] });
-      const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'e2e-graph-')), 'ca.pem');
-      writeFileSync(caFile, tokens.caPem);
       Object.assign(env, {
         EWS_AUTH: undefined,
-        MAILBOX_BACKEND: 'graph',
-        GRAPH_URL: graph.url,
-        GRAPH_CA_FILE: caFile,
-        EWS_TENANT_ID: tokens.tenantId,
-        EWS_CLIENT_ID: appId,
-        EWS_CLIENT_SECRET: GRAPH_SECRET,
-        EWS_AUTHORITY_HOST: tokens.authorityHost,
+        ...graphAppSettings(tokens, graph, { clientId: appId, clientSecret: GRAPH_SECRET }),
       });
     }
     // No mailbox given: the activities build the real backend from the environment.
@@ -187,14 +174,7 @@ describe.each(['ews', 'graph'] as const)(
       expect(oofOf(ALICE).state).toBe('Scheduled');
 
       // Alice, in Outlook, as herself: SetUserOofSettings through EWS (a client of her own, no app involved).
-      const own = new EwsClient(
-        loadEwsSettings({
-          EWS_URL: sandbox.url,
-          EWS_AUTH: 'basic',
-          EWS_USERNAME: DEMO_SERVICE_ACCOUNT.username,
-          EWS_PASSWORD: DEMO_SERVICE_ACCOUNT.password,
-        }),
-      );
+      const own = new EwsClient(loadEwsSettings(demoEwsSettings(sandbox)));
       try {
         await own.setOof(ALICE, {
           state: 'Enabled',

@@ -3,6 +3,9 @@
  * the stand-in accepts, the EWS sandbox on the demo tenant whose store the stand-in serves (so Graph and EWS
  * see the same mailboxes), and, with `tls`, the stand-in on HTTPS with an undici Agent that trusts it.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent } from 'undici';
 import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
 import { GRAPH_ROLES, startGraphStandIn, type GraphStandIn } from '../../dev/graph/graphStandIn';
@@ -82,4 +85,26 @@ export function graphAccessToken(tokens: EntraTokenServer, appid: string): strin
     roles: GRAPH_ROLES,
     exp: Math.floor(Date.now() / 1000) + 600,
   });
+}
+
+/**
+ * The settings that point the app at `graph` (MAILBOX_BACKEND=graph), signing in at the token server as the
+ * app registration `app`; the token server's CA goes to a temporary file for GRAPH_CA_FILE.
+ */
+export function graphAppSettings(
+  tokens: EntraTokenServer,
+  graph: Pick<GraphStandIn, 'url'>,
+  app: { clientId: string; clientSecret: string },
+): Record<string, string> {
+  const caFile = join(mkdtempSync(join(tmpdir(), 'graph-app-')), 'ca.pem');
+  writeFileSync(caFile, tokens.caPem);
+  return {
+    MAILBOX_BACKEND: 'graph',
+    GRAPH_URL: graph.url,
+    GRAPH_CA_FILE: caFile,
+    EWS_TENANT_ID: tokens.tenantId,
+    EWS_CLIENT_ID: app.clientId,
+    EWS_CLIENT_SECRET: app.clientSecret,
+    EWS_AUTHORITY_HOST: tokens.authorityHost,
+  };
 }
