@@ -78,12 +78,38 @@ type optionalAppSettings = {
   @description('First retry interval of those calls, doubled each time.')
   @minValue(1)
   LEAVE_RETRY_FIRST_MS: int?
+  @description('`on`: each absence also gets an all-day Out of office event in the person\'s own calendar (no attendees, no notifications).')
+  LEAVE_CALENDAR_EVENT: ('off' | 'on')?
+  @description('When to compare every mailbox with a current or upcoming absence against what the app last set and repair the app\'s own misses (six-field NCRONTAB, UTC); unset: no reconcile.')
+  LEAVE_RECONCILE_SCHEDULE: string?
+  @description('A leave may start at most this many days ago; older dates are refused as a mistake.')
+  @minValue(1)
+  LEAVE_START_MAX_PAST_DAYS: int?
+  @description('A leave may start at most this many days ahead.')
+  @minValue(1)
+  LEAVE_START_MAX_AHEAD_DAYS: int?
+  @description('The longest leave accepted, in days.')
+  @minValue(1)
+  LEAVE_MAX_LENGTH_DAYS: int?
   @description('HiBob\'s API; the app re-reads each time-off request there only.')
   HIBOB_API_URL: string?
   @description('Time zone of HiBob\'s leave dates (HiBob sends none).')
   HIBOB_TIME_ZONE: string?
   @description('Language of the replies for HiBob leaves (HiBob sends none).')
   HIBOB_LOCALE: string?
+  @description('When to poll BambooHR\'s time-off requests (six-field NCRONTAB, UTC, e.g. `0 */15 * * * *`); unset: BambooHR is not read.')
+  BAMBOOHR_POLL_SCHEDULE: string?
+  @description('The company\'s BambooHR subdomain (`acme` for acme.bamboohr.com).')
+  BAMBOOHR_COMPANY_DOMAIN: string?
+  @description('BambooHR\'s API; the poll calls it only.')
+  BAMBOOHR_API_URL: string?
+  @description('Time zone of BambooHR\'s leave dates (BambooHR sends none).')
+  BAMBOOHR_TIME_ZONE: string?
+  @description('Language of the replies for BambooHR leaves.')
+  BAMBOOHR_LOCALE: string?
+  @description('How far ahead each poll reads requests (and it always reads from 31 days back).')
+  @minValue(1)
+  BAMBOOHR_LOOKAHEAD_DAYS: int?
   @description('Attempts of a sweep activity that failed transiently.')
   @minValue(1)
   SWEEP_MAX_ATTEMPTS: int?

@@ -254,9 +254,20 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       LEAVE_TEMPLATES_FILE: optionalSettings.?LEAVE_TEMPLATES_FILE ?? ''
       LEAVE_MAX_ATTEMPTS: string(optionalSettings.?LEAVE_MAX_ATTEMPTS ?? '')
       LEAVE_RETRY_FIRST_MS: string(optionalSettings.?LEAVE_RETRY_FIRST_MS ?? '')
+      LEAVE_CALENDAR_EVENT: optionalSettings.?LEAVE_CALENDAR_EVENT ?? ''
+      LEAVE_RECONCILE_SCHEDULE: optionalSettings.?LEAVE_RECONCILE_SCHEDULE ?? ''
+      LEAVE_START_MAX_PAST_DAYS: string(optionalSettings.?LEAVE_START_MAX_PAST_DAYS ?? '')
+      LEAVE_START_MAX_AHEAD_DAYS: string(optionalSettings.?LEAVE_START_MAX_AHEAD_DAYS ?? '')
+      LEAVE_MAX_LENGTH_DAYS: string(optionalSettings.?LEAVE_MAX_LENGTH_DAYS ?? '')
       HIBOB_API_URL: optionalSettings.?HIBOB_API_URL ?? ''
       HIBOB_TIME_ZONE: optionalSettings.?HIBOB_TIME_ZONE ?? ''
       HIBOB_LOCALE: optionalSettings.?HIBOB_LOCALE ?? ''
+      BAMBOOHR_POLL_SCHEDULE: optionalSettings.?BAMBOOHR_POLL_SCHEDULE ?? ''
+      BAMBOOHR_COMPANY_DOMAIN: optionalSettings.?BAMBOOHR_COMPANY_DOMAIN ?? ''
+      BAMBOOHR_API_URL: optionalSettings.?BAMBOOHR_API_URL ?? ''
+      BAMBOOHR_TIME_ZONE: optionalSettings.?BAMBOOHR_TIME_ZONE ?? ''
+      BAMBOOHR_LOCALE: optionalSettings.?BAMBOOHR_LOCALE ?? ''
+      BAMBOOHR_LOOKAHEAD_DAYS: string(optionalSettings.?BAMBOOHR_LOOKAHEAD_DAYS ?? '')
       SWEEP_MAX_ATTEMPTS: string(optionalSettings.?SWEEP_MAX_ATTEMPTS ?? '')
       SWEEP_RETRY_INTERVAL_MS: string(optionalSettings.?SWEEP_RETRY_INTERVAL_MS ?? '')
       // /settings:optional

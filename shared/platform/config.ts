@@ -374,6 +374,17 @@ export interface LeaveSettings {
   /** HiBob gives no time zone or locale per request: these apply (`HIBOB_TIME_ZONE`, `HIBOB_LOCALE`). */
   hibobTimeZone: string;
   hibobLocale: string;
+  /** `LEAVE_CALENDAR_EVENT=on`: each absence also blocks the person's calendar with an Out of office event. */
+  calendarEvent: boolean;
+  /** The dates a leave may have (`LEAVE_START_MAX_PAST_DAYS`, `LEAVE_START_MAX_AHEAD_DAYS`, `LEAVE_MAX_LENGTH_DAYS`). */
+  dateBounds: LeaveDateBounds;
+}
+
+/** How far back and ahead a leave may start, and how long it may last, in days. */
+export interface LeaveDateBounds {
+  startMaxPastDays: number;
+  startMaxAheadDays: number;
+  maxLengthDays: number;
 }
 
 const EXTERNAL_AUDIENCES: Record<string, ExternalAudience> = { none: 'None', known: 'Known', all: 'All' };
@@ -388,6 +399,46 @@ export function loadLeaveSettings(env: Env): LeaveSettings {
     hibobApiUrl: url(env, 'HIBOB_API_URL', 'https://api.hibob.com') as URL,
     hibobTimeZone: text(env, 'HIBOB_TIME_ZONE') as string,
     hibobLocale: text(env, 'HIBOB_LOCALE') as string,
+    calendarEvent: choice(env, 'LEAVE_CALENDAR_EVENT') === 'on',
+    dateBounds: {
+      startMaxPastDays: count(env, 'LEAVE_START_MAX_PAST_DAYS'),
+      startMaxAheadDays: count(env, 'LEAVE_START_MAX_AHEAD_DAYS'),
+      maxLengthDays: count(env, 'LEAVE_MAX_LENGTH_DAYS'),
+    },
+  };
+}
+
+/** When the leave calendars are reconciled with the mailboxes (`LEAVE_RECONCILE_SCHEDULE`); undefined: never. */
+export function loadLeaveReconcileSchedule(env: Env): string | undefined {
+  return ncrontab(env, 'LEAVE_RECONCILE_SCHEDULE');
+}
+
+/** BambooHR's time-off poll (shared/leave/sources/bamboohr*.ts). The API key is a secret, read through SecretProvider. */
+export interface BambooHrSettings {
+  /** Undefined: no poll. */
+  schedule?: string;
+  companyDomain?: string;
+  apiUrl: URL;
+  timeZone: string;
+  locale: string;
+  lookaheadDays: number;
+}
+
+export function loadBambooHrSettings(env: Env): BambooHrSettings {
+  const companyDomain = text(env, 'BAMBOOHR_COMPANY_DOMAIN');
+  if (companyDomain !== undefined && !/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(companyDomain)) {
+    throw new ConfigError(
+      `BAMBOOHR_COMPANY_DOMAIN must be the company's subdomain (letters, digits, -), got "${companyDomain.slice(0, 80)}"`,
+      'BAMBOOHR_COMPANY_DOMAIN',
+    );
+  }
+  return {
+    schedule: ncrontab(env, 'BAMBOOHR_POLL_SCHEDULE'),
+    ...(companyDomain === undefined ? {} : { companyDomain }),
+    apiUrl: url(env, 'BAMBOOHR_API_URL', 'https://api.bamboohr.com') as URL,
+    timeZone: text(env, 'BAMBOOHR_TIME_ZONE') as string,
+    locale: text(env, 'BAMBOOHR_LOCALE') as string,
+    lookaheadDays: count(env, 'BAMBOOHR_LOOKAHEAD_DAYS'),
   };
 }
 

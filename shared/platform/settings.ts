@@ -32,7 +32,7 @@ export type SettingType =
 
 /** Which part of the product reads the setting; the docs group tables by it. */
 export type SettingFeature =
-  'core' | 'ews' | 'graph' | 'leave' | 'hibob' | 'sweep' | 'reports' | 'host' | 'cli';
+  'core' | 'ews' | 'graph' | 'leave' | 'hibob' | 'bamboohr' | 'sweep' | 'reports' | 'host' | 'cli';
 
 /**
  * How a deployment to Azure gets the setting:
@@ -461,6 +461,50 @@ export const SETTINGS = [
     deploy: optional,
   },
 
+  {
+    name: 'LEAVE_CALENDAR_EVENT',
+    type: 'choice',
+    values: ['off', 'on'],
+    default: 'off',
+    meaning:
+      "`on`: each absence also gets an all-day Out of office event in the person's own calendar (no attendees, no notifications).",
+    feature: 'leave',
+    deploy: optional,
+  },
+  {
+    name: 'LEAVE_RECONCILE_SCHEDULE',
+    type: 'ncrontab',
+    defaultText: 'no timer',
+    meaning:
+      "When to compare every mailbox with a current or upcoming absence against what the app last set and repair the app's own misses (six-field NCRONTAB, UTC); unset: no reconcile.",
+    feature: 'leave',
+    deploy: optional,
+  },
+  {
+    name: 'LEAVE_START_MAX_PAST_DAYS',
+    type: 'days',
+    default: 730,
+    meaning: 'A leave may start at most this many days ago; older dates are refused as a mistake.',
+    feature: 'leave',
+    deploy: optional,
+  },
+  {
+    name: 'LEAVE_START_MAX_AHEAD_DAYS',
+    type: 'days',
+    default: 1825,
+    meaning: 'A leave may start at most this many days ahead.',
+    feature: 'leave',
+    deploy: optional,
+  },
+  {
+    name: 'LEAVE_MAX_LENGTH_DAYS',
+    type: 'days',
+    default: 730,
+    meaning: 'The longest leave accepted, in days.',
+    feature: 'leave',
+    deploy: optional,
+  },
+
   // ---- HiBob ----
   {
     name: 'HIBOB_API_URL',
@@ -516,6 +560,68 @@ export const SETTINGS = [
     feature: 'hibob',
     deploy: keyVault,
     secret: 'hibob-service-user-token',
+  },
+
+  // ---- BambooHR ----
+  {
+    name: 'BAMBOOHR_POLL_SCHEDULE',
+    type: 'ncrontab',
+    defaultText: 'no timer',
+    meaning:
+      "When to poll BambooHR's time-off requests (six-field NCRONTAB, UTC, e.g. `0 */15 * * * *`); unset: BambooHR is not read.",
+    feature: 'bamboohr',
+    deploy: optional,
+    requires: [
+      { needs: ['BAMBOOHR_COMPANY_DOMAIN'], why: 'the poll reads that company' },
+      { needs: ['BAMBOOHR_API_KEY'], why: "the poll signs in with the company's API key" },
+    ],
+  },
+  {
+    name: 'BAMBOOHR_COMPANY_DOMAIN',
+    type: 'string',
+    meaning: 'The company\'s BambooHR subdomain (`acme` for acme.bamboohr.com).',
+    feature: 'bamboohr',
+    deploy: optional,
+  },
+  {
+    name: 'BAMBOOHR_API_KEY',
+    type: 'string',
+    meaning: 'A BambooHR API key of a user who can read time off and work e-mail addresses.',
+    feature: 'bamboohr',
+    deploy: keyVault,
+    secret: 'bamboohr-api-key',
+  },
+  {
+    name: 'BAMBOOHR_API_URL',
+    type: 'url',
+    default: 'https://api.bamboohr.com',
+    meaning: "BambooHR's API; the poll calls it only.",
+    feature: 'bamboohr',
+    deploy: optional,
+  },
+  {
+    name: 'BAMBOOHR_TIME_ZONE',
+    type: 'string',
+    default: 'UTC',
+    meaning: "Time zone of BambooHR's leave dates (BambooHR sends none).",
+    feature: 'bamboohr',
+    deploy: optional,
+  },
+  {
+    name: 'BAMBOOHR_LOCALE',
+    type: 'string',
+    default: 'en',
+    meaning: 'Language of the replies for BambooHR leaves.',
+    feature: 'bamboohr',
+    deploy: optional,
+  },
+  {
+    name: 'BAMBOOHR_LOOKAHEAD_DAYS',
+    type: 'days',
+    default: 365,
+    meaning: 'How far ahead each poll reads requests (and it always reads from 31 days back).',
+    feature: 'bamboohr',
+    deploy: optional,
   },
 
   // ---- nightly archive sweep ----

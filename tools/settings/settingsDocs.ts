@@ -34,6 +34,7 @@ const FEATURE_TITLES: Record<SettingFeature, string> = {
   graph: 'Microsoft Graph',
   leave: 'Leave-driven automatic replies',
   hibob: 'HiBob',
+  bamboohr: 'BambooHR',
   sweep: 'Archive sweep',
   reports: 'Sweep reports',
   host: 'Functions host',
