@@ -3,9 +3,13 @@
  * delivery of every event about that leave reaches the same instance.
  */
 
-/** The HR systems the webhook accepts events from (`POST /api/hr/{source}`). */
-export const HR_SOURCES = ['generic', 'hibob'] as const;
+/** The HR systems leaves come from: the two that push (webhooks) and BambooHR, which the app polls. */
+export const HR_SOURCES = ['generic', 'hibob', 'bamboohr'] as const;
 export type HrSource = (typeof HR_SOURCES)[number];
+
+/** The HR systems the webhook accepts events from (`POST /api/hr/{source}`); BambooHR cannot push. */
+export const WEBHOOK_SOURCES = ['generic', 'hibob'] as const satisfies readonly HrSource[];
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 export function leaveInstanceId(source: string, leaveId: string): string {
   // Instance ids may not hold / \ # ? or control characters; ids are checked upstream, encode anyway.

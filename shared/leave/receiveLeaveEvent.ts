@@ -15,7 +15,7 @@ import { ConfigError } from '../platform/configError';
 import type { InvocationLogger } from '../platform/logging/invocationLog';
 import { splitSecretList } from '../platform/secrets';
 import { isHibobPing, parseHibobDelivery } from './sources/hibob';
-import { HR_SOURCES, type HrSource } from './instanceId';
+import { WEBHOOK_SOURCES, type WebhookSource } from './instanceId';
 import { dispatchLeaveEvent, type DispatchOutcome, type LeaveInstances } from './leaveDispatch';
 import { LeaveEventError, parseLeaveEvent } from './leaveEvent';
 import { verifyGeneric, verifyHibob, type SignatureCheck } from './sources/signature';
@@ -23,7 +23,7 @@ import { verifyGeneric, verifyHibob, type SignatureCheck } from './sources/signa
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Each source's signature header and the secret (list) that verifies it. */
-const SIGNING: Record<HrSource, { header: string; secret: string }> = {
+const SIGNING: Record<WebhookSource, { header: string; secret: string }> = {
   generic: { header: 'X-Signature', secret: 'HR_WEBHOOK_SECRETS' },
   hibob: { header: 'Bob-Signature', secret: 'HIBOB_WEBHOOK_SECRETS' },
 };
@@ -95,9 +95,9 @@ async function receive(
   delivery: HrDelivery,
   { services, instances, log }: DeliveryDependencies,
 ): Promise<DeliveryOutcome> {
-  const source = delivery.source as HrSource;
-  if (!HR_SOURCES.includes(source)) {
-    return refused('UnknownSource', `no HR source "${source}"; use one of ${HR_SOURCES.join(', ')}`);
+  const source = delivery.source as WebhookSource;
+  if (!WEBHOOK_SOURCES.includes(source)) {
+    return refused('UnknownSource', `no HR source "${source}"; use one of ${WEBHOOK_SOURCES.join(', ')}`);
   }
   const body = await readLimited(delivery);
   if (!body) return refused('PayloadTooLarge', `the body is larger than ${MAX_BODY_BYTES} bytes`);

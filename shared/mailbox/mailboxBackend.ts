@@ -193,6 +193,12 @@ class RenewingMailboxClient implements MailboxOperations {
   expandGroup: MailboxOperations['expandGroup'] = (...args) => this.call((c) => c.expandGroup(...args));
   resolvePrimaryAddress: MailboxOperations['resolvePrimaryAddress'] = (...args) =>
     this.call((c) => c.resolvePrimaryAddress(...args));
+  createOofEvent: MailboxOperations['createOofEvent'] = (...args) =>
+    this.call((c) => c.createOofEvent(...args));
+  updateOofEvent: MailboxOperations['updateOofEvent'] = (...args) =>
+    this.call((c) => c.updateOofEvent(...args));
+  deleteOofEvent: MailboxOperations['deleteOofEvent'] = (...args) =>
+    this.call((c) => c.deleteOofEvent(...args));
 
   /** Graph `$batch`: per-mailbox failures are results, so an authentication failure among them renews too. */
   get getOofMany(): MailboxOperations['getOofMany'] {

@@ -87,6 +87,22 @@ export interface GroupMember {
 /** One mailbox's automatic replies from a many-mailbox read: the settings, or why they could not be read. */
 export type OofReadResult = { mailbox: string; settings: OofSettings } | { mailbox: string; error: Error };
 
+/**
+ * An all-day "Out of office" event the app keeps in a person's own calendar for one absence
+ * (LEAVE_CALENDAR_EVENT): free/busy OOF, no attendees, no reminder, no meeting request sent.
+ */
+export interface OofCalendarEvent {
+  subject: string;
+  /** First day of the absence (`YYYY-MM-DD`, in `timeZone`). */
+  firstDay: string;
+  /** The first day back (`YYYY-MM-DD`, in `timeZone`): the all-day event ends at its start (exclusive). */
+  firstDayBack: string;
+  /** The person's IANA time zone (e.g. Europe/Berlin): the days are that zone's days. */
+  timeZone: string;
+  /** Plain text shown in the event's body. */
+  body: string;
+}
+
 /** Mailbox operations, each acting as the given mailbox (impersonation) unless stated otherwise. */
 export interface MailboxOperations {
   getOof(mailbox: string): Promise<OofSettings>;
@@ -115,4 +131,13 @@ export interface MailboxOperations {
    * the order given; a failure for one mailbox is its result, never thrown.
    */
   getOofMany?(mailboxes: readonly string[]): Promise<OofReadResult[]>;
+  /** Creates the event in the mailbox's default calendar, sending nothing to anyone; answers its id. */
+  createOofEvent(mailbox: string, event: OofCalendarEvent): Promise<string>;
+  /**
+   * Moves or rewrites an event this app created (by the id createOofEvent gave), sending nothing; answers
+   * the id to keep (unchanged on Graph). Rejects with ErrorItemNotFound when the event no longer exists.
+   */
+  updateOofEvent(mailbox: string, id: string, event: OofCalendarEvent): Promise<string>;
+  /** Deletes an event this app created, sending nothing; `already-gone` when it no longer exists. */
+  deleteOofEvent(mailbox: string, id: string): Promise<'deleted' | 'already-gone'>;
 }

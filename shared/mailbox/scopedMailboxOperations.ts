@@ -7,6 +7,7 @@ import type {
   GroupMember,
   ItemRef,
   MailboxOperations,
+  OofCalendarEvent,
   OofReadResult,
   OofSettings,
 } from './mailboxOperations';
@@ -59,6 +60,21 @@ export class ScopedMailboxOperations implements MailboxOperations {
   hasArchiveMailbox(mailbox: string): Promise<boolean> {
     this.scope.assertAllows(mailbox);
     return this.inner.hasArchiveMailbox(mailbox);
+  }
+
+  createOofEvent(mailbox: string, event: OofCalendarEvent): Promise<string> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.createOofEvent(mailbox, event);
+  }
+
+  updateOofEvent(mailbox: string, id: string, event: OofCalendarEvent): Promise<string> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.updateOofEvent(mailbox, id, event);
+  }
+
+  deleteOofEvent(mailbox: string, id: string): Promise<'deleted' | 'already-gone'> {
+    this.scope.assertAllows(mailbox);
+    return this.inner.deleteOofEvent(mailbox, id);
   }
 
   // Group expansion and name resolution act *as* a mailbox (the impersonated caller), which must be in

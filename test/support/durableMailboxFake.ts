@@ -1,6 +1,10 @@
 /** An in-memory MailboxOperations for workflow tests: OOF per mailbox, a call log, scripted failures. */
 import { MailboxError } from '../../shared/mailbox/mailboxError';
-import type { MailboxOperations, OofSettings } from '../../shared/mailbox/mailboxOperations';
+import type {
+  MailboxOperations,
+  OofCalendarEvent,
+  OofSettings,
+} from '../../shared/mailbox/mailboxOperations';
 
 export const DISABLED: OofSettings = {
   state: 'Disabled',
@@ -11,6 +15,9 @@ export const DISABLED: OofSettings = {
 
 export class FakeMailbox implements MailboxOperations {
   readonly oof = new Map<string, OofSettings>();
+  /** Each mailbox's calendar: event id → event (the person's own events included, to prove they stay). */
+  readonly calendars = new Map<string, Map<string, OofCalendarEvent>>();
+  private nextEventId = 0;
   readonly calls: string[] = [];
   /** Errors thrown by the next calls, in order (then calls succeed). */
   readonly failures: MailboxError[] = [];
@@ -29,6 +36,35 @@ export class FakeMailbox implements MailboxOperations {
     this.fail();
     this.oof.set(mailbox, { ...settings });
     return Promise.resolve();
+  }
+  private calendar(mailbox: string): Map<string, OofCalendarEvent> {
+    let calendar = this.calendars.get(mailbox);
+    if (!calendar) this.calendars.set(mailbox, (calendar = new Map()));
+    return calendar;
+  }
+  createOofEvent(mailbox: string, event: OofCalendarEvent): Promise<string> {
+    this.calls.push(`createOofEvent ${mailbox} ${event.firstDay}..${event.firstDayBack}`);
+    this.fail();
+    const id = `event-${++this.nextEventId}`;
+    this.calendar(mailbox).set(id, { ...event });
+    return Promise.resolve(id);
+  }
+  updateOofEvent(mailbox: string, id: string, event: OofCalendarEvent): Promise<string> {
+    this.calls.push(`updateOofEvent ${mailbox} ${event.firstDay}..${event.firstDayBack}`);
+    this.fail();
+    const calendar = this.calendar(mailbox);
+    if (!calendar.has(id)) {
+      return Promise.reject(
+        new MailboxError({ code: 'ErrorItemNotFound', errorClass: 'permanent', message: 'not found' }),
+      );
+    }
+    calendar.set(id, { ...event });
+    return Promise.resolve(id);
+  }
+  deleteOofEvent(mailbox: string, id: string): Promise<'deleted' | 'already-gone'> {
+    this.calls.push(`deleteOofEvent ${mailbox}`);
+    this.fail();
+    return Promise.resolve(this.calendar(mailbox).delete(id) ? 'deleted' : 'already-gone');
   }
   findItemIdsReceivedBefore(): never {
     throw new Error('not used');

@@ -81,6 +81,16 @@ export class FakeMailboxes implements MailboxOperations {
   setOof(): Promise<void> {
     return Promise.reject(new Error('not used'));
   }
+  // The sweep never touches a calendar.
+  createOofEvent(): Promise<string> {
+    return Promise.reject(new Error('not used'));
+  }
+  updateOofEvent(): Promise<string> {
+    return Promise.reject(new Error('not used'));
+  }
+  deleteOofEvent(): Promise<'deleted' | 'already-gone'> {
+    return Promise.reject(new Error('not used'));
+  }
 
   async findItemIdsReceivedBefore(
     mailbox: string,
