@@ -13,9 +13,12 @@
  */
 import {
   assertArchivingSupported,
+  loadBambooHrSettings,
+  loadLeaveReconcileSchedule,
   loadLeaveSettings,
   loadMailboxScope,
   loadSweepSettings,
+  type BambooHrSettings,
   type Env,
   type LeaveSettings,
   type SweepSettings,
@@ -31,6 +34,10 @@ import { createSweepStore, type SweepStore } from '../sweep/sweepStore';
 
 export interface AppServices {
   leaveSettings(): LeaveSettings;
+  /** LEAVE_RECONCILE_SCHEDULE as set (no setting, no reconcile timer). */
+  leaveReconcileSchedule(): string | undefined;
+  /** BAMBOOHR_*: the time-off poll (no BAMBOOHR_POLL_SCHEDULE, no poll). */
+  bambooHrSettings(): BambooHrSettings;
   sweepSettings(): SweepSettings;
   /** MAILBOX_SCOPE: which mailboxes the app may act on at all. */
   scope(): MailboxScope;
@@ -68,6 +75,8 @@ function once<T>(create: () => T): () => T {
 export function createAppServices(overrides: AppServicesOverrides = {}): AppServices {
   const env = overrides.env ?? process.env;
   const leaveSettings = once(() => loadLeaveSettings(env));
+  const leaveReconcileSchedule = once(() => loadLeaveReconcileSchedule(env));
+  const bambooHrSettings = once(() => loadBambooHrSettings(env));
   const sweepSettings = once(() => loadSweepSettings(env));
   const scope = once(() => loadMailboxScope(env));
   const secrets = once(() => overrides.secrets ?? createSecretProvider(env));
@@ -90,6 +99,8 @@ export function createAppServices(overrides: AppServicesOverrides = {}): AppServ
 
   return {
     leaveSettings,
+    leaveReconcileSchedule,
+    bambooHrSettings,
     sweepSettings,
     scope,
     archivingRefusal() {

@@ -101,6 +101,12 @@ export interface OofCalendarEvent {
   timeZone: string;
   /** Plain text shown in the event's body. */
   body: string;
+  /**
+   * The absence's stable id (at most 64 characters of A-Z a-z 0-9 and -), written into the event so that a
+   * create retried after a lost answer finds the first attempt's event instead of making a second one
+   * (Graph: `transactionId`; EWS: an extended property looked up before creating).
+   */
+  tag: string;
 }
 
 /** Mailbox operations, each acting as the given mailbox (impersonation) unless stated otherwise. */
