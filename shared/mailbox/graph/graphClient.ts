@@ -11,6 +11,7 @@
  * token and the retry after a 401, caps, back-off gates, the retry loop): it writes JSON requests and reads
  * JSON answers, with Graph's error table (shared/mailbox/graph/graphErrors.ts). One instance per process.
  */
+import { ConfigError } from '../../platform/configError';
 import { validateOofSettings } from '../ews/oofValidation';
 import { MailboxError } from '../mailboxError';
 import type {
@@ -19,6 +20,7 @@ import type {
   GroupMember,
   ItemRef,
   MailboxOperations,
+  OofCalendarEvent,
   OofReadResult,
   OofSettings,
 } from '../mailboxOperations';
@@ -33,6 +35,7 @@ import {
   type TransportCallEvent,
 } from '../../platform/transport/httpTransport';
 import { errorFromGraphAnswer, isRecord, notSupportedByGraph } from './graphErrors';
+import { toGraphOofEvent } from './oofEvent';
 import { fromGraphAutomaticReplies, toGraphAutomaticReplies, UnmappableOofError } from './oofMapping';
 
 /** One structured line per HTTP attempt to Graph, with Graph's own request id and the HTTP status. */
@@ -68,7 +71,7 @@ const MAX_CACHED_IDS = 100_000;
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 interface GraphRequest {
-  method: 'GET' | 'PATCH' | 'POST';
+  method: 'GET' | 'PATCH' | 'POST' | 'DELETE';
   /** Path under the version segment, with its query: `/users/a%40b.com/mailboxSettings`. */
   path: string;
   body?: unknown;
@@ -85,6 +88,8 @@ interface GraphAnswer {
 
 const AUTOMATIC_REPLIES = '/mailboxSettings/automaticRepliesSetting';
 const userPath = (id: string): string => `/users/${encodeURIComponent(id)}`;
+/** Graph's code for an event id that names nothing (deleted, or never there). */
+const ITEM_NOT_FOUND = 'ErrorItemNotFound';
 /** OData string literal: single quotes doubled. */
 const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 /** An address as the caller wrote it, without an `smtp:` prefix. */
@@ -416,6 +421,72 @@ export class GraphClient implements MailboxOperations {
     return [...members.values()];
   }
 
+  /**
+   * `POST /users/{id}/events` (user-post-events) into the default calendar. Nobody is invited, so nothing is
+   * sent. The absence's tag goes as transactionId: a create the transport retries after a lost answer gets
+   * the first attempt's event back instead of a second one (event resource reference page).
+   */
+  async createOofEvent(mailbox: string, event: OofCalendarEvent): Promise<string> {
+    const body = toGraphOofEvent(event, true);
+    const user = await this.userIdOf('CreateOofEvent', mailbox);
+    const answer = await this.call('CreateOofEvent', mailbox, {
+      method: 'POST',
+      path: `${userPath(user)}/events`,
+      body,
+    });
+    const id = isRecord(answer.body) ? answer.body.id : undefined;
+    if (typeof id !== 'string' || !id) throw unexpected('CreateOofEvent', mailbox, 'no event id', answer);
+    return id;
+  }
+
+  /**
+   * `PATCH /users/{id}/events/{eventId}` (event-update): new days, subject and body; the transactionId set
+   * at create stays (Graph lets no update change it). Graph keeps the id, so the same id is answered.
+   */
+  async updateOofEvent(mailbox: string, id: string, event: OofCalendarEvent): Promise<string> {
+    const body = toGraphOofEvent(event, false);
+    const path = await this.eventPath('UpdateOofEvent', mailbox, id);
+    try {
+      await this.call('UpdateOofEvent', mailbox, { method: 'PATCH', path, body });
+    } catch (error) {
+      if (!isItemNotFound(error)) throw error;
+      throw new MailboxError({
+        code: ITEM_NOT_FOUND,
+        errorClass: 'permanent',
+        message: `UpdateOofEvent: the calendar event ${id} of ${mailbox} no longer exists (deleted in the calendar)`,
+        httpStatus: 404,
+        mailbox,
+        requestId: error.requestId,
+        serverRequestId: error.serverRequestId,
+      });
+    }
+    return id;
+  }
+
+  /**
+   * `DELETE /users/{id}/events/{eventId}` (event-delete): 204. An event already deleted (by the person, or
+   * by a first attempt whose answer was lost) is `already-gone`; a 404 for the user is an error as always.
+   */
+  async deleteOofEvent(mailbox: string, id: string): Promise<'deleted' | 'already-gone'> {
+    const path = await this.eventPath('DeleteOofEvent', mailbox, id);
+    try {
+      await this.call('DeleteOofEvent', mailbox, { method: 'DELETE', path });
+      return 'deleted';
+    } catch (error) {
+      if (isItemNotFound(error)) return 'already-gone';
+      throw error;
+    }
+  }
+
+  /** The path of one event of the mailbox's user, the id checked first. */
+  private async eventPath(operation: string, mailbox: string, id: string): Promise<string> {
+    if (typeof id !== 'string' || id.trim() === '') {
+      throw new ConfigError(`${operation}: the calendar event id is empty`, 'id');
+    }
+    const user = await this.userIdOf(operation, mailbox);
+    return `${userPath(user)}/events/${encodeURIComponent(id)}`;
+  }
+
   findItemIdsReceivedBefore(mailbox: string): Promise<ItemRef[]> {
     return Promise.reject(notSupportedByGraph('Finding items to archive', mailbox));
   }
@@ -481,6 +552,11 @@ export class GraphClient implements MailboxOperations {
       decode: (answer, ctx) => readJson(operation, answer, ctx),
     });
   }
+}
+
+/** Graph's 404 for an event id (not for the user: that 404 is ErrorInvalidUser or MailboxNotEnabledForRESTAPI). */
+function isItemNotFound(error: unknown): error is MailboxError {
+  return error instanceof MailboxError && error.httpStatus === 404 && error.code === ITEM_NOT_FOUND;
 }
 
 function jsonHeaders(hasBody: boolean): Record<string, string> {
