@@ -6,12 +6,22 @@
  */
 import { startEwsSandbox } from '../../dev/ews-sandbox';
 import { CONNECTING_SID_KINDS, SERVER_VERSIONS } from '../../shared/platform/config';
+import { toEwsOofEvent } from '../../shared/mailbox/ews/calendarEvent';
 import * as requests from '../../shared/mailbox/ews/soapRequests';
 import { SERVICE_ACCOUNT, sandboxClient } from '../support/ewsTestClient';
 import { validateEwsRequests } from '../support/schemaValidator';
 
 const tricky = `<p>Ünïcödé & "quotes" 'apos' <b>bold</b> ]]> 🌴</p>`;
 const items = [{ id: 'AAMkAGM2Zm==', changeKey: 'CQAAABYA' }, { id: 'AAMkAGM3Zm==' }];
+
+const oofEvent = toEwsOofEvent({
+  subject: `Out of office ${tricky}`,
+  body: tricky,
+  firstDay: '2030-07-01',
+  firstDayBack: '2030-07-15',
+  timeZone: 'Europe/Berlin',
+  tag: 'leave-generic-3f2a',
+});
 
 const bodies: Record<string, string> = {
   GetUserOofSettings: requests.getUserOofSettingsBody('alice@contoso.com'),
@@ -35,6 +45,10 @@ const bodies: Record<string, string> = {
   GetFolder: requests.getFolderBody('archivemsgfolderroot'),
   ExpandDL: requests.expandDlBody('all-staff@contoso.com'),
   ResolveNames: requests.resolveNamesBody('Alice Wilber'),
+  'FindItem of the tagged event': requests.findOofEventBody(oofEvent.tag),
+  CreateItem: requests.createOofEventBody(oofEvent),
+  UpdateItem: requests.updateOofEventBody('AAMkAGM2Zm==', oofEvent),
+  DeleteItem: requests.deleteOofEventBody('AAMkAGM2Zm=='),
 };
 
 const sidValues = {

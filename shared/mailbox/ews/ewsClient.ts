@@ -17,6 +17,7 @@ import type {
   GroupMember,
   ItemRef,
   MailboxOperations,
+  OofCalendarEvent,
   OofSettings,
 } from '../mailboxOperations';
 import type { HttpAnswer } from '../../platform/transport/httpExchange';
@@ -28,6 +29,7 @@ import {
   type ServiceProfile,
   type TransportCallEvent,
 } from '../../platform/transport/httpTransport';
+import { toEwsOofEvent } from './calendarEvent';
 import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
 import { validateOofSettings } from './oofValidation';
 import * as requests from './soapRequests';
@@ -201,6 +203,39 @@ export class EwsClient implements MailboxOperations {
     );
   }
 
+  /**
+   * Looks for the event this absence's tag names first: a create retried after a lost answer finds the
+   * first attempt's event instead of making a second one.
+   */
+  async createOofEvent(mailbox: string, event: OofCalendarEvent): Promise<string> {
+    const ewsEvent = toEwsOofEvent(event);
+    const found = await this.call(
+      'FindItem',
+      mailbox,
+      requests.findOofEventBody(ewsEvent.tag),
+      responses.readFindItemPage,
+    );
+    const existing = found.items[0];
+    if (existing) return existing.id;
+    return this.call('CreateItem', mailbox, requests.createOofEventBody(ewsEvent), (xml, ctx) =>
+      responses.readItemId(xml, 'CreateItem', ctx),
+    );
+  }
+
+  /** Rejects with a MailboxError ErrorItemNotFound when the event no longer exists. */
+  async updateOofEvent(mailbox: string, id: string, event: OofCalendarEvent): Promise<string> {
+    const ewsEvent = toEwsOofEvent(event);
+    requireItemId(id);
+    return this.call('UpdateItem', mailbox, requests.updateOofEventBody(id, ewsEvent), (xml, ctx) =>
+      responses.readItemId(xml, 'UpdateItem', ctx),
+    );
+  }
+
+  async deleteOofEvent(mailbox: string, id: string): Promise<'deleted' | 'already-gone'> {
+    requireItemId(id);
+    return this.call('DeleteItem', mailbox, requests.deleteOofEventBody(id), responses.readDeleteOutcome);
+  }
+
   private async inBatches(
     items: ItemRef[],
     send: (batch: ItemRef[]) => Promise<BatchOutcome>,
@@ -252,6 +287,13 @@ export class EwsClient implements MailboxOperations {
       // ErrorInternalServerError) is retried like a fault.
       decode: (answer, ctx) => read(soapAnswer(answer, parseOptions, ctx), ctx),
     });
+  }
+}
+
+/** An event id must be the one createOofEvent gave: a non-empty string (Exchange's ids are base64). */
+function requireItemId(id: string): void {
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new ConfigError(`an event id is the one createOofEvent answered, got "${String(id)}"`, 'id');
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ConnectingSidKind, ServerVersion } from '../../platform/config';
 import type { FolderName, ItemRef, OofSettings } from '../mailboxOperations';
+import { ABSENCE_TAG_PROPERTY, type EwsOofEvent } from './calendarEvent';
 import { escapeXml } from './xml';
 
 export const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -126,5 +127,89 @@ export function resolveNamesBody(entry: string): string {
     `<m:ResolveNames ReturnFullContactData="false" SearchScope="ActiveDirectory">` +
     `<m:UnresolvedEntry>${escapeXml(entry)}</m:UnresolvedEntry>` +
     `</m:ResolveNames>`
+  );
+}
+
+// The app's Out of office calendar event. Microsoft's references: "CreateItem operation (calendar item)"
+// (web-service-reference/createitem-operation-calendar-item), "UpdateItem operation"
+// (web-service-reference/updateitem-operation) and "DeleteItem operation" (deleteitem-operation). The
+// CreateItem, UpdateItem and DeleteItem element pages say SendMeetingInvitations,
+// SendMeetingInvitationsOrCancellations and SendMeetingCancellations are required for calendar items; with
+// SendToNone and no attendees nobody hears of the event. StartTimeZone / EndTimeZone need Exchange2010 or
+// later, and EWS_SERVER_VERSION offers nothing older than Exchange2013_SP1.
+
+/** The tag's extended property path (t:ExtendedFieldURI). */
+const TAG_FIELD =
+  `<t:ExtendedFieldURI PropertySetId="${ABSENCE_TAG_PROPERTY.propertySetId}" ` +
+  `PropertyName="${ABSENCE_TAG_PROPERTY.propertyName}" PropertyType="${ABSENCE_TAG_PROPERTY.propertyType}"/>`;
+
+/** The events of the default calendar that carry this absence's tag (IsEqualTo on the extended property). */
+export function findOofEventBody(tag: string): string {
+  return (
+    `<m:FindItem Traversal="Shallow">` +
+    `<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>` +
+    `<m:Restriction><t:IsEqualTo>${TAG_FIELD}` +
+    `<t:FieldURIOrConstant><t:Constant Value="${escapeXml(tag)}"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>` +
+    `<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds>` +
+    `</m:FindItem>`
+  );
+}
+
+/**
+ * An all-day appointment (no attendees) in the default calendar, shown as Out of office, without a
+ * reminder, tagged with its absence. Element order is types.xsd's: ItemType's (Subject, Body,
+ * ReminderIsSet, ExtendedProperty), then CalendarItemType's (Start, End, IsAllDayEvent,
+ * LegacyFreeBusyStatus, StartTimeZone, EndTimeZone).
+ */
+export function createOofEventBody(event: EwsOofEvent): string {
+  const zone = escapeXml(event.windowsTimeZone);
+  return (
+    `<m:CreateItem SendMeetingInvitations="SendToNone">` +
+    `<m:SavedItemFolderId><t:DistinguishedFolderId Id="calendar"/></m:SavedItemFolderId>` +
+    `<m:Items><t:CalendarItem>` +
+    `<t:Subject>${escapeXml(event.subject)}</t:Subject>` +
+    `<t:Body BodyType="Text">${escapeXml(event.body)}</t:Body>` +
+    `<t:ReminderIsSet>false</t:ReminderIsSet>` +
+    `<t:ExtendedProperty>${TAG_FIELD}<t:Value>${escapeXml(event.tag)}</t:Value></t:ExtendedProperty>` +
+    `<t:Start>${event.start}</t:Start><t:End>${event.end}</t:End>` +
+    `<t:IsAllDayEvent>true</t:IsAllDayEvent><t:LegacyFreeBusyStatus>OOF</t:LegacyFreeBusyStatus>` +
+    `<t:StartTimeZone Id="${zone}"/><t:EndTimeZone Id="${zone}"/>` +
+    `</t:CalendarItem></m:Items>` +
+    `</m:CreateItem>`
+  );
+}
+
+/** One SetItemField: the property path and a CalendarItem holding only that property. */
+function setCalendarField(fieldUri: string, element: string): string {
+  return `<t:SetItemField><t:FieldURI FieldURI="${fieldUri}"/><t:CalendarItem>${element}</t:CalendarItem></t:SetItemField>`;
+}
+
+/**
+ * Rewrites the event's subject, body, days and zone. AlwaysOverwrite: the app owns this event, and a
+ * change key kept from the create would only make the update fail after someone opened it. The zones go
+ * before the times so that Exchange never sees the new times against the old zone.
+ */
+export function updateOofEventBody(id: string, event: EwsOofEvent): string {
+  const zone = escapeXml(event.windowsTimeZone);
+  return (
+    `<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">` +
+    `<m:ItemChanges><t:ItemChange><t:ItemId Id="${escapeXml(id)}"/><t:Updates>` +
+    setCalendarField('item:Subject', `<t:Subject>${escapeXml(event.subject)}</t:Subject>`) +
+    setCalendarField('item:Body', `<t:Body BodyType="Text">${escapeXml(event.body)}</t:Body>`) +
+    setCalendarField('calendar:StartTimeZone', `<t:StartTimeZone Id="${zone}"/>`) +
+    setCalendarField('calendar:EndTimeZone', `<t:EndTimeZone Id="${zone}"/>`) +
+    setCalendarField('calendar:Start', `<t:Start>${event.start}</t:Start>`) +
+    setCalendarField('calendar:End', `<t:End>${event.end}</t:End>`) +
+    `</t:Updates></t:ItemChange></m:ItemChanges>` +
+    `</m:UpdateItem>`
+  );
+}
+
+/** Moves the event to Deleted Items (the person can still restore it), telling nobody. */
+export function deleteOofEventBody(id: string): string {
+  return (
+    `<m:DeleteItem DeleteType="MoveToDeletedItems" SendMeetingCancellations="SendToNone">` +
+    `<m:ItemIds><t:ItemId Id="${escapeXml(id)}"/></m:ItemIds>` +
+    `</m:DeleteItem>`
   );
 }

@@ -40,11 +40,16 @@ export class UnexpectedResponseError extends Error {
 }
 
 /**
- * Operations whose reader reads attributes from a successful answer (FindItem: item ids, paging). The
+ * Operations whose reader reads attributes from a successful answer (FindItem: item ids, paging;
+ * CreateItem and UpdateItem: the item's id). The
  * others' answers are parsed without attributes when they can only be a success (xml.ts plainSuccess);
  * test/unit/ews/attributeFreeParse.test.ts checks every reader against the samples both ways.
  */
-export const READS_ATTRIBUTES_ON_SUCCESS: ReadonlySet<string> = new Set(['FindItem']);
+export const READS_ATTRIBUTES_ON_SUCCESS: ReadonlySet<string> = new Set([
+  'FindItem',
+  'CreateItem',
+  'UpdateItem',
+]);
 
 /** The single response message of a one-target operation, or its error thrown. */
 function single(envelope: XmlNode, operation: string, ctx: ResponseContext): XmlNode {
@@ -212,4 +217,31 @@ export function readResolvedAddress(
     mailbox: ctx.mailbox,
     requestId: ctx.requestId,
   });
+}
+
+/**
+ * The id of the one item a CreateItem or UpdateItem answer names (`m:Items/t:CalendarItem/t:ItemId`),
+ * without its change key: the app updates with AlwaysOverwrite and never needs one.
+ */
+export function readItemId(
+  envelope: XmlNode,
+  operation: 'CreateItem' | 'UpdateItem',
+  ctx: ResponseContext,
+): string {
+  const message = single(envelope, operation, ctx);
+  const items = child(message, 'Items');
+  const first = items && Object.keys(items).find((name) => !name.startsWith('@_') && name !== '#text');
+  const id = first ? attr(child(children(items, first)[0], 'ItemId'), 'Id') : undefined;
+  if (!id) throw new UnexpectedResponseError(operation, 'no item id');
+  return id;
+}
+
+/** DeleteItem of one item: deleted, or already gone (ErrorItemNotFound); any other error is thrown. */
+export function readDeleteOutcome(envelope: XmlNode, ctx: ResponseContext): 'deleted' | 'already-gone' {
+  const [message] = responseMessages(envelope, 'DeleteItem');
+  if (!message) throw new UnexpectedResponseError('DeleteItem', 'no ResponseMessage');
+  const error = errorFromResponseMessage(message, ctx);
+  if (error?.code === 'ErrorItemNotFound') return 'already-gone';
+  if (error) throw error;
+  return 'deleted';
 }
