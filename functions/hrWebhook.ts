@@ -1,7 +1,8 @@
 /**
  * `POST /api/hr/{source}`: HR systems report approved, changed and cancelled leaves
- * (shared/leave/receiveLeaveEvent.ts checks and dispatches them). Answers 202 with the leave's id, its
- * runtime status and a Location: the leave's status route (functions/hrLeaveStatus.ts), read with the
+ * (shared/leave/receiveLeaveEvent.ts checks and dispatches them). Answers 202 with the id of what took the
+ * event (the person's calendar owner, or a HiBob notice's intake), its runtime status and a Location: its
+ * status route (functions/hrLeaveStatus.ts), read with the
  * caller's own function key. Never the durable management URLs: they carry the extension's system key,
  * and the HR system is a third party.
  */
@@ -12,8 +13,9 @@ import { refusalAnswer } from '../shared/app/problem';
 import { durableLeaveInstances } from '../shared/leave/leaveDispatch';
 import { leaveStatusPath } from '../shared/leave/leaveStatus';
 import { receiveLeaveEvent, type DeliveryRefusal } from '../shared/leave/receiveLeaveEvent';
-// The orchestration this route starts is registered with it (a host that loads this module alone).
-import './leaveOrchestrator';
+// The orchestrations this route starts are registered with it (a host that loads this module alone).
+import './leaveCalendarOrchestrator';
+import './leaveIntakeOrchestrator';
 
 export { MAX_BODY_BYTES } from '../shared/leave/receiveLeaveEvent';
 

@@ -1,9 +1,9 @@
 /**
- * The leave orchestration's activities: every mailbox call of the leave workflow happens here.
- * Errors cross the durable boundary as shared/app/activityOutcome.ts says: permanent ones come back as a
- * result naming the code, so the orchestrator fails with it without retrying; transient and throttled
- * ones are thrown as a TransientFailure, so that callActivityWithRetry tries again, a bounded number of
- * times.
+ * The leave workflow's activities: every mailbox and HiBob call of the calendar owner and the HiBob intake
+ * happens here. Errors cross the durable boundary as shared/app/activityOutcome.ts says: permanent ones come
+ * back as a result naming the code, so the orchestrator records them without retrying; transient and
+ * throttled ones are thrown as a TransientFailure, so that callActivityWithRetry tries again, a bounded
+ * number of times.
  *
  * Every input carries the orchestration's instance id (an activity has no other way to know it), and
  * every retry and failure line, the mailbox client's per-call ones included, names it.
@@ -17,18 +17,25 @@ import {
   type ActivityOutcome,
 } from '../shared/app/activityOutcome';
 import { appServices } from '../shared/app/appServices';
+import {
+  deliverToCalendar,
+  durableLeaveInstances,
+  type CalendarDelivery,
+  type DispatchOutcome,
+} from '../shared/leave/leaveDispatch';
 import type { LeaveNotice } from '../shared/leave/sources/hibob';
 import type { HibobFetchResult } from '../shared/leave/sources/hibobApi';
 import {
   fetchHibobRequest,
   hibobServiceUser,
-  leaveReplies,
-  restoreReplies,
-  type RestoreInput,
-  type RestoreResult,
-  type SetOofInput,
+  syncCalendarEvents,
+  syncMailbox,
+  type CalendarEventsInput,
+  type CalendarEventsResult,
+  type SyncMailboxInput,
+  type SyncMailboxResult,
 } from '../shared/leave/leaveSteps';
-import type { MailboxOperations, OofSettings } from '../shared/mailbox/mailboxOperations';
+import type { MailboxOperations } from '../shared/mailbox/mailboxOperations';
 import {
   instanceLog,
   withInvocationLog,
@@ -36,13 +43,11 @@ import {
   type InstanceLog,
 } from '../shared/platform/logging/invocationLog';
 
-export type { RestoreInput, RestoreResult, SetOofInput };
-
-export const LEAVE_CHECK_SCOPE = 'leaveCheckScope';
-export const LEAVE_GET_OOF = 'leaveGetOof';
-export const LEAVE_SET_OOF = 'leaveSetOof';
-export const LEAVE_RESTORE_OOF = 'leaveRestoreOof';
+export const LEAVE_OWNER_SETTINGS = 'leaveOwnerSettings';
+export const LEAVE_SYNC_MAILBOX = 'leaveSyncMailbox';
+export const LEAVE_SYNC_CALENDAR_EVENTS = 'leaveSyncCalendarEvents';
 export const LEAVE_FETCH_HIBOB = 'leaveFetchHibob';
+export const LEAVE_DELIVER = 'leaveDeliver';
 
 function mailbox(): Promise<MailboxOperations> {
   return appServices().mailbox();
@@ -58,53 +63,48 @@ async function attempt<T>(log: InstanceLog, step: string, fn: () => Promise<T>):
   });
 }
 
-/** Is the person's mailbox in MAILBOX_SCOPE? Configuration only, no mailbox call. */
-export function leaveCheckScope(input: { mailbox: string }): { inScope: boolean; scope: string } {
+/** What the owner needs from the configuration: is the mailbox in MAILBOX_SCOPE, and are events on. No mailbox call. */
+export interface OwnerSettings {
+  inScope: boolean;
+  scope: string;
+  calendarEvent: boolean;
+}
+
+export function leaveOwnerSettings(input: { mailbox: string }): OwnerSettings {
   const scope = appServices().scope();
-  return { inScope: scope.allows(input.mailbox), scope: scope.describe() };
+  return {
+    inScope: scope.allows(input.mailbox),
+    scope: scope.describe(),
+    calendarEvent: appServices().leaveSettings().calendarEvent,
+  };
 }
-df.app.activity(LEAVE_CHECK_SCOPE, { handler: leaveCheckScope });
+df.app.activity(LEAVE_OWNER_SETTINGS, { handler: leaveOwnerSettings });
 
-/** Which person's mailbox, for which orchestration. */
-export interface GetOofInput extends FromOrchestration {
-  mailbox: string;
-}
-
-/** The person's current automatic replies: the snapshot restored at the end. */
-export async function leaveGetOof(
-  input: GetOofInput,
+/** One look at the mailbox: read, decide, write at most once (shared/leave/leaveSteps.ts). */
+export async function leaveSyncMailbox(
+  input: SyncMailboxInput,
   context: InvocationContext,
-): Promise<ActivityOutcome<OofSettings>> {
-  const ops = await mailbox();
-  return attempt(instanceLog(context, input.instanceId), LEAVE_GET_OOF, () => ops.getOof(input.mailbox));
-}
-df.app.activity(LEAVE_GET_OOF, { handler: leaveGetOof });
-
-/** Sets the scheduled OOF for the leave; answers the settings it set (compared at restore time). */
-export async function leaveSetOof(
-  input: SetOofInput,
-  context: InvocationContext,
-): Promise<ActivityOutcome<OofSettings>> {
-  const oof = leaveReplies(input, appServices().leaveSettings());
+): Promise<ActivityOutcome<SyncMailboxResult>> {
   const ops = await mailbox();
   const log = instanceLog(context, input.instanceId);
-  return attempt(log, LEAVE_SET_OOF, async () => {
-    await ops.setOof(input.mailbox, oof);
-    log.info(`${LEAVE_SET_OOF}: scheduled ${oof.start} to ${oof.end}`);
-    return oof;
-  });
+  return attempt(log, LEAVE_SYNC_MAILBOX, () =>
+    syncMailbox(ops, input, appServices().leaveSettings(), log, LEAVE_SYNC_MAILBOX),
+  );
 }
-df.app.activity(LEAVE_SET_OOF, { handler: leaveSetOof });
+df.app.activity(LEAVE_SYNC_MAILBOX, { handler: leaveSyncMailbox });
 
-export async function leaveRestoreOof(
-  input: RestoreInput,
+/** The Out of office calendar events in step with the absences (LEAVE_CALENDAR_EVENT). */
+export async function leaveSyncCalendarEvents(
+  input: CalendarEventsInput,
   context: InvocationContext,
-): Promise<ActivityOutcome<RestoreResult>> {
+): Promise<ActivityOutcome<CalendarEventsResult>> {
   const ops = await mailbox();
   const log = instanceLog(context, input.instanceId);
-  return attempt(log, LEAVE_RESTORE_OOF, () => restoreReplies(ops, input, log, LEAVE_RESTORE_OOF));
+  return attempt(log, LEAVE_SYNC_CALENDAR_EVENTS, () =>
+    syncCalendarEvents(ops, input, appServices().leaveSettings(), log, LEAVE_SYNC_CALENDAR_EVENTS),
+  );
 }
-df.app.activity(LEAVE_RESTORE_OOF, { handler: leaveRestoreOof });
+df.app.activity(LEAVE_SYNC_CALENDAR_EVENTS, { handler: leaveSyncCalendarEvents });
 
 /** Re-reads a HiBob time-off request (shared/leave/leaveSteps.ts); without HiBob's service user, a permanent failure. */
 export async function leaveFetchHibob(
@@ -127,3 +127,22 @@ export async function leaveFetchHibob(
   });
 }
 df.app.activity(LEAVE_FETCH_HIBOB, { handler: leaveFetchHibob });
+
+/** Hands a leave event the intake read from HiBob to the person's calendar owner. */
+export async function leaveDeliver(
+  input: CalendarDelivery & FromOrchestration,
+  context: InvocationContext,
+): Promise<ActivityOutcome<DispatchOutcome>> {
+  const log = instanceLog(context, input.instanceId);
+  const settings = appServices().leaveSettings();
+  const instances = durableLeaveInstances(df.getClient(context));
+  return attempt(log, LEAVE_DELIVER, async () => {
+    const outcome = await deliverToCalendar({ source: input.source, event: input.event }, instances, {
+      firstRetryMs: settings.firstRetryMs,
+      maxAttempts: settings.maxAttempts,
+    });
+    log.info(`${LEAVE_DELIVER}: event ${input.event.eventId} ${outcome.action} ${outcome.instanceId}`);
+    return outcome;
+  });
+}
+df.app.activity(LEAVE_DELIVER, { handler: leaveDeliver, extraInputs: [df.input.durableClient()] });

@@ -1,117 +1,172 @@
 /**
- * What an accepted leave event does to the leave's orchestration: start it, forward the event to the
- * running one, or nothing (a duplicate, an older event, a cancellation of nothing). The same decision
- * for every HR source, through the few durable-client operations in `LeaveInstances`.
+ * Where an accepted leave event goes. Every leave of a person, from every source, goes to one durable
+ * owner per mailbox: the calendar owner (functions/leaveCalendarOrchestrator.ts), started on the first
+ * event, sent each later one. A HiBob notice names no mailbox (ids only), so it first goes to a short intake
+ * orchestration (functions/leaveIntakeOrchestrator.ts) that reads the request from HiBob and then delivers
+ * it here. What the owner already holds (the same event, or an older one) is answered from its custom status
+ * without waking it, so duplicate deliveries cost nothing and add no history.
  */
 import type { DurableClient } from 'durable-functions';
 import { findInstance, isActive } from '../app/durableInstances';
-import type { LeaveNotice } from './sources/hibob';
-import { isNewer, type LeaveEvent } from './leaveEvent';
-import { leaveInstanceId } from './instanceId';
+import { isLeaveNotice, type LeaveNotice } from './sources/hibob';
+import type { LeaveEvent } from './leaveEvent';
+import { alreadySeen, emptyCalendar, type LeaveCalendar, type SeenLeaves } from './leaveCalendar';
+import { calendarInstanceId, leaveIntakeInstanceId } from './instanceId';
 
-/** What reaches the orchestration: a full LeaveEvent, or a notice whose details it fetches (HiBob). */
+/** What the webhook hands on: a full LeaveEvent, or a notice whose details must be fetched (HiBob). */
 export type LeaveDelivery = LeaveEvent | LeaveNotice;
 
-/** The leave orchestration's function name (functions/leaveOrchestrator.ts registers it). */
-export const LEAVE_ORCHESTRATOR = 'leaveOrchestrator';
+/** The calendar owner's function name (functions/leaveCalendarOrchestrator.ts registers it). */
+export const LEAVE_CALENDAR_ORCHESTRATOR = 'leaveCalendarOrchestrator';
+/** The intake of a HiBob notice (functions/leaveIntakeOrchestrator.ts). */
+export const LEAVE_INTAKE_ORCHESTRATOR = 'leaveIntakeOrchestrator';
 
-/** The external event carrying a later LeaveEvent to a running leave orchestration. */
+/** The external event carrying a later leave event to a running owner. */
 export const LEAVE_EVENT_NAME = 'LeaveEvent';
+/** The external event asking a running owner to look at the mailbox again (the reconcile timer). */
+export const RECONCILE_EVENT_NAME = 'Reconcile';
 
 export interface RetrySettings {
   firstRetryMs: number;
   maxAttempts: number;
 }
 
-/** The leave orchestration's input. */
-export interface LeaveOrchestrationInput {
+/** One leave event for a person's calendar, with the source it came from. */
+export interface CalendarDelivery {
   source: string;
-  event: LeaveDelivery;
+  event: LeaveEvent;
+}
+
+/** The calendar owner's input: its state, and what it has not applied yet. */
+export interface CalendarOwnerInput {
+  mailbox: string;
+  calendar: LeaveCalendar;
+  pending: CalendarDelivery[];
+  /** Why this generation runs: started, an event, its timer, or the reconcile timer. */
+  wake: 'start' | 'event' | 'timer' | 'reconcile';
   retry?: RetrySettings;
+}
+
+/** The intake orchestration's input (a HiBob notice). */
+export interface LeaveIntakeInput {
+  source: string;
+  notice: LeaveNotice;
+  retry?: RetrySettings;
+}
+
+/** The owner's custom status: what a person watching sees, and what the webhook checks duplicates against. */
+export interface CalendarOwnerStatus {
+  phase: 'updating' | 'waiting';
+  /** When it looks at the mailbox next (none: it waits for the next leave event). */
+  until?: string;
+  seen: SeenLeaves;
+  /** Its last decisions, newest last. */
+  decisions: { at: string; decision: string; detail: string }[];
 }
 
 export interface InstanceStatus {
   runtimeStatus: string;
   input?: unknown;
-  output?: unknown;
+  customStatus?: unknown;
 }
 
-/** The few durable-client operations the decision needs. */
+/** The few durable-client operations dispatching needs. */
 export interface LeaveInstances {
   /** Undefined when no instance with that id exists. */
   status(instanceId: string): Promise<InstanceStatus | undefined>;
-  start(instanceId: string, input: LeaveOrchestrationInput): Promise<void>;
-  raise(instanceId: string, eventName: string, event: LeaveDelivery): Promise<void>;
+  start(name: string, instanceId: string, input: CalendarOwnerInput | LeaveIntakeInput): Promise<void>;
+  raise(instanceId: string, eventName: string, data: CalendarDelivery): Promise<void>;
 }
 
 export type DispatchOutcome =
   | { action: 'started' | 'forwarded'; instanceId: string }
   | { action: 'ignored'; instanceId: string; reason: string };
 
-/** `LeaveInstances` through a real durable client: leave orchestrations only. */
+/** `LeaveInstances` through a real durable client. */
 export function durableLeaveInstances(client: DurableClient): LeaveInstances {
   return {
     async status(instanceId) {
       const s = await findInstance(client, instanceId, { showInput: true });
-      return s && { runtimeStatus: s.runtimeStatus, input: s.input, output: s.output };
+      return s && { runtimeStatus: s.runtimeStatus, input: s.input, customStatus: s.customStatus };
     },
-    async start(instanceId, input) {
-      await client.startNew(LEAVE_ORCHESTRATOR, { instanceId, input });
+    async start(name, instanceId, input) {
+      await client.startNew(name, { instanceId, input });
     },
-    async raise(instanceId, eventName, event) {
-      await client.raiseEvent(instanceId, eventName, event);
+    async raise(instanceId, eventName, data) {
+      await client.raiseEvent(instanceId, eventName, data);
     },
   };
 }
 
-/** The occurredAt of the last event a finished instance applied (its output, else its input). */
-function lastAppliedAt(status: InstanceStatus): string | undefined {
-  const output = status.output as { lastEventOccurredAt?: unknown } | undefined;
-  if (output && typeof output.lastEventOccurredAt === 'string') return output.lastEventOccurredAt;
-  const input = status.input as { event?: { occurredAt?: unknown } } | undefined;
-  return typeof input?.event?.occurredAt === 'string' ? input.event.occurredAt : undefined;
+/** The calendar a stopped owner held (its last generation's input), to start again from. */
+function calendarOf(status: InstanceStatus, mailbox: string): LeaveCalendar {
+  const input = status.input as Partial<CalendarOwnerInput> | undefined;
+  const calendar = input?.calendar;
+  return calendar && Array.isArray(calendar.leaves) ? calendar : emptyCalendar(mailbox);
 }
 
-export async function dispatchLeaveEvent(
-  source: string,
-  event: LeaveDelivery,
+/** Hands one leave event to its person's calendar owner: starts it, sends it the event, or answers a duplicate. */
+export async function deliverToCalendar(
+  delivery: CalendarDelivery,
   instances: LeaveInstances,
   retry?: RetrySettings,
 ): Promise<DispatchOutcome> {
-  const instanceId = leaveInstanceId(source, event.leaveId);
-  const status = await instances.status(instanceId);
-  if (isActive(status)) {
-    // The orchestration itself drops duplicates and events older than the one it applied.
-    await instances.raise(instanceId, LEAVE_EVENT_NAME, event);
+  const mailbox = delivery.event.employee.email.toLowerCase();
+  const instanceId = calendarInstanceId(mailbox);
+  const forward = async (): Promise<DispatchOutcome> => {
+    await instances.raise(instanceId, LEAVE_EVENT_NAME, delivery);
     return { action: 'forwarded', instanceId };
-  }
-  if (status) {
-    const last = lastAppliedAt(status);
-    if (last !== undefined && !isNewer(event, { occurredAt: last })) {
+  };
+  const status = await instances.status(instanceId);
+  if (status && isActive(status)) {
+    const seen = (status.customStatus as Partial<CalendarOwnerStatus> | undefined)?.seen;
+    if (alreadySeen(seen, delivery.source, delivery.event)) {
       return {
         action: 'ignored',
         instanceId,
-        reason: 'this leave already handled this event or a later one',
+        reason: "this leave's calendar already holds this event or a later one",
       };
     }
+    return forward();
   }
-  if (event.type === 'cancelled') {
-    return {
-      action: 'ignored',
-      instanceId,
-      reason: 'no automatic replies are running for this leave; nothing to cancel',
-    };
-  }
+  // No owner yet, or one that stopped (terminated, failed): start it, from its last state if it had one.
+  const input: CalendarOwnerInput = {
+    mailbox,
+    calendar: status ? calendarOf(status, mailbox) : emptyCalendar(mailbox),
+    pending: [delivery],
+    wake: 'start',
+    ...(retry ? { retry } : {}),
+  };
   try {
-    await instances.start(instanceId, { source, event, ...(retry ? { retry } : {}) });
+    await instances.start(LEAVE_CALENDAR_ORCHESTRATOR, instanceId, input);
     return { action: 'started', instanceId };
   } catch (err) {
     // Two deliveries racing: the other one started it a moment ago; hand this event to it.
-    const again = await instances.status(instanceId);
-    if (isActive(again)) {
-      await instances.raise(instanceId, LEAVE_EVENT_NAME, event);
-      return { action: 'forwarded', instanceId };
+    if (isActive(await instances.status(instanceId))) return forward();
+    throw err;
+  }
+}
+
+/** Dispatches what the webhook accepted: a full event to its calendar, a HiBob notice to its intake. */
+export async function dispatchLeaveEvent(
+  source: string,
+  delivery: LeaveDelivery,
+  instances: LeaveInstances,
+  retry?: RetrySettings,
+): Promise<DispatchOutcome> {
+  if (!isLeaveNotice(delivery)) return deliverToCalendar({ source, event: delivery }, instances, retry);
+  const instanceId = leaveIntakeInstanceId(source, delivery.leaveId, delivery.eventId);
+  if (await instances.status(instanceId)) {
+    return { action: 'ignored', instanceId, reason: 'this delivery was already received' };
+  }
+  const input: LeaveIntakeInput = { source, notice: delivery, ...(retry ? { retry } : {}) };
+  try {
+    await instances.start(LEAVE_INTAKE_ORCHESTRATOR, instanceId, input);
+  } catch (err) {
+    if (await instances.status(instanceId)) {
+      return { action: 'ignored', instanceId, reason: 'this delivery was already received' };
     }
     throw err;
   }
+  return { action: 'started', instanceId };
 }

@@ -3,7 +3,8 @@
  * naming `field` when a check fails, so an HR administrator sees which field to fix.
  */
 import { isSmtpAddress } from '../mailbox/address';
-import { leaveWindow } from './leaveWindow';
+import type { LeaveDateBounds } from '../platform/config';
+import { leaveWindow, zoneOffsetMs } from './leaveWindow';
 
 export const LEAVE_EVENT_TYPES = ['approved', 'updated', 'cancelled'] as const;
 export type LeaveEventType = (typeof LEAVE_EVENT_TYPES)[number];
@@ -106,12 +107,70 @@ const ALLOWED_TOP = new Set([
   'delegate',
 ]);
 
-/** Checks and normalises a parsed JSON body; throws LeaveEventError naming the field at fault. */
-export function parseLeaveEvent(body: unknown): LeaveEvent {
-  if (!isRecord(body)) throw new LeaveEventError('(body)', 'must be a JSON object');
-  for (const key of Object.keys(body)) {
-    if (!ALLOWED_TOP.has(key)) throw new LeaveEventError(key, 'is not a known field');
+const DAY_MS = 86_400_000;
+const LAST_DATE = '9999-12-31';
+
+/**
+ * The day (days since 1970-01-01) a date is, or an instant falls on in `timeZone`; an instant after the
+ * day's start counts as the next day when `roundUp` (the person is back during that day).
+ */
+function dayOf(value: string, timeZone: string, roundUp = false): number {
+  const local = isDateOnly(value)
+    ? Date.parse(`${value}T00:00:00Z`)
+    : Date.parse(value) + zoneOffsetMs(timeZone, Date.parse(value));
+  return (roundUp ? Math.ceil : Math.floor)(local / DAY_MS);
+}
+
+/**
+ * Refuses dates no leave has (a typo such as 1900 or 9999 in an HR system): a start more than
+ * `startMaxPastDays` before today or `startMaxAheadDays` after it (today in the person's time zone), or a leave
+ * longer than `maxLengthDays`, counting its first and its last day. Throws LeaveEventError naming the field.
+ */
+export function checkLeaveDates(
+  event: Pick<LeaveEvent, 'start' | 'end' | 'timeZone'>,
+  bounds: LeaveDateBounds,
+  now: Date,
+): void {
+  const { start, end, timeZone } = event;
+  if (start === undefined || end === undefined) return;
+  const today = dayOf(now.toISOString(), timeZone);
+  const first = dayOf(start, timeZone);
+  if (today - first > bounds.startMaxPastDays) {
+    throw new LeaveEventError('start', `${start} is more than ${bounds.startMaxPastDays} days ago`);
   }
+  if (first - today > bounds.startMaxAheadDays) {
+    throw new LeaveEventError('start', `${start} is more than ${bounds.startMaxAheadDays} days ahead`);
+  }
+  // A date end is the last day of leave, so the leave runs to the start of the next day.
+  const back = isDateOnly(end) ? dayOf(end, timeZone) + 1 : dayOf(end, timeZone, true);
+  if (back - first > bounds.maxLengthDays) {
+    throw new LeaveEventError(
+      'end',
+      `${end} makes the leave longer than ${bounds.maxLengthDays} days (it starts ${start})`,
+    );
+  }
+}
+
+/** When given, the dates are also checked against `bounds` as of `now` (checkLeaveDates). */
+export interface LeaveDateCheck {
+  bounds: LeaveDateBounds;
+  now: Date;
+}
+
+/** Refuses a key of `obj` that is not in `allowed`, naming it by its path (`employee.phone`). */
+function onlyKnownKeys(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path = ''): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.has(key)) throw new LeaveEventError(path + key, 'is not a known field');
+  }
+}
+
+const ALLOWED_EMPLOYEE = new Set(['email', 'displayName']);
+const ALLOWED_DELEGATE = new Set(['name', 'email', 'phone']);
+
+/** Checks and normalises a parsed JSON body; throws LeaveEventError naming the field at fault. */
+export function parseLeaveEvent(body: unknown, dates?: LeaveDateCheck): LeaveEvent {
+  if (!isRecord(body)) throw new LeaveEventError('(body)', 'must be a JSON object');
+  onlyKnownKeys(body, ALLOWED_TOP);
   const eventId = required(body, 'eventId', 'eventId', 128);
   if (!ID.test(eventId)) throw new LeaveEventError('eventId', 'may hold letters, digits and . _ : @ - only');
   const type = required(body, 'type', 'type') as LeaveEventType;
@@ -140,9 +199,13 @@ export function parseLeaveEvent(body: unknown): LeaveEvent {
   }
 
   if (start !== undefined && end !== undefined) {
+    if (dates) checkLeaveDates({ start, end, timeZone }, dates.bounds, dates.now);
     try {
       leaveWindow(start, end, timeZone);
     } catch {
+      // The day after 9999-12-31 cannot be written as a date, so no reply can name the first day back.
+      if (end === LAST_DATE)
+        throw new LeaveEventError('end', `${LAST_DATE} is not a date a leave can end on`);
       throw new LeaveEventError('end', 'must not be before start (the end date is the last day of leave)');
     }
   }
@@ -150,6 +213,7 @@ export function parseLeaveEvent(body: unknown): LeaveEvent {
   const employeeRaw = body.employee;
   if (!isRecord(employeeRaw))
     throw new LeaveEventError('employee', 'is required (an object with email and displayName)');
+  onlyKnownKeys(employeeRaw, ALLOWED_EMPLOYEE, 'employee.');
   const email = required(employeeRaw, 'email', 'employee.email', 320).trim();
   if (!isSmtpAddress(email)) throw new LeaveEventError('employee.email', 'must be an e-mail address');
   const displayName = required(employeeRaw, 'displayName', 'employee.displayName', 256);
@@ -162,6 +226,7 @@ export function parseLeaveEvent(body: unknown): LeaveEvent {
   let delegate: LeaveEvent['delegate'];
   if (body.delegate !== undefined && body.delegate !== null) {
     if (!isRecord(body.delegate)) throw new LeaveEventError('delegate', 'must be an object');
+    onlyKnownKeys(body.delegate, ALLOWED_DELEGATE, 'delegate.');
     const name = required(body.delegate, 'name', 'delegate.name', 256);
     const delegateEmail = str(body.delegate, 'email', 'delegate.email', { max: 320, optional: true });
     if (delegateEmail !== undefined && !isSmtpAddress(delegateEmail.trim())) {

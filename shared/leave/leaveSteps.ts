@@ -1,40 +1,21 @@
 /**
  * The leave workflow's steps that touch a mailbox or HiBob, one per activity of functions/leaveActivities.ts
- * (which registers them and carries their outcome across the durable boundary): the replies a leave gets,
- * restoring the person's own replies unless they changed them meanwhile, and re-reading a HiBob request.
+ * (which registers them and carries their outcome across the durable boundary): one look at the mailbox
+ * (read, decide with shared/leave/mailboxSync.ts, write), the Out of office calendar events, and re-reading a
+ * HiBob request.
  */
 import { readFileSync } from 'node:fs';
 import type { LeaveSettings } from '../platform/config';
 import type { FromOrchestration, InstanceLog } from '../platform/logging/invocationLog';
-import type { MailboxOperations, OofSettings } from '../mailbox/mailboxOperations';
-import { isStillOurs, plannedOof } from './leavePlan';
-import type { TemplateSet } from './templates';
+import { MailboxError } from '../mailbox/mailboxError';
+import type { MailboxOperations, OofCalendarEvent, OofSettings } from '../mailbox/mailboxOperations';
+import type { Absence, CalendarEventRecord } from './leaveCalendar';
+import { planSync, type SyncDecisionKind, type SyncState } from './mailboxSync';
+import { plannedOof } from './leavePlan';
+import { formatDay, pickTemplate, DEFAULT_TEMPLATES, type TemplateSet } from './templates';
 import type { SecretProvider } from '../platform/secrets';
 import type { LeaveNotice } from './sources/hibob';
 import type { HibobFetchResult } from './sources/hibobApi';
-import type { LeaveEvent } from './leaveEvent';
-
-export interface SetOofInput extends FromOrchestration {
-  mailbox: string;
-  event: LeaveEvent;
-  /** UTC ISO instants, already clamped by the orchestrator (a leave that started runs from now). */
-  start: string;
-  end: string;
-  firstDayBack: string;
-}
-
-export interface RestoreInput extends FromOrchestration {
-  mailbox: string;
-  snapshot: OofSettings;
-  /** What we set last; if the mailbox no longer shows it, the person changed it: leave it alone. */
-  applied: OofSettings;
-}
-
-export interface RestoreResult {
-  restored: boolean;
-  /** Why nothing was restored. */
-  reason?: 'changed-meanwhile';
-}
 
 let templatesCache: { file: string; templates: TemplateSet } | undefined;
 
@@ -47,11 +28,11 @@ function templates(file: string | undefined): TemplateSet | undefined {
   return templatesCache.templates;
 }
 
-/** The automatic replies a leave sets, in the person's language, from the settings' templates. */
-export function leaveReplies(input: SetOofInput, settings: LeaveSettings): OofSettings {
+/** The automatic replies of an absence, in the person's language, naming the real first day back. */
+export function absenceReplies(absence: Absence, settings: LeaveSettings): OofSettings {
   return plannedOof(
-    input.event,
-    { start: input.start, end: input.end, firstDayBack: input.firstDayBack },
+    absence.reply,
+    { start: absence.start, end: absence.end, firstDayBack: absence.firstDayBack },
     {
       externalAudience: settings.externalAudience,
       defaultLocale: settings.defaultLocale,
@@ -60,20 +41,146 @@ export function leaveReplies(input: SetOofInput, settings: LeaveSettings): OofSe
   );
 }
 
-/** Puts the person's own replies back, unless the mailbox no longer shows the ones we set. */
-export async function restoreReplies(
+/** One look at the mailbox: what the calendar wants now (the first absence running or to come, if any). */
+export interface SyncMailboxInput extends FromOrchestration {
+  mailbox: string;
+  /** The orchestration's time: windows are judged against it. */
+  now: string;
+  absence?: Absence;
+  state: SyncState;
+}
+
+export interface SyncMailboxResult {
+  decision: SyncDecisionKind;
+  detail: string;
+  state: SyncState;
+}
+
+/** Reads the mailbox, decides (shared/leave/mailboxSync.ts) and writes at most once. */
+export async function syncMailbox(
   ops: MailboxOperations,
-  input: RestoreInput,
+  input: SyncMailboxInput,
+  settings: LeaveSettings,
   log: InstanceLog,
   step: string,
-): Promise<RestoreResult> {
+): Promise<SyncMailboxResult> {
   const current = await ops.getOof(input.mailbox);
-  if (!isStillOurs(current, input.applied)) {
-    log.info(`${step}: automatic replies were changed since we set them; left as they are`);
-    return { restored: false, reason: 'changed-meanwhile' };
+  const { absence } = input;
+  const plan = planSync(
+    current,
+    absence
+      ? {
+          kind: 'absence',
+          tag: absence.tag,
+          start: absence.start,
+          end: absence.end,
+          settings: absenceReplies(absence, settings),
+        }
+      : { kind: 'own' },
+    input.state,
+    input.now,
+  );
+  if (plan.write) await ops.setOof(input.mailbox, plan.write);
+  log.info(`${step}: ${plan.decision}: ${plan.detail}`);
+  return { decision: plan.decision, detail: plan.detail, state: plan.state };
+}
+
+/** The Out of office events the calendar wants: one per absence running or to come. */
+export interface CalendarEventsInput extends FromOrchestration {
+  mailbox: string;
+  now: string;
+  absences: Absence[];
+  events: CalendarEventRecord[];
+}
+
+export interface CalendarEventsResult {
+  events: CalendarEventRecord[];
+  /** What changed, one line each (created / moved / deleted, with the days). */
+  changes: string[];
+}
+
+function calendarEvent(absence: Absence, settings: LeaveSettings): OofCalendarEvent {
+  const { locale } = pickTemplate(
+    templates(settings.templatesFile) ?? DEFAULT_TEMPLATES,
+    absence.reply.locale,
+    settings.defaultLocale,
+  );
+  return {
+    subject: 'Out of office',
+    firstDay: absence.firstDay,
+    firstDayBack: absence.firstDayBack,
+    timeZone: absence.reply.timeZone,
+    body: `Back on ${formatDay(absence.firstDayBack, absence.reply.locale ?? locale)}.`,
+    tag: absence.tag,
+  };
+}
+
+/**
+ * Creates, moves and deletes the app's own events so that each absence has exactly one; an event whose
+ * absence is over stays in the calendar (it is what happened) and is no longer tracked. Only events by the
+ * ids this app recorded are ever changed. Safe to run again: a create finds its event by tag, a delete of a
+ * gone event is done, an update of a gone event creates it again.
+ */
+export async function syncCalendarEvents(
+  ops: MailboxOperations,
+  input: CalendarEventsInput,
+  settings: LeaveSettings,
+  log: InstanceLog,
+  step: string,
+): Promise<CalendarEventsResult> {
+  const wanted = new Map(input.absences.map((a) => [a.tag, a]));
+  const events: CalendarEventRecord[] = [];
+  const changes: string[] = [];
+  const now = Date.parse(input.now);
+  for (const record of input.events) {
+    const absence = wanted.get(record.tag);
+    if (absence) continue;
+    if (Date.parse(record.end) <= now) continue; // over: kept in the calendar, no longer ours to move
+    await ops.deleteOofEvent(input.mailbox, record.id);
+    changes.push(`deleted ${record.firstDay}..${record.firstDayBack}`);
   }
-  await ops.setOof(input.mailbox, input.snapshot);
-  return { restored: true };
+  for (const absence of input.absences) {
+    const event = calendarEvent(absence, settings);
+    const record = input.events.find((r) => r.tag === absence.tag);
+    let id: string;
+    if (!record) {
+      id = await ops.createOofEvent(input.mailbox, event);
+      changes.push(`created ${absence.firstDay}..${absence.firstDayBack}`);
+    } else if (record.firstDay !== absence.firstDay || record.firstDayBack !== absence.firstDayBack) {
+      id = await updateOrCreate(ops, input.mailbox, record.id, event);
+      changes.push(
+        `moved ${record.firstDay}..${record.firstDayBack} to ${absence.firstDay}..${absence.firstDayBack}`,
+      );
+    } else {
+      id = record.id;
+    }
+    events.push({
+      tag: absence.tag,
+      id,
+      firstDay: absence.firstDay,
+      firstDayBack: absence.firstDayBack,
+      end: absence.end,
+    });
+  }
+  for (const change of changes) log.info(`${step}: ${change}`);
+  return { events, changes };
+}
+
+/** The person deleted our event meanwhile: the absence still wants one, so it is made again. */
+async function updateOrCreate(
+  ops: MailboxOperations,
+  mailbox: string,
+  id: string,
+  event: OofCalendarEvent,
+): Promise<string> {
+  try {
+    return await ops.updateOofEvent(mailbox, id, event);
+  } catch (error) {
+    if (error instanceof MailboxError && error.code === 'ErrorItemNotFound') {
+      return ops.createOofEvent(mailbox, event);
+    }
+    throw error;
+  }
 }
 
 export interface HibobServiceUser {

@@ -123,7 +123,9 @@ async function receive(
 
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    // A UTF-8 byte order mark (EF BB BF) before the JSON is allowed (RFC 8259 §8.1 lets parsers ignore it);
+    // the signature above was checked on the bytes as sent, BOM included.
+    parsed = JSON.parse(body.toString('utf8').replace(/^\uFEFF/, ''));
   } catch {
     return refused('InvalidJson', 'the body is not valid JSON', '(body)');
   }
@@ -138,7 +140,7 @@ async function receive(
       }
       event = hibob.notice;
     } else {
-      event = parseLeaveEvent(parsed);
+      event = parseLeaveEvent(parsed, { bounds: settings.dateBounds, now: services.now() });
     }
   } catch (err) {
     if (err instanceof LeaveEventError) return refused('InvalidLeaveEvent', err.message, err.field);

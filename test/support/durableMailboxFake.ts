@@ -18,6 +18,9 @@ export class FakeMailbox implements MailboxOperations {
   /** Each mailbox's calendar: event id → event (the person's own events included, to prove they stay). */
   readonly calendars = new Map<string, Map<string, OofCalendarEvent>>();
   private nextEventId = 0;
+
+  /** `now`: the clock Exchange judges scheduled windows by (SetUserOofSettings refuses one already over). */
+  constructor(private readonly now: () => number = () => Date.now()) {}
   readonly calls: string[] = [];
   /** Errors thrown by the next calls, in order (then calls succeed). */
   readonly failures: MailboxError[] = [];
@@ -34,6 +37,16 @@ export class FakeMailbox implements MailboxOperations {
   setOof(mailbox: string, settings: OofSettings): Promise<void> {
     this.calls.push(`setOof ${mailbox} ${settings.state}`);
     this.fail();
+    if (settings.state === 'Scheduled' && !(Date.parse(settings.end ?? '') > this.now())) {
+      // As Exchange: "ErrorInvalidScheduledOofDuration: the end time does not occur in the future".
+      return Promise.reject(
+        new MailboxError({
+          code: 'ErrorInvalidScheduledOofDuration',
+          errorClass: 'permanent',
+          message: 'The end time of the scheduled duration does not occur in the future.',
+        }),
+      );
+    }
     this.oof.set(mailbox, { ...settings });
     return Promise.resolve();
   }

@@ -17,8 +17,11 @@ import { LeaveEventError, type LeaveEvent } from '../leaveEvent';
 /** What HiBob says about the request now. */
 export type HibobFetchResult =
   | { state: 'approved'; event: LeaveEvent }
-  /** Pending, declined, canceled or gone (404): no automatic replies for it. */
-  | { state: 'withdrawn'; status: string };
+  /**
+   * Pending, declined, canceled or gone (404): no automatic replies for it. `employee` says whose calendar
+   * to take it off (undefined when HiBob no longer knows the person either).
+   */
+  | { state: 'withdrawn'; status: string; employee?: HibobEmployee };
 
 /** A failed call to HiBob; `retryable` ones (429, 5xx, network) are retried by the activity's caller. */
 export class HibobApiError extends Error {
@@ -119,6 +122,21 @@ async function employee(
   return found;
 }
 
+/** A request with no leave (any more), with the person it was for when HiBob still knows them. */
+async function withdrawn(
+  status: string,
+  notice: LeaveNotice,
+  request: HibobTimeOffRequest,
+  options: HibobApiOptions,
+): Promise<HibobFetchResult> {
+  try {
+    return { state: 'withdrawn', status, employee: await employee(notice, request, options) };
+  } catch (error) {
+    if (error instanceof HibobApiError && !error.retryable) return { state: 'withdrawn', status };
+    throw error;
+  }
+}
+
 /** The request behind `notice`, as a LeaveEvent when it is approved. */
 export async function fetchHibobLeave(
   notice: LeaveNotice,
@@ -126,7 +144,7 @@ export async function fetchHibobLeave(
 ): Promise<HibobFetchResult> {
   const url = checkGetApi(notice.getApi, options.apiBase);
   const response = await call(url, { method: 'GET' }, options);
-  if (response.status === 404) return { state: 'withdrawn', status: 'deleted' };
+  if (response.status === 404) return withdrawn('deleted', notice, {}, options);
   if (!response.ok) {
     throw new HibobApiError(
       'HibobRequestFailed',
@@ -142,7 +160,9 @@ export async function fetchHibobLeave(
       `HiBob's answer for request ${notice.leaveId} is not an object`,
     );
   }
-  if (!isApproved(request)) return { state: 'withdrawn', status: String(request.status ?? 'not approved') };
+  if (!isApproved(request)) {
+    return withdrawn(String(request.status ?? 'not approved'), notice, request, options);
+  }
   const person = await employee(notice, request, options);
   try {
     return {

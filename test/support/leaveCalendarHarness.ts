@@ -1,0 +1,172 @@
+/**
+ * The calendar owner run by the dev host's durable engine (durable-functions' real replay engine) against
+ * the in-memory mailbox of test/support/durableMailboxFake.ts, on a virtual clock: a test delivers leave
+ * events the way the webhook does (shared/leave/leaveDispatch.ts), moves the clock and reads the mailbox.
+ */
+import '../../functions/leaveCalendarOrchestrator';
+import '../../functions/leaveIntakeOrchestrator';
+import { registrations } from '../../dev/host/functionsCoreStandIn';
+import { DevClock } from '../../dev/host/devClock';
+import { LocalDurableHost } from '../../dev/host/localDurableHost';
+import { useAppServices } from '../../shared/app/appServices';
+import type { CalendarDecision, LeaveCalendar } from '../../shared/leave/leaveCalendar';
+import {
+  deliverToCalendar,
+  type CalendarOwnerInput,
+  type CalendarOwnerStatus,
+  type DispatchOutcome,
+  type LeaveInstances,
+} from '../../shared/leave/leaveDispatch';
+import type { LeaveEvent } from '../../shared/leave/leaveEvent';
+import { calendarInstanceId } from '../../shared/leave/instanceId';
+import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
+import { FakeMailbox } from './durableMailboxFake';
+
+export interface CalendarHarnessOptions {
+  /** Where the virtual clock starts (later than the real time). */
+  now: string;
+  env?: Record<string, string>;
+}
+
+export class CalendarHarness {
+  readonly clock: DevClock;
+  readonly host: LocalDurableHost;
+  readonly mailbox: FakeMailbox;
+  readonly lines: string[] = [];
+  private settledIds = new Set<string>();
+
+  private constructor(options: CalendarHarnessOptions) {
+    this.clock = new DevClock();
+    this.clock.advanceTo(Date.parse(options.now));
+    this.mailbox = new FakeMailbox(() => this.clock.now());
+    this.host = new LocalDurableHost(registrations, {
+      timers: 'clock',
+      clock: this.clock,
+      log: (line) => this.lines.push(line),
+    });
+  }
+
+  static async start(options: CalendarHarnessOptions): Promise<CalendarHarness> {
+    const harness = new CalendarHarness(options);
+    await useAppServices({
+      env: { MAILBOX_SCOPE: 'contoso.com', ...options.env },
+      mailbox: harness.mailbox,
+    });
+    return harness;
+  }
+
+  async close(): Promise<void> {
+    for (const record of this.host.listInstances()) this.host.terminate(record.instanceId, 'test over');
+    await useAppServices(undefined);
+  }
+
+  /** The durable-client operations dispatching needs, on this host. */
+  readonly instances: LeaveInstances = {
+    status: (id) => {
+      const record = this.host.getStatus(id);
+      return Promise.resolve(
+        record && {
+          runtimeStatus: record.runtimeStatus,
+          input: record.input,
+          customStatus: record.customStatus,
+        },
+      );
+    },
+    start: (name, id, input) => {
+      if (this.host.getStatus(id)) return Promise.reject(new Error(`instance ${id} exists`));
+      this.host.startNew(name, input, id);
+      return Promise.resolve();
+    },
+    raise: (id, name, data) => {
+      if (!this.host.raiseEvent(id, name, data))
+        return Promise.reject(new Error(`instance ${id} is not running`));
+      return Promise.resolve();
+    },
+  };
+
+  /** Delivers one event as the webhook would, then waits until its owner has handled it. */
+  async deliver(event: LeaveEvent, source = 'generic'): Promise<DispatchOutcome> {
+    const outcome = await deliverToCalendar({ source, event }, this.instances, {
+      firstRetryMs: 10,
+      maxAttempts: 3,
+    });
+    this.settledIds.add(outcome.instanceId);
+    await this.settle();
+    return outcome;
+  }
+
+  /** Moves the virtual clock to `iso` and waits until every owner has handled what came due. */
+  async advanceTo(iso: string): Promise<void> {
+    this.clock.advanceTo(Date.parse(iso));
+    await this.settle();
+  }
+
+  /**
+   * Waits until every owner is waiting with nothing left to handle: its custom status says `waiting` and it
+   * stayed so over a few turns of the event loop (a continueAsNew starts the next generation at once).
+   */
+  async settle(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let quietRounds = 0;
+    let last = '';
+    while (quietRounds < 5) {
+      if (Date.now() > deadline) throw new Error(`owners did not settle: ${last}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const states = [...this.settledIds].map((id) => {
+        const r = this.host.getStatus(id);
+        const phase = (r?.customStatus as Partial<CalendarOwnerStatus> | undefined)?.phase;
+        return `${id}:${r?.runtimeStatus}:${phase}:${r?.history.length}:${r?.lastUpdatedTime.getTime()}`;
+      });
+      const snapshot = states.join('|');
+      const waiting = states.every((s) => s.includes(':Running:waiting:'));
+      quietRounds = waiting && snapshot === last ? quietRounds + 1 : 0;
+      last = snapshot;
+    }
+  }
+
+  oof(mailbox: string): OofSettings {
+    return (
+      this.mailbox.oof.get(mailbox) ?? {
+        state: 'Disabled',
+        externalAudience: 'None',
+        internalReply: '',
+        externalReply: '',
+      }
+    );
+  }
+
+  /** The owner's calendar as its current generation holds it. */
+  calendar(mailbox: string): LeaveCalendar {
+    return (this.host.getStatus(calendarInstanceId(mailbox))?.input as CalendarOwnerInput).calendar;
+  }
+
+  decisions(mailbox: string): CalendarDecision[] {
+    return this.calendar(mailbox).decisions;
+  }
+
+  runtimeStatus(mailbox: string): string | undefined {
+    return this.host.getStatus(calendarInstanceId(mailbox))?.runtimeStatus;
+  }
+}
+
+/** An approved generic leave event for `email`, dates as HR sends them (last day inclusive). */
+export function leave(
+  email: string,
+  leaveId: string,
+  start: string,
+  end: string,
+  overrides: Partial<LeaveEvent> = {},
+): LeaveEvent {
+  return {
+    eventId: `${leaveId}-${overrides.type ?? 'approved'}-${overrides.occurredAt ?? 'first'}`,
+    type: 'approved',
+    occurredAt: '2029-01-01T09:00:00Z',
+    leaveId,
+    start,
+    end,
+    timeZone: 'Europe/Berlin',
+    employee: { email, displayName: email.split('@')[0] ?? email },
+    locale: 'en',
+    ...overrides,
+  };
+}
