@@ -8,8 +8,8 @@ import * as df from 'durable-functions';
 import { appServices } from '../shared/app/appServices';
 import { dispatchLeaveEvent, durableLeaveInstances } from '../shared/leave/leaveDispatch';
 import { pollBambooHr } from '../shared/leave/sources/bamboohrPoll';
-// The orchestration this timer starts is registered with it (a host that loads this module alone).
-import './leaveOrchestrator';
+// The calendar owner this timer starts is registered with it (a host that loads this module alone).
+import './leaveCalendarOrchestrator';
 
 export async function bambooHrPollTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const services = appServices();
