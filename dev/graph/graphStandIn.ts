@@ -11,6 +11,8 @@
  *   GET   /v1.0/groups?$filter=mail eq '..'
  *   GET   /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user   (advanced query, paged, @odata.nextLink)
  *   POST  /v1.0/$batch                                                       batch.ts
+ *   POST | GET /v1.0/users/{id|upn}/events, GET | PATCH | DELETE .../events/{eventId}   operations/events.ts
+ *   GET   /stand-in/users/{address}/events   (no auth) a mailbox's calendar as stored: times as UTC instants
  *
  * Checks as Graph makes them: a Bearer RS256 token from a trusted key (the loopback token server's),
  * audience Graph, tenant, lifetime, and the application permission each call needs; then the app's
@@ -28,16 +30,24 @@ import { checkBearerToken, type BearerTokenRequirements } from '../identity/bear
 import { listenOnLoopback } from '../loopback/listenOnLoopback';
 import { Knobs, RequestLog, sleep } from '../stand-in-kit/standInKit';
 import { runBatch } from './batch';
+import { eventResource, GraphCalendars, type CalendarEvent } from './calendar';
+import { seedCalendars, type CalendarSeed } from './calendarSeed';
 import { GraphDirectory, type UserWithoutMailbox } from './directory';
 import { graphError, withInnerError, type Answer } from './graphAnswers';
 import { getUser, listGroups, listTransitiveMembers, listUsers } from './operations/directoryQueries';
+import { createEvent, deleteEvent, getEvent, listEvents, updateEvent } from './operations/events';
 import { getMailboxSettings, updateMailboxSettings } from './operations/mailboxSettings';
 import type { Caller, GraphOperation, OperationHandler, RequestContext } from './operations/requestContext';
 import { Throttle, type GraphFault, type ThrottleKnobs } from './throttling';
 
 const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'];
 /** Application permissions the Graph back end needs. */
-export const GRAPH_ROLES = ['MailboxSettings.ReadWrite', 'User.Read.All', 'GroupMember.Read.All'];
+export const GRAPH_ROLES = [
+  'MailboxSettings.ReadWrite',
+  'User.Read.All',
+  'GroupMember.Read.All',
+  'Calendars.ReadWrite',
+];
 
 interface GraphKnobs extends ThrottleKnobs {
   latencyMs: number;
@@ -110,7 +120,18 @@ interface GraphStandInOptions {
   knobs?: Partial<GraphKnobs>;
   /** Serve HTTPS with this certificate (dev/identity/tlsCertificate.ts); plain HTTP otherwise. */
   tls?: { certPem: string; keyPem: string };
+  /**
+   * The stand-in's clock (epoch ms), default real time: what a scheduled window's end must be after. Pass
+   * the dev host's virtual clock (`() => host.clock.now()`) so that a window that has ended on that clock
+   * is refused as Exchange refuses it.
+   */
+  now?: () => number;
+  /** The people's own calendar events (calendarSeed.ts); default dev/graph/demo-calendar.json. */
+  calendar?: CalendarSeed | string;
 }
+
+/** A stored event as the inspection route shows it: the event resource with its instants in UTC. */
+export type InspectedEvent = Record<string, unknown> & { id: string; startUtc: string; endUtc: string };
 
 export interface GraphStandIn {
   /** `http(s)://127.0.0.1:PORT/v1.0`: GRAPH_URL. */
@@ -127,6 +148,8 @@ export interface GraphStandIn {
   clearRequests(): void;
   /** The object id the stand-in gives the user of an address (primary or proxy). */
   userId(address: string): string | undefined;
+  /** A mailbox's calendar (any of its addresses), as `GET /stand-in/users/{address}/events` shows it. */
+  events(address: string): InspectedEvent[];
   close(): Promise<void>;
 }
 
@@ -157,6 +180,9 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     tenantId: store.tenantId,
   };
   const log = new RequestLog<GraphRequestLogEntry>();
+  const now = options.now ?? Date.now;
+  const calendars = new GraphCalendars(now);
+  seedCalendars(calendars, store, options.calendar);
   let origin = '';
 
   /** The operations, one handler each: the first route whose method and path match answers. */
@@ -167,6 +193,11 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       handler: getMailboxSettings,
     },
     { method: 'PATCH', path: /^\/users\/([^/]+)\/mailboxSettings$/i, handler: updateMailboxSettings },
+    { method: 'POST', path: /^\/users\/([^/]+)\/events$/i, handler: createEvent },
+    { method: 'GET', path: /^\/users\/([^/]+)\/events$/i, handler: listEvents },
+    { method: 'GET', path: /^\/users\/([^/]+)\/events\/([^/]+)$/i, handler: getEvent },
+    { method: 'PATCH', path: /^\/users\/([^/]+)\/events\/([^/]+)$/i, handler: updateEvent },
+    { method: 'DELETE', path: /^\/users\/([^/]+)\/events\/([^/]+)$/i, handler: deleteEvent },
     { method: 'GET', path: /^\/users\/([^/]+)$/i, handler: getUser },
     { method: 'GET', path: /^\/users$/i, handler: listUsers },
     { method: 'GET', path: /^\/groups$/i, handler: listGroups },
@@ -211,7 +242,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       directory,
       origin,
       answerTimeZone: knobs.answerTimeZone,
-      now: Date.now(),
+      now: now(),
+      calendars,
     };
     let match: RegExpExecArray | null = null;
     const route = ROUTES.find((r) => (match = r.path.exec(path)) !== null && r.method === method);
@@ -226,7 +258,10 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     entry.mailbox = routed.mailbox?.address;
     const fault = throttle.takeFault(routed.operation, routed.mailbox);
     if (fault) return fault;
-    const admitted = routed.mailbox ? throttle.admit(caller.appId, routed.mailbox, ctx.now) : () => undefined;
+    // Throttling windows run on real time: the virtual clock only jumps forward.
+    const admitted = routed.mailbox
+      ? throttle.admit(caller.appId, routed.mailbox, Date.now())
+      : () => undefined;
     if (typeof admitted !== 'function') return admitted;
     try {
       await sleep(knobs.latencyMs);
@@ -269,6 +304,29 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       clientRequestId,
     );
 
+  const inspect = (address: string): InspectedEvent[] | undefined => {
+    const mailbox = store.mailboxByAddress(address);
+    return mailbox
+      ? calendars.events(mailbox).map((e: CalendarEvent) => ({
+          ...(eventResource(e, 'UTC') as { id: string }),
+          startUtc: new Date(e.startMs).toISOString(),
+          endUtc: new Date(e.endMs).toISOString(),
+        }))
+      : undefined;
+  };
+
+  /** `GET /stand-in/users/{address}/events`: no token, read-only, like the EWS sandbox's /sandbox/mailboxes. */
+  const inspection = (method: string, target: string): Answer | undefined => {
+    const m = /^\/stand-in\/users\/([^/?]+)\/events(?:\?.*)?$/.exec(target);
+    if (!m) return undefined;
+    if (method !== 'GET') return graphError(405, 'Request_BadRequest', `${method} is not supported here.`);
+    const address = decodeURIComponent(m[1] ?? '');
+    const events = inspect(address);
+    return events
+      ? { status: 200, body: { mailbox: address.toLowerCase(), events } }
+      : graphError(404, 'ErrorInvalidUser', `No mailbox has the address '${address}'.`);
+  };
+
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -304,7 +362,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
               unreadable = true;
             }
           }
-          const caller = authenticate(header('authorization'));
+          const inspected = inspection(method, target);
+          const caller = inspected ?? authenticate(header('authorization'));
           if ('status' in caller) answer = caller;
           else {
             entry.appId = caller.appId;
@@ -379,6 +438,9 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     },
     clearRequests() {
       log.clear();
+    },
+    events(address) {
+      return inspect(address) ?? [];
     },
     userId(address) {
       const m = store.mailboxByAddress(address);

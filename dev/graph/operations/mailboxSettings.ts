@@ -9,8 +9,8 @@
  *   - a time zone neither Windows nor IANA knows: 400 TimeZoneNotSupportedException.
  */
 import type { Mailbox, OofRecord } from '../../ews-sandbox/tenantStore';
-import { graphError, isRecord, type Answer } from '../graphAnswers';
-import { instantOf, inZone } from '../timeZones';
+import { graphError, isRecord, readDateTimeTimeZone, type Answer } from '../graphAnswers';
+import { inZone } from '../timeZones';
 import {
   MAILBOX_SETTINGS_READ,
   MAILBOX_SETTINGS_WRITE,
@@ -42,7 +42,7 @@ const REPLY_KEYS = new Set([
 ]);
 
 /** The Exchange Online mailbox behind `/users/{segment}`, or Graph's 404 for it. */
-function mailboxAt(ctx: RequestContext, segment: string): Mailbox | Answer {
+export function mailboxAt(ctx: RequestContext, segment: string): Mailbox | Answer {
   const user = ctx.directory.user(segment);
   if (!user) return graphError(404, 'ErrorInvalidUser', `The requested user '${segment}' is invalid.`);
   if (!user.mailbox) {
@@ -119,22 +119,10 @@ function patched(ctx: RequestContext, m: Mailbox): OofRecord | Answer {
     ['scheduledStartDateTime', 'start'],
     ['scheduledEndDateTime', 'end'],
   ] as const) {
-    const v = r[key];
-    if (v === undefined) continue;
-    if (!isRecord(v) || typeof v.dateTime !== 'string' || typeof v.timeZone !== 'string') {
-      return graphError(400, 'RequestBodyRead', `${key} must be a dateTimeTimeZone.`);
-    }
-    try {
-      next[field] = instantOf({ dateTime: v.dateTime, timeZone: v.timeZone });
-    } catch (error) {
-      return /time zone/.test((error as Error).message)
-        ? graphError(
-            400,
-            'TimeZoneNotSupportedException',
-            `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${v.timeZone}'.`,
-          )
-        : graphError(400, 'RequestBodyRead', `${key}: ${(error as Error).message}.`);
-    }
+    if (r[key] === undefined) continue;
+    const read = readDateTimeTimeZone(key, r[key]);
+    if ('status' in read) return read;
+    next[field] = read.ms;
   }
   for (const [key, field] of [
     ['internalReplyMessage', 'internalReply'],
@@ -155,7 +143,11 @@ function patched(ctx: RequestContext, m: Mailbox): OofRecord | Answer {
   return next;
 }
 
-function routed(
+/**
+ * A request about the mailbox behind `/users/{segment}`: routed to it (faults, throttling, the log), and
+ * answered once the app's permission (any of `roles`) and mailbox scope are checked.
+ */
+export function routed(
   ctx: RequestContext,
   operation: Routed['operation'],
   segment: string,

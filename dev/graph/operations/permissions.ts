@@ -31,3 +31,5 @@ export const USER_READ = ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read
 export const GROUP_MEMBER_READ = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All'];
 export const MAILBOX_SETTINGS_READ = ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'];
 export const MAILBOX_SETTINGS_WRITE = ['MailboxSettings.ReadWrite'];
+export const CALENDARS_READ = ['Calendars.ReadBasic', 'Calendars.Read', 'Calendars.ReadWrite'];
+export const CALENDARS_WRITE = ['Calendars.ReadWrite'];

@@ -1,6 +1,7 @@
 /** What every Graph stand-in operation receives and returns. */
 import type { Mailbox, Principal, TenantStore } from '../../ews-sandbox/tenantStore';
 import type { Answer } from '../graphAnswers';
+import type { GraphCalendars } from '../calendar';
 import type { GraphDirectory } from '../directory';
 
 export type GraphOperation =
@@ -10,6 +11,11 @@ export type GraphOperation =
   | 'listUsers'
   | 'listGroups'
   | 'listTransitiveMembers'
+  | 'createEvent'
+  | 'listEvents'
+  | 'getEvent'
+  | 'updateEvent'
+  | 'deleteEvent'
   | 'batch';
 
 /** The calling app, from its token. */
@@ -34,7 +40,10 @@ export interface RequestContext {
   origin: string;
   /** Time zone the stand-in writes scheduled windows in (see the knob). */
   answerTimeZone: string;
+  /** The stand-in's clock (its `now` option): what "in the future" is measured against. */
   now: number;
+  /** Every mailbox's calendar. */
+  calendars: GraphCalendars;
 }
 
 /** What a request is about (for faults, throttling and the log) and how to answer it once admitted. */

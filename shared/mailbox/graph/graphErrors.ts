@@ -46,7 +46,7 @@ function hint(status: number, code: string | undefined, mailbox: string | undefi
     case 401:
       return ': the token was refused (check the app registration, its secret or certificate, and that the Graph permissions are granted with admin consent)';
     case 403:
-      return ': access denied for this mailbox (an application access policy or RBAC for Applications scope excludes it, or MailboxSettings.ReadWrite / User.Read.All / GroupMember.Read.All is not granted)';
+      return ': access denied for this mailbox (an application access policy or RBAC for Applications scope excludes it, or MailboxSettings.ReadWrite / User.Read.All / GroupMember.Read.All, or Calendars.ReadWrite for the Out of office event, is not granted)';
     case 404:
       return ': no such user, or the user has no Exchange Online mailbox';
     case 429:
