@@ -36,11 +36,24 @@ test('the HR webhook is POST /api/hr/{source}, function-key protected, with a du
   expect(bindingsOf('hrWebhook').some((b) => b.type === 'durableClient')).toBe(true);
 });
 
-test('the leave orchestrator and its activities are registered with durable triggers', () => {
-  expect(registrations.get('leaveOrchestrator')?.triggerType).toBe('orchestrationTrigger');
-  for (const name of ['leaveCheckScope', 'leaveGetOof', 'leaveSetOof', 'leaveRestoreOof']) {
-    expect(registrations.get(name)?.triggerType).toBe('activityTrigger');
-  }
+test('the leave calendar owner, the HiBob intake and their activities are registered with durable triggers', () => {
+  const triggers = Object.fromEntries(
+    [...registrations].filter(([name]) => name.startsWith('leave')).map(([name, r]) => [name, r.triggerType]),
+  );
+  expect(triggers).toMatchObject({
+    leaveCalendarOrchestrator: 'orchestrationTrigger',
+    leaveIntakeOrchestrator: 'orchestrationTrigger',
+    leaveOwnerSettings: 'activityTrigger',
+    leaveSyncMailbox: 'activityTrigger',
+    leaveSyncCalendarEvents: 'activityTrigger',
+    leaveFetchHibob: 'activityTrigger',
+    leaveDeliver: 'activityTrigger',
+  });
+  // The per-leave orchestration and its activities are gone: nothing registers them any more.
+  const gone = ['leaveOrchestrator', 'leaveCheckScope', 'leaveGetOof', 'leaveSetOof', 'leaveRestoreOof'];
+  expect(gone.filter((name) => name in triggers)).toEqual([]);
+  // The intake hands events on to the owner through a durable client.
+  expect(bindingsOf('leaveDeliver').some((b) => b.type === 'durableClient')).toBe(true);
 });
 
 test('every timer trigger has a six-field NCRONTAB schedule or a %SETTING% reference', () => {
