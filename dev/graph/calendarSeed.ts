@@ -33,8 +33,7 @@ export function seedCalendars(
   const demo = seed === undefined;
   const source =
     typeof seed === 'string' ? seed : demo ? 'dev/graph/demo-calendar.json' : 'the calendar seed';
-  const parsed: CalendarSeed =
-    typeof seed === 'string' ? loadCalendarSeed(seed) : (seed ?? demoCalendar);
+  const parsed: CalendarSeed = typeof seed === 'string' ? loadCalendarSeed(seed) : (seed ?? demoCalendar);
   const problems: string[] = [];
   const accepted: [Mailbox, EventFields][] = [];
   for (const [address, events] of Object.entries(parsed.events)) {
