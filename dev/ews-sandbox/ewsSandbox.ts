@@ -30,6 +30,7 @@ import {
   type SandboxKnobs,
   type ThrottleForm,
 } from './knobs';
+import { createItem, deleteItem, getItem, updateItem } from './operations/calendarItems';
 import { findItem } from './operations/findItem';
 import { archiveItem, moveItem } from './operations/itemMoves';
 import { getFolder } from './operations/getFolder';
@@ -40,7 +41,7 @@ import { EwsSchemaValidator } from './schemaValidation';
 import { serverVersionFault } from './serverVersions';
 import { loadSeedFile, validateSeed, type SandboxSeed } from './seed';
 import { FAULTS, errorResponse, faultEnvelope, type SoapFault } from './soapResponses';
-import { TenantStore, stripSmtpPrefix, type Mailbox, type Principal } from './tenantStore';
+import { TenantStore, encodeItemId, stripSmtpPrefix, type Mailbox, type Principal } from './tenantStore';
 import { NS, XmlError, parseXml } from './xml';
 
 export interface EwsSandboxOptions {
@@ -96,6 +97,24 @@ export interface SandboxRequestLogEntry {
   durationMs: number;
 }
 
+/** One event of `GET /sandbox/mailboxes/{address}/calendar`. */
+export interface CalendarEventSnapshot {
+  id: string;
+  subject: string;
+  body: string;
+  /** UTC instants. */
+  start: string;
+  end: string;
+  isAllDay: boolean;
+  freeBusy: string;
+  reminderIsSet: boolean;
+  startTimeZone?: string;
+  endTimeZone?: string;
+  attendees: number;
+  /** Extended properties' values by PropertyName (the app's tag is MailboxAutomationAbsence). */
+  extendedProperties: Record<string, string>;
+}
+
 /** What `GET /sandbox/mailboxes/{address}` answers. */
 export interface MailboxSnapshot {
   address: string;
@@ -132,6 +151,8 @@ export interface EwsSandbox {
   readonly requests: readonly SandboxRequestLogEntry[];
   clearRequests(): void;
   inspectMailbox(address: string): MailboxSnapshot | undefined;
+  /** The mailbox's default calendar, oldest event first; undefined for an unknown mailbox. */
+  inspectCalendar(address: string): CalendarEventSnapshot[] | undefined;
   /** The in-memory organisation (for tests that need to look behind the API). */
   readonly tenant: TenantStore;
   close(): Promise<void>;
@@ -146,6 +167,10 @@ const HANDLERS: Record<string, OperationHandler> = {
   GetFolder: getFolder,
   ExpandDL: expandDL,
   ResolveNames: resolveNames,
+  CreateItem: createItem,
+  UpdateItem: updateItem,
+  DeleteItem: deleteItem,
+  GetItem: getItem,
 };
 
 const EWS_PATH = '/ews/exchange.asmx';
@@ -563,9 +588,37 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
     };
   };
 
+  const inspectCalendar = (address: string): CalendarEventSnapshot[] | undefined => {
+    const m = store.mailboxByAddress(address);
+    if (!m) return undefined;
+    return [...m.calendar.values()].map((e) => ({
+      id: encodeItemId(m.index, e.serial),
+      subject: e.subject,
+      body: e.body,
+      start: new Date(e.start).toISOString(),
+      end: new Date(e.end).toISOString(),
+      isAllDay: e.isAllDay,
+      freeBusy: e.freeBusy,
+      reminderIsSet: e.reminderIsSet,
+      ...(e.startTimeZone !== undefined && { startTimeZone: e.startTimeZone }),
+      ...(e.endTimeZone !== undefined && { endTimeZone: e.endTimeZone }),
+      attendees: e.attendees,
+      extendedProperties: Object.fromEntries(
+        [...e.extendedProperties.values()].map((p) => [p.propertyName, p.value]),
+      ),
+    }));
+  };
+
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
+    if (req.method === 'GET' && path.startsWith('/sandbox/mailboxes/') && path.endsWith('/calendar')) {
+      const address = decodeURIComponent(path.slice('/sandbox/mailboxes/'.length, -'/calendar'.length));
+      const events = inspectCalendar(address);
+      if (events) sendJson(res, 200, events);
+      else sendJson(res, 404, { error: `no mailbox ${address} in this sandbox` });
+      return;
+    }
     if (req.method === 'GET' && path.startsWith('/sandbox/mailboxes/')) {
       const address = decodeURIComponent(path.slice('/sandbox/mailboxes/'.length));
       const snapshot = inspectMailbox(address);
@@ -641,6 +694,7 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
       log.clear();
     },
     inspectMailbox,
+    inspectCalendar,
     tenant: store,
     close: () => {
       for (const res of hanging) res.destroy();

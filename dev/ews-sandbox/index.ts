@@ -1,12 +1,19 @@
 /** The EWS sandbox: an Exchange stand-in for development and tests. See README.md beside this file. */
 export { startEwsSandbox } from './ewsSandbox';
-export type { EwsSandbox, EwsSandboxOptions, MailboxSnapshot, SandboxRequestLogEntry } from './ewsSandbox';
+export type {
+  CalendarEventSnapshot,
+  EwsSandbox,
+  EwsSandboxOptions,
+  MailboxSnapshot,
+  SandboxRequestLogEntry,
+} from './ewsSandbox';
 export { DEFAULT_KNOBS, FAULT_KINDS } from './knobs';
 export type { FaultKind, FaultSpec, SandboxKnobs } from './knobs';
 export { SeedError, loadSeedFile, validateSeed } from './seed';
 export type {
   SandboxSeed,
   SeedApp,
+  SeedCalendarEvent,
   SeedGroup,
   SeedMailbox,
   SeedServiceAccount,

@@ -44,6 +44,24 @@ export interface SeedFolder {
 /** Folders of a primary mailbox, by distinguished folder id (inbox, sentitems, deleteditems, drafts, junkemail). */
 export type SeedFolders = Partial<Record<string, SeedFolder>>;
 
+/**
+ * An event of the person's own default calendar. `start`/`end` ISO 8601, or `startDaysFromNow`/`endDaysFromNow`
+ * (whole hours from the sandbox's start, like the OOF window), so that a demo's events stay current.
+ */
+export interface SeedCalendarEvent {
+  subject: string;
+  start?: string;
+  end?: string;
+  startDaysFromNow?: number;
+  endDaysFromNow?: number;
+  isAllDay?: boolean;
+  /** LegacyFreeBusyStatus: Free, Tentative, Busy (default), OOF, WorkingElsewhere, NoData. */
+  freeBusy?: string;
+  body?: string;
+}
+
+export const FREE_BUSY_STATUSES = ['Free', 'Tentative', 'Busy', 'OOF', 'WorkingElsewhere', 'NoData'];
+
 export interface SeedMailbox {
   /** Primary SMTP address. */
   address: string;
@@ -58,6 +76,8 @@ export interface SeedMailbox {
   folders?: SeedFolders;
   /** The In-Place Archive. Absent or false: no archive mailbox. Keys mirror primary folders (inbox = archiveinbox). */
   archive?: false | { folders?: SeedFolders };
+  /** Events already in the person's default calendar (the app must never touch them). */
+  calendar?: SeedCalendarEvent[];
 }
 
 /** A distribution group; members are addresses of mailboxes, other groups (nested) or external contacts. */
@@ -277,6 +297,23 @@ export function validateSeed(input: unknown, source = 'seed'): SandboxSeed {
         }
       }
       folders(m.folders, `${mp}.folders`);
+      strArray(m.calendar, `${mp}.calendar`, (e, ep) => {
+        if (!isObject(e))
+          return p(ep, 'must be an object like { "subject": "Dentist", "start": "...", "end": "..." }');
+        str(e.subject, `${ep}.subject`);
+        for (const edge of ['start', 'end'] as const) {
+          const relative = `${edge}DaysFromNow` as const;
+          if ((e[edge] === undefined) === (e[relative] === undefined))
+            p(ep, `give exactly one of "${edge}" (ISO date) or "${relative}"`);
+          date(e[edge], `${ep}.${edge}`);
+          num(e[relative], `${ep}.${relative}`, -36500, 36500);
+        }
+        if (e.isAllDay !== undefined && typeof e.isAllDay !== 'boolean')
+          p(`${ep}.isAllDay`, 'must be true or false');
+        if (e.freeBusy !== undefined && !FREE_BUSY_STATUSES.includes(e.freeBusy as string))
+          p(`${ep}.freeBusy`, `must be one of ${FREE_BUSY_STATUSES.join(', ')}`);
+        if (e.body !== undefined && typeof e.body !== 'string') p(`${ep}.body`, 'must be a string');
+      });
       if (m.archive !== undefined && m.archive !== false) {
         if (!isObject(m.archive)) p(`${mp}.archive`, 'must be false or an object like { "folders": {} }');
         else folders(m.archive.folders, `${mp}.archive.folders`);

@@ -40,6 +40,42 @@ export interface OofRecord {
   externalLang?: string;
 }
 
+/** One extended (named MAPI) property as EWS names it: property set, name, type, and its value. */
+export interface ExtendedProperty {
+  propertySetId: string;
+  propertyName: string;
+  propertyType: string;
+  value: string;
+}
+
+/** The key an extended property is stored and looked up by (the set id's case does not matter). */
+export function extendedPropertyKey(p: Omit<ExtendedProperty, 'value'>): string {
+  return `${p.propertySetId.toLowerCase()}|${p.propertyName}|${p.propertyType}`;
+}
+
+/** An event of the default calendar. Its id shares the mailbox's item serials. */
+export interface CalendarEvent {
+  serial: number;
+  /** Bumped on every update: part of the ChangeKey. */
+  version: number;
+  subject: string;
+  body: string;
+  bodyType: 'Text' | 'HTML';
+  /** Epoch ms (UTC). */
+  start: number;
+  end: number;
+  isAllDay: boolean;
+  /** LegacyFreeBusyStatus. */
+  freeBusy: string;
+  reminderIsSet: boolean;
+  /** Windows time zone ids as sent (StartTimeZone / EndTimeZone Id). */
+  startTimeZone?: string;
+  endTimeZone?: string;
+  /** Attendees named when it was created (the app's events have none). */
+  attendees: number;
+  extendedProperties: Map<string, ExtendedProperty>;
+}
+
 const DISPLAY_NAMES: Record<string, string> = {
   inbox: 'Inbox',
   sentitems: 'Sent Items',
@@ -115,6 +151,8 @@ export class Folder {
 export class Mailbox {
   readonly primary = new Map<string, Folder>();
   archive?: Map<string, Folder>;
+  /** The default calendar's events, by serial, oldest first. */
+  readonly calendar = new Map<number, CalendarEvent>();
   private itemsBySerial?: Map<number, ItemRecord>;
   private nextSerial = 1;
   private materialized = true;
@@ -145,6 +183,19 @@ export class Mailbox {
   addPending(folder: Folder, pending: PendingItems): void {
     folder.pending = pending;
     this.materialized = false;
+  }
+
+  /** A serial for a new item or event: ids are never reused within a mailbox. */
+  newSerial(): number {
+    return this.nextSerial++;
+  }
+
+  /** Removes items from their folders (DeleteItem); their ids are gone. */
+  removeItems(items: readonly ItemRecord[]): void {
+    const leaving = new Set(items);
+    for (const source of new Set(items.map((i) => i.folder)))
+      source.items = source.items.filter((i) => !leaving.has(i));
+    for (const item of items) this.itemsBySerial?.delete(item.serial);
   }
 
   addItem(folder: Folder, received: number, subject: string, isRead: boolean): ItemRecord {
@@ -358,6 +409,23 @@ export class TenantStore {
     );
     for (const key of STANDARD_PRIMARY) mailbox.folder(key, false, true);
     this.fillFolders(mailbox, m.folders, false);
+    for (const e of m.calendar ?? []) {
+      const serial = mailbox.newSerial();
+      mailbox.calendar.set(serial, {
+        serial,
+        version: 1,
+        subject: e.subject,
+        body: e.body ?? '',
+        bodyType: 'Text',
+        start: at(e.start, e.startDaysFromNow, hour),
+        end: at(e.end, e.endDaysFromNow, hour),
+        isAllDay: e.isAllDay ?? false,
+        freeBusy: e.freeBusy ?? 'Busy',
+        reminderIsSet: true,
+        attendees: 0,
+        extendedProperties: new Map(),
+      });
+    }
     if (m.archive) {
       mailbox.archive = new Map();
       for (const key of STANDARD_ARCHIVE) mailbox.folder(key, true, true);

@@ -214,9 +214,9 @@ describe('EWS sandbox checks', () => {
     });
 
     it('answers ErrorInvalidRequest for a valid EWS operation the sandbox does not implement', async () => {
-      const getItem =
-        '<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="AAA="/></m:ItemIds></m:GetItem>';
-      const answer = await call(soap(getItem, { as: 'alice@contoso.com' }));
+      const emptyFolder =
+        '<m:EmptyFolder DeleteType="HardDelete" DeleteSubFolders="false"><m:FolderIds><t:DistinguishedFolderId Id="junkemail"/></m:FolderIds></m:EmptyFolder>';
+      const answer = await call(soap(emptyFolder, { as: 'alice@contoso.com' }));
       expect(faultCode(answer)).toBe('ErrorInvalidRequest');
     });
   });

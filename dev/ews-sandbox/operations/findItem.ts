@@ -12,8 +12,9 @@ import {
   requireChild,
 } from '../ewsRequest';
 import { errorMessage, responseMessages, successMessage, type ResponseError } from '../soapResponses';
-import { encodeChangeKey, encodeItemId, type ItemRecord } from '../tenantStore';
+import { encodeChangeKey, encodeItemId, type ItemRecord, type Mailbox } from '../tenantStore';
 import { NS, child, escapeXml, type XmlElement } from '../xml';
+import { calendarItemXml, compileCalendarRestriction, requestedExtendedProperties } from './calendarItems';
 import { resolveFolderId } from './folderIds';
 import type { OperationContext, OperationResult } from './operationContext';
 
@@ -353,11 +354,20 @@ export function findItem(ctx: OperationContext): OperationResult {
       fail(lookup.error);
       continue;
     }
+    const folder = lookup.folder;
+    if (!folder.inArchive && folder.key === 'calendar') {
+      const found = findInCalendar(ctx, folder.mailbox, payload, view, traversal);
+      if ('code' in found) fail(found);
+      else {
+        messages.push(found.xml);
+        codes.push('NoError');
+      }
+      continue;
+    }
     if (setupError) {
       fail(setupError);
       continue;
     }
-    const folder = lookup.folder;
     // Soft-deleted and associated (FAI) items are not modelled: those traversals see an empty folder.
     let items: readonly ItemRecord[] = traversal === 'Shallow' ? folder.items : [];
     if (predicate) items = items.filter(predicate);
@@ -393,4 +403,37 @@ export function findItem(ctx: OperationContext): OperationResult {
     codes.push('NoError');
   }
   return { xml: responseMessages('FindItem', messages), codes };
+}
+
+/**
+ * FindItem in the default calendar: its events (not messages), filtered by the restriction the app uses
+ * (calendarItems.ts), newest first, at most a page; no paging views (the app asks for one event).
+ */
+function findInCalendar(
+  ctx: OperationContext,
+  mailbox: Mailbox,
+  payload: XmlElement,
+  view: View | ResponseError,
+  traversal: string,
+): { xml: string } | ResponseError {
+  if ('code' in view) return view;
+  if (view.kind !== 'none') {
+    return { code: 'ErrorInvalidOperation', text: 'The sandbox does not page FindItem in the calendar.' };
+  }
+  const restrictionEl = child(payload, M, 'Restriction');
+  const expr = restrictionEl?.children[0];
+  const predicate = expr ? compileCalendarRestriction(expr) : () => true;
+  if (typeof predicate !== 'function') return predicate;
+  const shapeEl = requireChild(payload, M, 'ItemShape');
+  const full = requireChild(shapeEl, T, 'BaseShape').text.trim() !== 'IdOnly';
+  const extended = requestedExtendedProperties(shapeEl);
+  const events = traversal === 'Shallow' ? [...mailbox.calendar.values()].filter(predicate).reverse() : [];
+  const page = events.slice(0, ctx.limits.findItemPageLimit);
+  const xml = page.map((e) => calendarItemXml(e, mailbox, full, extended)).join('');
+  return {
+    xml: successMessage(
+      'FindItem',
+      `<m:RootFolder TotalItemsInView="${events.length}" IncludesLastItemInRange="${page.length >= events.length}"><t:Items>${xml}</t:Items></m:RootFolder>`,
+    ),
+  };
 }
