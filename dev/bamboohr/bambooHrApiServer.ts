@@ -67,6 +67,8 @@ export interface BambooHrApiServerOptions {
   employees: BambooHrEmployeeRecord[];
   /** The company's "today" (YYYY-MM-DD) for `created` and `status.lastChanged`; default the UTC date. */
   today?: () => string;
+  /** How long each answer takes (ms), so tests can see calls overlap; default 0. */
+  latencyMs?: number;
   port?: number;
 }
 
@@ -93,6 +95,8 @@ export interface BambooHrApiServer {
   failNext(fault: { status: number; count?: number; retryAfterSeconds?: number; path?: string }): void;
   readonly requests: readonly BambooHrRequestRecord[];
   readonly calls: readonly BambooHrCall[];
+  /** The most calls this stand-in had open at once. */
+  readonly maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -227,7 +231,11 @@ export async function startBambooHrApi(options: BambooHrApiServerOptions): Promi
   };
 
   const expectedKey = options.apiKey;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = http.createServer((req, res) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.on('close', () => inFlight--);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // Basic credentials: the API key as user name; BambooHR ignores the password.
     const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
@@ -242,8 +250,7 @@ export async function startBambooHrApi(options: BambooHrApiServerOptions): Promi
       status: 0,
     };
     calls.push(call);
-    req.resume();
-    req.on('end', () => {
+    const reply = (): void => {
       if (!authorized) {
         call.status = 401;
         res.writeHead(401, {
@@ -253,7 +260,9 @@ export async function startBambooHrApi(options: BambooHrApiServerOptions): Promi
         return res.end(JSON.stringify({ error: 'Unauthorized' }));
       }
       answer(req, res, (status) => (call.status = status));
-    });
+    };
+    req.resume();
+    req.on('end', () => setTimeout(reply, options.latencyMs ?? 0));
   });
   const listener = await listenOnLoopback(server, options.port);
 
@@ -307,6 +316,9 @@ export async function startBambooHrApi(options: BambooHrApiServerOptions): Promi
       return [...requests.values()];
     },
     calls,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     close: listener.close,
   };
 }

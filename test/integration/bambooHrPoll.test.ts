@@ -205,6 +205,27 @@ describe('BambooHR poll against the stand-in', () => {
     expect(lookups[0]?.query).toEqual({ fields: 'workEmail,displayName,firstName,lastName' });
   });
 
+  it('employees are looked up at most 4 at a time', async () => {
+    await bamboo.close();
+    const staff = Array.from({ length: 10 }, (_, i) => ({
+      id: String(200 + i),
+      firstName: `Person${i}`,
+      lastName: 'Contoso',
+      workEmail: `person${i}@contoso.com`,
+    }));
+    bamboo = await startBambooHrApi({
+      companyDomain: COMPANY,
+      apiKey: API_KEY,
+      employees: staff,
+      latencyMs: 40,
+    });
+    for (const person of staff)
+      bamboo.addRequest({ employeeId: person.id, start: '2030-07-01', end: '2030-07-05' });
+    const summary = await poll();
+    expect(summary).toMatchObject({ requestsSeen: 10, delivered: 10 });
+    expect(bamboo.maxInFlight).toBe(4);
+  });
+
   it("an employee look-up that keeps failing fails only that employee's requests", async () => {
     const alice = bamboo.addRequest({ employeeId: '101', start: '2030-07-01', end: '2030-07-12' });
     const carol = bamboo.addRequest({ employeeId: '103', start: '2030-08-01', end: '2030-08-02' });
