@@ -257,7 +257,8 @@ export async function startBambooHrApi(options: BambooHrApiServerOptions): Promi
           'content-type': 'application/json',
           'x-bamboohr-error-message': 'Invalid API key',
         });
-        return res.end(JSON.stringify({ error: 'Unauthorized' }));
+        res.end(JSON.stringify({ error: 'Unauthorized' }));
+        return;
       }
       answer(req, res, (status) => (call.status = status));
     };
