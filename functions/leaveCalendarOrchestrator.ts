@@ -1,11 +1,13 @@
 /**
  * The calendar owner: one long-lived orchestration per mailbox, the only writer of that person's automatic
  * replies and Out of office events (docs/leave-calendar.md says why an orchestration and not an entity).
- * Each generation applies the leave events it was given to the calendar (shared/leave/leaveCalendar.ts),
- * looks at the mailbox when something changed or a boundary came (shared/leave/mailboxSync.ts decides),
- * then waits for the next leave event, the reconcile timer's nudge or its own timer (the next absence's
- * start or end) and continues as new with its state: its history stays one generation long, however many
- * leaves and deliveries the person has. It never completes; waiting costs nothing.
+ * Generations alternate: a waiting one (its input is the owner's whole state, which is what the status API
+ * shows) waits for the next leave event, the reconcile timer's nudge or its own timer (the next absence's
+ * start or end); an updating one applies the events to the calendar (shared/leave/leaveCalendar.ts), looks
+ * at the mailbox when something changed or a boundary came (shared/leave/mailboxSync.ts decides), and
+ * continues as a waiting one with the new state. Each continues as new, so the history stays one
+ * generation long however many leaves and deliveries the person has. It never completes; waiting costs
+ * nothing.
  *
  * Deterministic: time from currentUtcDateTime, all I/O in activities (functions/leaveActivities.ts). A
  * failed mailbox call never ends the owner: the decision is recorded, and a transient give-up is tried again
@@ -45,9 +47,16 @@ export const DEFAULT_RETRY: RetrySettings = { firstRetryMs: 5000, maxAttempts: 5
 /** After a mailbox call still failing when its retries ran out, the owner tries again this much later. */
 export const RETRY_AFTER_GIVE_UP_MS = 3_600_000;
 
-/** An activity's value, or why it failed (permanent code, or still transient after every attempt). */
-type StepResult<T> =
-  { ok: true; value: T } | { ok: false; code: string; message: string; transient: boolean };
+/** Why a step failed: a permanent code, or still transient after every attempt. */
+interface StepFailure {
+  ok: false;
+  code: string;
+  message: string;
+  transient: boolean;
+}
+
+/** An activity's value, or why it failed. */
+type StepResult<T> = { ok: true; value: T } | StepFailure;
 
 function* callStep<T>(
   context: OrchestrationContext,
@@ -90,7 +99,32 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
       decisions: calendar.decisions.slice(-5),
     } satisfies CalendarOwnerStatus);
 
-  // 1. The events delivered since the last generation.
+  if (input.wake === 'idle') {
+    // A waiting generation: its input is the owner's whole current state (what the status API shows).
+    const absences = absencesOf(calendar, now);
+    const boundary = nextWake(calendar, absences, now);
+    const wakeAt = [boundary, input.retryAt].filter((t): t is string => t !== undefined).sort()[0];
+    status({ phase: 'waiting', ...(wakeAt === undefined ? {} : { until: wakeAt }) });
+    const leaveEvent = context.df.waitForExternalEvent(LEAVE_EVENT_NAME);
+    const reconcile = context.df.waitForExternalEvent(RECONCILE_EVENT_NAME);
+    const waits: Task[] = [leaveEvent, reconcile];
+    const timer = wakeAt === undefined ? undefined : context.df.createTimer(new Date(wakeAt));
+    if (timer) waits.push(timer);
+    const winner = (yield context.df.Task.any(waits)) as Task;
+    if (timer && winner !== timer) timer.cancel();
+    context.df.continueAsNew({
+      mailbox,
+      calendar,
+      pending: winner === leaveEvent ? [leaveEvent.result as CalendarDelivery] : [],
+      wake: winner === leaveEvent ? 'event' : winner === reconcile ? 'reconcile' : 'timer',
+      ...(input.retry ? { retry: input.retry } : {}),
+    } satisfies CalendarOwnerInput);
+    return undefined;
+  }
+
+  // An updating generation: the events delivered, then the mailbox in step when something changed or a
+  // boundary came; then a waiting generation with the new state.
+  status({ phase: 'updating' });
   let changed = false;
   for (const { source, event } of input.pending) {
     const applied = applyLeaveEvent(calendar, source, event);
@@ -105,12 +139,14 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
   }
   calendar = pruneCalendar(calendar, now);
 
-  // 2. The mailbox in step with the calendar, when something changed or a boundary came.
-  let retryAt: number | undefined;
-  const absences = absencesOf(calendar, now);
+  let retryAt: string | undefined;
   if (changed || input.wake !== 'event') {
-    status({ phase: 'updating' });
+    const absences = absencesOf(calendar, now);
     const settings = (yield context.df.callActivity(LEAVE_OWNER_SETTINGS, { mailbox })) as OwnerSettings;
+    const giveUp = (what: string, failure: StepFailure): void => {
+      decide('failed', `${what}: ${failure.code}: ${failure.message}`);
+      if (failure.transient) retryAt = new Date(now.getTime() + RETRY_AFTER_GIVE_UP_MS).toISOString();
+    };
     if (!settings.inScope) {
       decide(
         'out-of-scope',
@@ -136,15 +172,10 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
       if (sync.ok) {
         const { restoreTo, applied, handsOffUntil } = sync.value.state;
         calendar = { ...calendar, restoreTo, applied, handsOffUntil };
-        decide(
-          input.wake === 'reconcile' && sync.value.decision === 'scheduled'
-            ? 'repaired'
-            : sync.value.decision,
-          sync.value.detail,
-        );
+        const repaired = input.wake === 'reconcile' && sync.value.decision === 'scheduled';
+        decide(repaired ? 'repaired' : sync.value.decision, sync.value.detail);
       } else {
-        decide('failed', `automatic replies: ${sync.code}: ${sync.message}`);
-        if (sync.transient) retryAt = now.getTime() + RETRY_AFTER_GIVE_UP_MS;
+        giveUp('automatic replies', sync);
       }
       if (settings.calendarEvent) {
         const events: StepResult<CalendarEventsResult> = yield* callStep<CalendarEventsResult>(
@@ -157,34 +188,19 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
           calendar = { ...calendar, events: events.value.events };
           for (const change of events.value.changes) decide('calendar-event', change);
         } else {
-          decide('failed', `calendar events: ${events.code}: ${events.message}`);
-          if (events.transient) retryAt = now.getTime() + RETRY_AFTER_GIVE_UP_MS;
+          giveUp('calendar events', events);
         }
       }
     }
   }
-
-  // 3. Wait for the next leave event, a nudge, or the next boundary; then continue as new.
-  const boundary = nextWake(calendar, absences, now);
-  const wakeAt = [boundary ? Date.parse(boundary) : undefined, retryAt]
-    .filter((t): t is number => t !== undefined)
-    .reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined);
-  status({ phase: 'waiting', ...(wakeAt === undefined ? {} : { until: new Date(wakeAt).toISOString() }) });
-  const leaveEvent = context.df.waitForExternalEvent(LEAVE_EVENT_NAME);
-  const reconcile = context.df.waitForExternalEvent(RECONCILE_EVENT_NAME);
-  const waits: Task[] = [leaveEvent, reconcile];
-  const timer = wakeAt === undefined ? undefined : context.df.createTimer(new Date(wakeAt));
-  if (timer) waits.push(timer);
-  const winner = (yield context.df.Task.any(waits)) as Task;
-  if (timer && winner !== timer) timer.cancel();
-  const next: CalendarOwnerInput = {
+  context.df.continueAsNew({
     mailbox,
     calendar,
-    pending: winner === leaveEvent ? [leaveEvent.result as CalendarDelivery] : [],
-    wake: winner === leaveEvent ? 'event' : winner === reconcile ? 'reconcile' : 'timer',
+    pending: [],
+    wake: 'idle',
+    ...(retryAt ? { retryAt } : {}),
     ...(input.retry ? { retry: input.retry } : {}),
-  };
-  context.df.continueAsNew(next);
+  } satisfies CalendarOwnerInput);
   return undefined;
 };
 df.app.orchestration(LEAVE_CALENDAR_ORCHESTRATOR, leaveCalendarOrchestrator);

@@ -373,6 +373,7 @@ export class LocalDurableHost {
         const can = leaves.find((l) => l.action.actionType === ActionType.ContinueAsNew);
         if (!can) return result('Completed', episode, { output: state.output });
         input = decode(can.action.input); // continueAsNew: fresh history, same instance
+        if (record) record.input = input; // the status API shows the current generation's input
         const t = now();
         history = [h.orchestratorStarted(t), h.executionStarted(t, name, input)];
         slots = new Map();

@@ -114,6 +114,15 @@ function localDate(epochMs: number, timeZone: string): string {
   return new Date(epochMs + zoneOffsetMs(timeZone, epochMs)).toISOString().slice(0, 10);
 }
 
+function windowOf(event: LeaveEvent): LeaveWindow | undefined {
+  if (!event.start || !event.end) return undefined;
+  try {
+    return leaveWindow(event.start, event.end, event.timeZone);
+  } catch {
+    return undefined;
+  }
+}
+
 export type ApplyOutcome =
   | 'applied'
   /** The same content as the version applied: nothing changes. */
@@ -142,22 +151,19 @@ export function applyLeaveEvent(
   }
   let entry: CalendarLeave;
   if (event.type === 'cancelled') {
+    // The tombstone keeps a window (the one applied, else the cancellation's own dates) so that it is
+    // pruned with its leave, not by when the cancellation happened.
+    const window = existing?.window ?? windowOf(event);
     entry = {
       key,
       occurredAt: event.occurredAt,
       digest,
       status: 'cancelled',
-      ...(existing?.window ? { window: existing.window } : {}),
-      ...(existing?.firstDay ? { firstDay: existing.firstDay } : {}),
+      ...(window ? { window } : {}),
     };
   } else {
-    let window: LeaveWindow;
-    try {
-      if (!event.start || !event.end) return { calendar, outcome: 'invalid' };
-      window = leaveWindow(event.start, event.end, event.timeZone);
-    } catch {
-      return { calendar, outcome: 'invalid' };
-    }
+    const window = windowOf(event);
+    if (!window) return { calendar, outcome: 'invalid' };
     entry = {
       key,
       occurredAt: event.occurredAt,

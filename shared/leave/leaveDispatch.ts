@@ -42,8 +42,13 @@ export interface CalendarOwnerInput {
   mailbox: string;
   calendar: LeaveCalendar;
   pending: CalendarDelivery[];
-  /** Why this generation runs: started, an event, its timer, or the reconcile timer. */
-  wake: 'start' | 'event' | 'timer' | 'reconcile';
+  /**
+   * `idle`: a waiting generation. Otherwise why this updating generation runs: started, an event, its timer,
+   * or the reconcile timer.
+   */
+  wake: 'idle' | 'start' | 'event' | 'timer' | 'reconcile';
+  /** A mailbox call gave up after its retries: the waiting generation wakes then to try again. */
+  retryAt?: string;
   retry?: RetrySettings;
 }
 

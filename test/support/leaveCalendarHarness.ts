@@ -140,8 +140,13 @@ export class CalendarHarness {
     return (this.host.getStatus(calendarInstanceId(mailbox))?.input as CalendarOwnerInput).calendar;
   }
 
+  /** The owner's decisions, newest last (its state while it waits). */
   decisions(mailbox: string): CalendarDecision[] {
     return this.calendar(mailbox).decisions;
+  }
+
+  instanceIdOf(mailbox: string): string {
+    return calendarInstanceId(mailbox);
   }
 
   runtimeStatus(mailbox: string): string | undefined {
