@@ -56,8 +56,14 @@ export interface EwsSandboxOptions {
   knobs?: Partial<SandboxKnobs>;
   /** Seed of the random source behind random faults and anchor 503s (default 1), so runs repeat. */
   randomSeed?: number;
-  /** "Now" for relative seed dates (receivedDaysAgo, startDaysFromNow), epoch ms; default the start time. */
-  now?: number;
+  /**
+   * The sandbox's clock: what "now" is for relative seed dates (receivedDaysAgo, startDaysFromNow, read at
+   * start) and for the rules that depend on time (a scheduled OOF window must end in the future). A
+   * number: the clock starts at that instant (epoch ms) and runs on in real time; a function: read on
+   * every request (give the dev host's clock, `() => host.clock.now()`, so that advancing it moves the
+   * sandbox too). Default: the wall clock.
+   */
+  now?: number | (() => number);
   /** Request log size; older entries are dropped (default 10,000). */
   maxLogEntries?: number;
   /** Where messages.xsd and friends live, for strictSchema (default test/fixtures/ews-schema). */
@@ -206,7 +212,11 @@ function entryCount(request: EwsRequest): number {
 /** Starts the sandbox on 127.0.0.1. */
 export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSandbox> {
   const seed = typeof options.seed === 'string' ? loadSeedFile(options.seed) : validateSeed(options.seed);
-  const store = new TenantStore(seed, options.now ?? Date.now());
+  const startedAt = Date.now();
+  const base = options.now;
+  const clock: () => number =
+    typeof base === 'function' ? base : base === undefined ? Date.now : () => base + (Date.now() - startedAt);
+  const store = new TenantStore(seed, clock());
   const initial: Partial<SandboxKnobs> = {
     ...(seed.behaviour?.missingAnchor?.delayMs !== undefined && {
       missingAnchorDelayMs: seed.behaviour.missingAnchor.delayMs,
@@ -463,6 +473,7 @@ export async function startEwsSandbox(options: EwsSandboxOptions): Promise<EwsSa
         restrictedFindItemPageLimit: knobs.restrictedFindItemPageLimit,
       },
       now: store.now,
+      clock: clock(),
     };
     let answer: Answer;
     try {

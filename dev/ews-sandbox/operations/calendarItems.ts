@@ -509,7 +509,7 @@ export function deleteItem(ctx: OperationContext): OperationResult {
     // Moved to Deleted Items, it is an item of that folder with a new id; the calendar id is gone.
     if (deleteType === 'MoveToDeletedItems') {
       const deleted = mailbox.folder('deleteditems', false, true);
-      if (deleted) mailbox.addItem(deleted, ctx.now, found.subject, true);
+      if (deleted) mailbox.addItem(deleted, ctx.clock, found.subject, true);
     }
     answer();
   }

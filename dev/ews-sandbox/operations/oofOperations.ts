@@ -137,10 +137,16 @@ export function setUserOofSettings(ctx: OperationContext): OperationResult {
     next.externalReply = external.text;
     next.externalLang = external.lang;
   }
-  if (next.state === 'Scheduled' && next.end <= next.start) {
+  // The ResponseCode reference (web-service-reference/responsecode): ErrorInvalidScheduledOofDuration
+  // "occurs if the specified duration end time is not greater than the start time, or if the end time does
+  // not occur in the future". "Future" is the sandbox's clock (EwsSandboxOptions.now).
+  if (next.state === 'Scheduled' && (next.end <= next.start || next.end <= ctx.clock)) {
     const error: ResponseError = {
       code: 'ErrorInvalidScheduledOofDuration',
-      text: 'The scheduled Out of Office (OOF) duration is invalid: the end time must be after the start time.',
+      text:
+        next.end <= next.start
+          ? 'The scheduled Out of Office (OOF) duration is invalid: the end time must be after the start time.'
+          : `The scheduled Out of Office (OOF) duration is invalid: the end time ${new Date(next.end).toISOString()} does not occur in the future.`,
     };
     return { xml: envelope(`${open}${legacyResponseMessage(error)}${close}`), codes: [error.code] };
   }

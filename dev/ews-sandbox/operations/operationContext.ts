@@ -17,7 +17,10 @@ export interface OperationContext {
   mailbox?: Mailbox;
   principal: Principal;
   limits: OperationLimits;
+  /** The sandbox's start on its clock: the base of relative seed dates and generated items. */
   now: number;
+  /** The sandbox's clock when this request arrived (EwsSandboxOptions.now): for rules about the present. */
+  clock: number;
 }
 
 export interface OperationResult {
