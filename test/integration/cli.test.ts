@@ -333,7 +333,7 @@ describe('--json: one JSON document on stdout with the fields --help documents',
 
   it('oof set --json prints what oof get --json then reads, and oof disable --json says whether it changed', async () => {
     const set = await cli(
-      ...'oof set carol@contoso.com --start 2026-07-01T08:00:00+02:00 --end 2026-07-15T08:00:00+02:00'.split(
+      ...'oof set carol@contoso.com --start 2030-07-01T08:00:00+02:00 --end 2030-07-15T08:00:00+02:00'.split(
         ' ',
       ),
       ...['--internal', '<p>Back on 15 July</p>', '--audience', 'none', '--json'],
@@ -341,7 +341,7 @@ describe('--json: one JSON document on stdout with the fields --help documents',
     expect(set.code).toBe(0);
     const got = await cli('oof', 'get', 'carol@contoso.com', '--json');
     expect(JSON.parse(set.stdout)).toEqual(JSON.parse(got.stdout));
-    expect(JSON.parse(set.stdout)).toMatchObject({ state: 'Scheduled', start: '2026-07-01T06:00:00.000Z' });
+    expect(JSON.parse(set.stdout)).toMatchObject({ state: 'Scheduled', start: '2030-07-01T06:00:00.000Z' });
 
     const disable = () => cli('oof', 'disable', 'carol@contoso.com', '--json');
     expect(JSON.parse((await disable()).stdout)).toEqual({
