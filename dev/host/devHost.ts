@@ -143,6 +143,12 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     log,
     // As many activities at once as one Functions worker runs (host.json).
     maxConcurrentActivities: readDurableHostSettings(hostJsonFor(dir)).maxConcurrentActivityFunctions,
+    // Activities get their extra inputs bound like every other function (contextFor, below).
+    activityContext: (name) => {
+      const reg = registrations.get(name);
+      if (!reg) throw new Error(`No activity registered as '${name}'`);
+      return contextFor(reg);
+    },
     ...options.durable,
   });
 

@@ -127,6 +127,11 @@ export interface HostOptions {
   /** At most this many activities run at once across all instances (default unlimited). */
   maxConcurrentActivities?: number;
   log?: (message: string) => void;
+  /**
+   * The context an activity runs with, as the worker builds it (its extra inputs bound: an activity with a
+   * durable client input, like leaveDeliver, gets a client). Without it: a bare context that logs.
+   */
+  activityContext?: (name: string) => InvocationContext;
 }
 
 /** startNew for an id whose instance is still running (the extension answers 409 too). */
@@ -202,7 +207,7 @@ export class LocalDurableHost {
   /** Same contract as the host: the activity gets its deserialised input; the result is JSON-serialised. */
   async callActivity(name: string, input: unknown): Promise<unknown> {
     const run = async (): Promise<unknown> =>
-      await this.fn(name, 'activityTrigger')(input, this.context(name));
+      await this.fn(name, 'activityTrigger')(input, this.opts.activityContext?.(name) ?? this.context(name));
     return this.activitySlots ? this.activitySlots.run(run) : run();
   }
 
