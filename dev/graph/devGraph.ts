@@ -20,12 +20,21 @@ interface DevGraph {
   close(): Promise<void>;
 }
 
-export async function startDevGraph(tenant: TenantStore, clientId: string, port = 0): Promise<DevGraph> {
+/**
+ * `now`: the stand-in's clock; pass the dev host's (`() => clock.now()`) so that a scheduled window that has
+ * ended on the virtual clock is refused as Exchange Online refuses it.
+ */
+export async function startDevGraph(
+  tenant: TenantStore,
+  clientId: string,
+  port = 0,
+  now?: () => number,
+): Promise<DevGraph> {
   const tokens = await startEntraTokenServer({
     tenantId: tenant.tenantId,
     clients: [{ clientId, clientSecret: DEV_GRAPH_SECRET, roles: GRAPH_ROLES }],
   });
-  const graph = await startGraphStandIn({ tenant, signingKeys: [tokens.signingKey], port });
+  const graph = await startGraphStandIn({ tenant, signingKeys: [tokens.signingKey], port, now });
   const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'graph-stand-in-')), 'entra-ca.pem');
   writeFileSync(caFile, tokens.caPem);
   const env = {

@@ -30,6 +30,12 @@ const seed = loadSeedFile(demoSeedPath());
 const APP = seed.apps?.[0]?.clientId ?? '';
 const SECRET = 'graph-app-secret';
 const NO_ROLES = { clientId: '0f1e2d3c-0000-4000-8000-0000000000b1', clientSecret: 'no-roles' };
+/**
+ * A spring two years ahead, so that the windows set here stay in the future (the stand-in refuses a window
+ * that has ended, as Exchange does): 25 March to 5 April in Berlin always spans the last Sunday of March,
+ * the change to summer time.
+ */
+const SPRING = new Date().getUTCFullYear() + 2;
 const EXTRA = Array.from({ length: 41 }, (_, i) => `user${String(i + 1).padStart(2, '0')}@contoso.com`);
 
 let world: GraphTenant;
@@ -102,8 +108,8 @@ describe('automatic replies through Graph, on the same mailboxes EWS sees', () =
       const snapshot = await viaEws.getOof('bob@contoso.com');
       const leave: OofSettings = {
         state: 'Scheduled',
-        start: '2030-03-24T23:00:00.000Z',
-        end: '2030-04-05T22:00:00.000Z',
+        start: `${SPRING}-03-24T23:00:00.000Z`,
+        end: `${SPRING}-04-05T22:00:00.000Z`,
         externalAudience: 'Known',
         internalReply: '<p>On leave &amp; back on 6 April</p>',
         externalReply: '<p>Out of office</p>',
@@ -131,8 +137,8 @@ describe('automatic replies through Graph, on the same mailboxes EWS sees', () =
     async (_, zone) => {
       const leave: OofSettings = {
         state: 'Scheduled',
-        start: '2030-03-24T23:00:00.000Z',
-        end: '2030-04-05T22:00:00.000Z',
+        start: `${SPRING}-03-24T23:00:00.000Z`,
+        end: `${SPRING}-04-05T22:00:00.000Z`,
         externalAudience: 'All',
         internalReply: 'away',
         externalReply: 'away',
@@ -151,11 +157,11 @@ describe('automatic replies through Graph, on the same mailboxes EWS sees', () =
         );
         const body = (await raw.json()) as { scheduledStartDateTime: unknown; scheduledEndDateTime: unknown };
         expect(body.scheduledStartDateTime).toEqual({
-          dateTime: '2030-03-25T00:00:00.0000000',
+          dateTime: `${SPRING}-03-25T00:00:00.0000000`,
           timeZone: zone,
         });
         expect(body.scheduledEndDateTime).toEqual({
-          dateTime: '2030-04-06T00:00:00.0000000',
+          dateTime: `${SPRING}-04-06T00:00:00.0000000`,
           timeZone: zone,
         });
         expect(await client.getOof('alice@contoso.com')).toEqual(leave);

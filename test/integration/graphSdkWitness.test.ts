@@ -28,6 +28,8 @@ let sandbox: EwsSandbox;
 let graph: GraphStandIn;
 let client: Client;
 const nodeFetch = globalThis.fetch;
+/** Two years ahead of any run: the window set here is in the future, as Graph requires of a scheduled one. */
+const AHEAD = new Date().getUTCFullYear() + 2;
 
 beforeAll(async () => {
   world = await startGraphTenant({ extraMailboxes: EXTRA, tls: true });
@@ -62,8 +64,8 @@ test('get and set automatic replies by object id (user-get-mailboxsettings, user
   const leave = {
     status: 'scheduled',
     externalAudience: 'contactsOnly',
-    scheduledStartDateTime: { dateTime: '2031-03-03T08:00:00.0000000', timeZone: 'UTC' },
-    scheduledEndDateTime: { dateTime: '2031-03-10T17:00:00.0000000', timeZone: 'UTC' },
+    scheduledStartDateTime: { dateTime: `${AHEAD}-03-03T08:00:00.0000000`, timeZone: 'UTC' },
+    scheduledEndDateTime: { dateTime: `${AHEAD}-03-10T17:00:00.0000000`, timeZone: 'UTC' },
     internalReplyMessage: 'Away',
     externalReplyMessage: 'Out of office',
   };
@@ -72,7 +74,7 @@ test('get and set automatic replies by object id (user-get-mailboxsettings, user
     expect(await client.api(`${path}/automaticRepliesSetting`).get()).toMatchObject(leave);
     expect(sandbox.tenant.mailboxByAddress('alice@contoso.com')?.oof).toMatchObject({
       state: 'Scheduled',
-      start: Date.parse('2031-03-03T08:00:00Z'),
+      start: Date.parse(`${AHEAD}-03-03T08:00:00Z`),
     });
   } finally {
     // What was read, without the annotation a GET adds: the automaticRepliesSetting type has no such property.

@@ -5,7 +5,8 @@
  */
 import type { Agent } from 'undici';
 import { loadSeedFile, type EwsSandbox } from '../../dev/ews-sandbox';
-import type { GraphStandIn } from '../../dev/graph/graphStandIn';
+import { DevClock } from '../../dev/host/devClock';
+import { startGraphStandIn, type GraphStandIn } from '../../dev/graph/graphStandIn';
 import type { EntraTokenServer } from '../../dev/identity/entraTokenServer';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
 import { graphAccessToken, startGraphTenant, type HttpsGraphTenant } from '../support/graphTenant';
@@ -13,6 +14,8 @@ import { graphAccessToken, startGraphTenant, type HttpsGraphTenant } from '../su
 const seed = loadSeedFile(demoSeedPath());
 const APP = seed.apps?.[0]?.clientId ?? '';
 const OTHER_APP = '0f1e2d3c-0000-4000-8000-0000000000a2';
+/** Two years ahead of any run: a window meant to be taken is in the future, as Graph requires of a scheduled one. */
+const AHEAD = new Date().getUTCFullYear() + 2;
 const ONPREM = { address: 'olga@contoso.com', upn: 'olga@corp.contoso.com', displayName: 'Olga On-Prem' };
 
 let world: HttpsGraphTenant;
@@ -140,17 +143,17 @@ describe('automatic replies (learn.microsoft.com/graph/api/user-update-mailboxse
       const ok = await patch({
         status: 'scheduled',
         scheduledStartDateTime: {
-          dateTime: '2031-07-01T09:00:00.0000000',
+          dateTime: `${AHEAD}-07-01T09:00:00.0000000`,
           timeZone: 'W. Europe Standard Time',
         },
         scheduledEndDateTime: {
-          dateTime: '2031-07-02T09:00:00.0000000',
+          dateTime: `${AHEAD}-07-02T09:00:00.0000000`,
           timeZone: 'W. Europe Standard Time',
         },
       });
       expect(ok.status).toBe(200);
       expect(sandbox.tenant.mailboxByAddress('alice@contoso.com')?.oof.start).toBe(
-        Date.parse('2031-07-01T07:00:00Z'),
+        Date.parse(`${AHEAD}-07-01T07:00:00Z`),
       );
     } finally {
       const m = sandbox.tenant.mailboxByAddress('alice@contoso.com');
@@ -319,5 +322,46 @@ describe('throttling and errors (learn.microsoft.com/graph/throttling-limits: Ou
       code: 'ErrorAccessDenied',
       message: 'Access to OData is disabled.',
     });
+  });
+});
+
+describe('"in the future" is the stand-in’s clock (its now option, the dev host’s virtual clock)', () => {
+  test('a window that ends tomorrow is taken; once the clock has passed its end, the same window is refused and nothing changes', async () => {
+    const clock = new DevClock();
+    const onClock = await startGraphStandIn({
+      tenant: sandbox.tenant,
+      signingKeys: [tokens.signingKey],
+      now: () => clock.now(),
+    });
+    const alice = sandbox.tenant.mailboxByAddress('alice@contoso.com');
+    const before = alice?.oof;
+    const day = 86_400_000;
+    const at = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
+    const window = {
+      status: 'scheduled',
+      scheduledStartDateTime: at(clock.now() - day),
+      scheduledEndDateTime: at(clock.now() + day),
+    };
+    const { fetch } = await import('undici');
+    const patch = () =>
+      fetch(`${onClock.url}/users/${aliceId()}/mailboxSettings`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ automaticRepliesSetting: window }),
+      });
+    try {
+      expect((await patch()).status).toBe(200);
+      const taken = alice?.oof;
+      clock.advance(2 * day);
+      const refused = await patch();
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as GraphReply['body']).error?.code).toBe(
+        'ErrorInvalidScheduledOofDuration',
+      );
+      expect(alice?.oof).toEqual(taken);
+    } finally {
+      if (alice && before) alice.oof = before;
+      await onClock.close();
+    }
   });
 });

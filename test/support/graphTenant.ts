@@ -22,6 +22,8 @@ export interface GraphTenantOptions {
   usersWithoutMailbox?: Parameters<typeof startGraphStandIn>[0]['usersWithoutMailbox'];
   /** Serve the stand-in over HTTPS with a fresh loopback certificate. */
   tls?: boolean;
+  /** The stand-in's clock (default real time): a test's DevClock, or a fixed instant before its windows. */
+  now?: () => number;
 }
 
 export interface GraphTenant {
@@ -56,6 +58,7 @@ export async function startGraphTenant(options: GraphTenantOptions = {}): Promis
     signingKeys: [tokens.signingKey],
     usersWithoutMailbox: options.usersWithoutMailbox,
     tls: certificate,
+    now: options.now,
   });
   const dispatcher = certificate ? new Agent({ connect: { ca: certificate.caPem } }) : undefined;
   return {

@@ -5,7 +5,11 @@
  *   - an SMTP address that is not the UPN: 404 ErrorInvalidUser (the path takes an id or a UPN);
  *   - a user without an Exchange Online mailbox: 404 MailboxNotEnabledForRESTAPI;
  *   - a scheduled window that ends before now ("only a future date range") or before it starts:
- *     400 ErrorInvalidScheduledOofDuration, Exchange's code for it;
+ *     400 ErrorInvalidScheduledOofDuration. Exchange's own words for the code (EWS ResponseCode reference):
+ *     "the specified duration end time is not greater than the start time, or ... the end time does not
+ *     occur in the future"; Exchange's REST error table maps the code to HTTP 400. No Graph page shows the
+ *     body: the message is the one Exchange Online writes for this code (EWS and REST alike). "Now" is the
+ *     stand-in's clock (its `now` option: the dev host's virtual clock under npm start and the leave tests);
  *   - a time zone neither Windows nor IANA knows: 400 TimeZoneNotSupportedException.
  */
 import type { Mailbox, OofRecord } from '../../ews-sandbox/tenantStore';
