@@ -105,8 +105,10 @@ export function planSync(
       }
     }
   } else if (!applied) {
-    if (wanted && restoreTo && isStillOurs(current, wanted.settings)) {
-      // An owner restarted from an older state: the mailbox already shows our replies, not the person's.
+    if (wanted && isStillOurs(current, wanted.settings)) {
+      // The mailbox already shows our replies, not the person's: an owner restarted from an older state, or
+      // a first write whose answer was lost and whose activity is tried again with the state it was given
+      // (nothing to return to yet). Taking them for the person's would "restore" the leave's text later.
       applied = { tag: wanted.tag, settings: wanted.settings };
     } else {
       // The mailbox shows the person's own replies: that is what to return to.
