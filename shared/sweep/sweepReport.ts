@@ -12,6 +12,7 @@ import {
   type SweepJob,
   type SweepSummary,
 } from './sweepTypes';
+import { csvText } from '../platform/csv';
 
 /** `archive/<date>-<instance>`: the date carries the time too, so sweeps of one day never overwrite. */
 export function reportPathFor(startedAt: Date, sweepId: string): string {
@@ -51,29 +52,18 @@ export function countRows(rows: readonly MailboxRow[]): SweepCounts {
 
 const CSV_COLUMNS = ['mailbox', 'outcome', 'itemsPlanned', 'itemsMoved', 'capped', 'errorCode'] as const;
 
-function csvField(value: string): string {
-  // Quote when needed; neutralise a leading formula character so spreadsheets do not execute it.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 export function reportCsv(rows: readonly MailboxRow[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rows) {
-    lines.push(
-      [
-        r.mailbox,
-        r.outcome,
-        String(r.itemsPlanned),
-        String(r.itemsMoved),
-        r.capped ? 'yes' : '',
-        r.errorCode ?? '',
-      ]
-        .map(csvField)
-        .join(','),
-    );
-  }
-  return lines.join('\r\n') + '\r\n';
+  return csvText(
+    CSV_COLUMNS,
+    rows.map((r) => [
+      r.mailbox,
+      r.outcome,
+      String(r.itemsPlanned),
+      String(r.itemsMoved),
+      r.capped ? 'yes' : '',
+      r.errorCode ?? '',
+    ]),
+  );
 }
 
 export interface SweepReport {

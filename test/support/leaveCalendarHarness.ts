@@ -10,8 +10,11 @@ import { DevClock } from '../../dev/host/devClock';
 import { LocalDurableHost } from '../../dev/host/localDurableHost';
 import { useAppServices } from '../../shared/app/appServices';
 import type { CalendarDecision, LeaveCalendar } from '../../shared/leave/leaveCalendar';
+import { type ReconcileInstances } from '../../shared/leave/leaveReconcile';
 import {
   deliverToCalendar,
+  LEAVE_CALENDAR_ORCHESTRATOR,
+  RECONCILE_EVENT_NAME,
   type CalendarOwnerInput,
   type CalendarOwnerStatus,
   type DispatchOutcome,
@@ -73,15 +76,38 @@ export class CalendarHarness {
       );
     },
     start: (name, id, input) => {
-      if (this.host.getStatus(id)) return Promise.reject(new Error(`instance ${id} exists`));
-      this.host.startNew(name, input, id);
-      return Promise.resolve();
+      try {
+        this.host.startNew(name, input, id); // a running id is a conflict, a finished one is replaced
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
     },
     raise: (id, name, data) => {
       if (!this.host.raiseEvent(id, name, data))
         return Promise.reject(new Error(`instance ${id} is not running`));
       return Promise.resolve();
     },
+  };
+
+  /** The reconcile's durable-client operations, on this host. */
+  readonly reconcileInstances: ReconcileInstances = {
+    list: () =>
+      Promise.resolve(
+        this.host.listInstances().map((r) => ({
+          instanceId: r.instanceId,
+          runtimeStatus: r.runtimeStatus,
+          customStatus: r.customStatus,
+        })),
+      ),
+    read: (id) => {
+      const r = this.host.getStatus(id);
+      return Promise.resolve(
+        r && { runtimeStatus: r.runtimeStatus, input: r.input, customStatus: r.customStatus },
+      );
+    },
+    nudge: (id) => this.instances.raise(id, RECONCILE_EVENT_NAME, {} as never),
+    restart: (id, input) => this.instances.start(LEAVE_CALENDAR_ORCHESTRATOR, id, input),
   };
 
   /** Delivers one event as the webhook would, then waits until its owner has handled it. */
