@@ -75,14 +75,12 @@ export class CalendarHarness {
         },
       );
     },
-    start: (name, id, input) => {
-      try {
-        this.host.startNew(name, input, id); // a running id is a conflict, a finished one is replaced
-        return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    },
+    // A running id is a conflict (thrown inside the executor: a rejection), a finished one is replaced.
+    start: (name, id, input) =>
+      new Promise<void>((resolve) => {
+        this.host.startNew(name, input, id);
+        resolve();
+      }),
     raise: (id, name, data) => {
       if (!this.host.raiseEvent(id, name, data))
         return Promise.reject(new Error(`instance ${id} is not running`));
