@@ -28,7 +28,8 @@ export interface DevHostOptions {
   env?: Record<string, string | undefined>;
   /** Timers fire on their schedules (default true). */
   timers?: boolean;
-  log?: (message: string) => void;
+  /** `level`: passed by the durable driver for orchestrator lines (their text does not show it). */
+  log?: (message: string, level?: string) => void;
   /** Options passed to the durable driver. */
   durable?: ConstructorParameters<typeof LocalDurableHost>[1];
 }

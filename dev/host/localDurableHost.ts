@@ -126,7 +126,8 @@ export interface HostOptions {
   longRunningTimerIntervalDuration?: string;
   /** At most this many activities run at once across all instances (default unlimited). */
   maxConcurrentActivities?: number;
-  log?: (message: string) => void;
+  /** `level`: an orchestrator's log level (information, warning, error); its line does not show it. */
+  log?: (message: string, level?: string) => void;
   /**
    * The context an activity runs with, as the worker builds it (its extra inputs bound: an activity with a
    * durable client input, like leaveDeliver, gets a client). Without it: a bare context that logs.
@@ -351,8 +352,9 @@ export class LocalDurableHost {
     for (let episode = 1; episode <= (this.opts.maxEpisodes ?? 10_000); episode++) {
       if (record) record.history = history;
       // 1. replay the orchestrator over the full history (a fresh context per replay, like the host)
-      const context = new df.DummyOrchestrationContext(name, randomUUID(), (_level, ...args) =>
-        this.opts.log?.(`[${name}] ${args.map(String).join(' ')}`),
+      // The level goes along as a second argument (the line keeps its format), for tests of error lines.
+      const context = new df.DummyOrchestrationContext(name, randomUUID(), (level, ...args) =>
+        this.opts.log?.(`[${name}] ${args.map(String).join(' ')}`, level),
       );
       let state: WireOrchestratorState;
       try {

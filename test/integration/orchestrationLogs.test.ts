@@ -1,26 +1,28 @@
 /**
  * Retry and failure lines of the leave and sweep workflows go through the invocation's logger (what the
  * Functions host sends to Application Insights) and name the orchestration instance, so one query finds
- * everything that happened to one leave or one sweep. Whole runs on the dev host's in-process durable
- * driver, whose log handler stands in for the host's; the mailbox client's own per-call retry lines are
- * checked against the EWS sandbox with injected faults.
+ * everything that happened to one person's leave calendar or one sweep. Leaves go through the webhook of the
+ * dev host (its in-process durable driver's log handler stands in for the host's) to the person's calendar
+ * owner; sweeps run whole on the durable driver; the mailbox client's own per-call retry lines are checked
+ * against the EWS sandbox with injected faults.
  */
-import '../../functions/leaveOrchestrator';
 import '../../functions/archiveSweep';
 import { InvocationContext } from '@azure/functions';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
 import { registrations } from '../../dev/host/functionsCoreStandIn';
 import { LocalDurableHost } from '../../dev/host/localDurableHost';
-import { leaveGetOof } from '../../functions/leaveActivities';
-import { LEAVE_ORCHESTRATOR } from '../../functions/leaveOrchestrator';
+import { leaveSyncMailbox } from '../../functions/leaveActivities';
+import { RETRY_AFTER_GIVE_UP_MS } from '../../functions/leaveCalendarOrchestrator';
 import { ORCHESTRATOR } from '../../functions/archiveSweepOrchestrator';
 import { useAppServices } from '../../shared/app/appServices';
+import { calendarInstanceId } from '../../shared/leave/instanceId';
 import { useFakeSweepTenant } from '../support/sweepStarters';
-import type { LeaveOrchestrationInput } from '../../shared/leave/leaveDispatch';
 import { SWEEP_METRICS_PREFIX, type SweepMetrics } from '../../shared/sweep/sweepReport';
 import type { SweepSummary } from '../../shared/sweep/sweepTypes';
+import { decisionLines, ownerOf, settleOwners } from '../support/calendarOwners';
 import { DEMO_SERVICE_ACCOUNT, startDemoSandbox } from '../support/demoTenant';
-import { FakeMailbox, permanent, transient } from '../support/durableMailboxFake';
+import { DISABLED, FakeMailbox, permanent, transient } from '../support/durableMailboxFake';
+import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
 import type { MailboxError } from '../../shared/mailbox/mailboxError';
 import { FakeMailboxes } from '../support/fakeMailboxes';
 
@@ -37,85 +39,113 @@ afterEach(async () => {
   await useAppServices(undefined);
 });
 
-/** `YYYY-MM-DD`, `days` from today: a leave soon, so the driver's timer to its end fires in few pieces. */
-const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-
-function leaveInput(leaveId: string): LeaveOrchestrationInput {
-  return {
-    source: 'generic',
-    retry: { firstRetryMs: 10, maxAttempts: 3 },
-    event: {
-      eventId: `evt-${leaveId}`,
-      type: 'approved',
-      occurredAt: new Date().toISOString(),
-      leaveId,
-      start: inDays(1),
-      end: inDays(2),
-      timeZone: 'Europe/Berlin',
-      employee: { email: 'alice@contoso.com', displayName: 'Alice Example' },
-      locale: 'en',
-    },
-  };
-}
-
 /** A driver whose log handler collects lines as the Functions host would: `[function] level: text`. */
 function driverWithLog(): { host: LocalDurableHost; lines: string[] } {
   const lines: string[] = [];
   return { host: new LocalDurableHost(registrations, { timers: 'skip', log: (l) => lines.push(l) }), lines };
 }
 
-/** Alice's leave `leave-generic-<leaveId>`, run whole, her mailbox failing as given first. */
-async function runLeave(
-  leaveId: string,
-  ...failures: MailboxError[]
-): Promise<{ status: string; lines: string[] }> {
-  const mailbox = new FakeMailbox();
-  mailbox.failures.push(...failures);
-  await useAppServices({ env: { MAILBOX_SCOPE: 'contoso.com' }, mailbox });
-  const { host, lines } = driverWithLog();
-  const run = await host.runOrchestration(
-    LEAVE_ORCHESTRATOR,
-    leaveInput(leaveId),
-    `leave-generic-${leaveId}`,
-  );
-  return { status: run.status, lines };
-}
+describe('leave workflow lines (through the webhook, to the calendar owner)', () => {
+  const ALICE = 'alice@contoso.com';
+  const OWNER = calendarInstanceId(ALICE);
+  const SECRET = 'generic-secret-for-log-tests';
+  let devHost: LeaveDevHost;
+  let mailbox: FakeMailbox;
 
-describe('leave workflow lines', () => {
-  test('a transient error is retried, and the retry line names the instance', async () => {
-    const { status, lines } = await runLeave('L-7', transient('ErrorServerBusy'));
-
-    expect(status).toBe('Completed');
-    expect(lines).toContain(
-      '[leaveGetOof] warning: instance=leave-generic-L-7 leaveGetOof: transient ErrorServerBusy, will be retried',
-    );
+  beforeEach(async () => {
+    mailbox = new FakeMailbox(() => devHost.host.clock.now());
+    mailbox.oof.set(ALICE, { ...DISABLED });
+    devHost = await startLeaveDevHost({
+      env: {
+        HR_WEBHOOK_SECRETS: SECRET,
+        MAILBOX_SCOPE: 'contoso.com',
+        LEAVE_RETRY_FIRST_MS: '10',
+        LEAVE_MAX_ATTEMPTS: '3',
+      },
+      mailbox,
+    });
+  });
+  afterEach(async () => {
+    devHost.host.durable.terminate(OWNER, 'test over');
+    await devHost.close();
   });
 
-  test('a permanent error ends the leave; the activity and the orchestrator each say so once, with the instance', async () => {
-    const { status, lines } = await runLeave('L-8', permanent('ErrorNonExistentMailbox'));
+  /** Alice's leave next July through the webhook, her mailbox failing as given first; waits for the owner. */
+  async function deliverLeave(leaveId: string, ...failures: MailboxError[]): Promise<void> {
+    mailbox.failures.push(...failures);
+    const body = JSON.stringify({
+      eventId: `evt-${leaveId}`,
+      type: 'approved',
+      occurredAt: new Date(devHost.host.clock.now() - 60_000).toISOString(),
+      leaveId,
+      start: '2030-07-01',
+      end: '2030-07-12',
+      timeZone: 'Europe/Berlin',
+      employee: { email: ALICE, displayName: 'Alice Example' },
+    });
+    const answer = await postGenericHrEvent(devHost.host, body, { secret: SECRET });
+    expect(answer.status).toBe(202);
+    await settleOwners(devHost.host.durable, [ALICE]);
+  }
 
-    expect(status).toBe('Failed');
-    expect(lines).toContain(
-      '[leaveGetOof] error: instance=leave-generic-L-8 leaveGetOof: permanent ErrorNonExistentMailbox',
+  const ownerLines = (): string[] => devHost.logs.filter((l) => l.startsWith('[leaveCalendarOrchestrator]'));
+  /** The owner's line for a failed look at the mailbox, with the error's code. */
+  const ownerFailed = (code: string): RegExp =>
+    new RegExp(`^\\[leaveCalendarOrchestrator\\] instance=${OWNER} failed: automatic replies: ${code}: `);
+
+  test('a transient error is retried, the retry line names the owner, and the reply is set', async () => {
+    await deliverLeave('L-7', transient('ErrorServerBusy'));
+
+    expect(devHost.logs).toContain(
+      `[leaveSyncMailbox] warning: instance=${OWNER} leaveSyncMailbox: transient ErrorServerBusy, will be retried`,
     );
-    const orchestratorLines = lines.filter((l) => l.startsWith(`[${LEAVE_ORCHESTRATOR}]`));
-    expect(orchestratorLines).toEqual([
-      expect.stringMatching(
-        /^\[leaveOrchestrator\] instance=leave-generic-L-8 leaveGetOof failed with ErrorNonExistentMailbox: /,
-      ),
-    ]);
+    expect(mailbox.oof.get(ALICE)).toMatchObject({ state: 'Scheduled', end: '2030-07-12T22:00:00.000Z' });
+    expect(devHost.orchestratorErrors).toEqual([]);
   });
 
-  test('giving up after transient errors is one failure line of the orchestrator, with the instance', async () => {
-    const { status, lines } = await runLeave('L-9', transient(), transient(), transient());
+  test('a permanent error is one failed decision of the owner at error level, and the owner keeps running', async () => {
+    await deliverLeave('L-8', permanent('ErrorNonExistentMailbox'));
 
-    expect(status).toBe('Failed');
-    expect(lines.filter((l) => l.includes('will be retried'))).toHaveLength(3);
-    expect(lines.filter((l) => l.startsWith(`[${LEAVE_ORCHESTRATOR}]`))).toEqual([
-      expect.stringMatching(
-        /^\[leaveOrchestrator\] instance=leave-generic-L-9 leaveGetOof failed with TransientGiveUp/,
-      ),
-    ]);
+    expect(devHost.logs).toContain(
+      `[leaveSyncMailbox] error: instance=${OWNER} leaveSyncMailbox: permanent ErrorNonExistentMailbox`,
+    );
+    const failed = ownerFailed('ErrorNonExistentMailbox');
+    expect(devHost.orchestratorErrors).toEqual([expect.stringMatching(failed)]);
+    expect(ownerLines().filter((l) => failed.test(l))).toHaveLength(1);
+    expect(decisionLines(devHost.host.durable, ALICE)).toContainEqual(
+      expect.stringMatching(/^failed: automatic replies: ErrorNonExistentMailbox: /),
+    );
+    expect(ownerOf(devHost.host.durable, ALICE)).toMatchObject({
+      runtimeStatus: 'Running',
+      status: { phase: 'waiting' },
+    });
+    expect(mailbox.oof.get(ALICE)).toEqual(DISABLED);
+
+    // The next leave event is applied: the owner was not ended by the failure, and does not say it again.
+    await deliverLeave('L-8b');
+    expect(mailbox.oof.get(ALICE)).toMatchObject({ state: 'Scheduled' });
+    expect(devHost.orchestratorErrors).toHaveLength(1);
+  });
+
+  test('giving up after transient errors is one failed line of the owner, which tries again an hour later', async () => {
+    await deliverLeave('L-9', transient(), transient(), transient());
+
+    expect(
+      devHost.logs.filter((l) => l.includes(`instance=${OWNER}`) && l.includes('will be retried')),
+    ).toHaveLength(3);
+    expect(devHost.orchestratorErrors).toEqual([expect.stringMatching(ownerFailed('TransientGiveUp'))]);
+    const waiting = ownerOf(devHost.host.durable, ALICE);
+    expect(waiting?.runtimeStatus).toBe('Running');
+    const retryAt = Date.parse(String(waiting?.status.until));
+    expect(retryAt - devHost.host.clock.now()).toBeGreaterThan(RETRY_AFTER_GIVE_UP_MS - 60_000);
+    expect(retryAt - devHost.host.clock.now()).toBeLessThanOrEqual(RETRY_AFTER_GIVE_UP_MS);
+    expect(mailbox.oof.get(ALICE)).toEqual(DISABLED);
+
+    // An hour later the mailbox answers again: the owner sets the reply, with no further failure line.
+    devHost.host.clock.advanceTo(retryAt);
+    await settleOwners(devHost.host.durable, [ALICE]);
+    expect(mailbox.oof.get(ALICE)).toMatchObject({ state: 'Scheduled', end: '2030-07-12T22:00:00.000Z' });
+    expect(devHost.orchestratorErrors).toHaveLength(1);
   });
 });
 
@@ -140,20 +170,22 @@ describe("the mailbox client's own retry lines (EWS sandbox)", () => {
     sandbox.injectFaults({ kind: 'http503', operation: 'GetUserOofSettings', retryAfterSeconds: 0 });
     const lines: { level: string; text: string }[] = [];
     const context = new InvocationContext({
-      functionName: 'leaveGetOof',
+      functionName: 'leaveSyncMailbox',
       logHandler: (level, ...args) => lines.push({ level, text: args.map(String).join(' ') }),
     });
+    const owner = calendarInstanceId('alice@contoso.com');
 
-    const result = await leaveGetOof(
-      { mailbox: 'alice@contoso.com', instanceId: 'leave-generic-L-10' },
+    // One look at a mailbox with no absence on record: one read (retried once), nothing written.
+    const result = await leaveSyncMailbox(
+      { instanceId: owner, mailbox: 'alice@contoso.com', now: new Date().toISOString(), state: {} },
       context,
     );
 
-    expect(result.ok).toBe(true);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]?.level).toBe('warning');
-    expect(lines[0]?.text).toMatch(/^instance=leave-generic-L-10 mailbox call retry: \{/);
-    const event = JSON.parse(lines[0]?.text.replace(/^[^{]*/, '') ?? '{}') as Record<string, unknown>;
+    expect(result).toMatchObject({ ok: true, value: { decision: 'nothing-to-do' } });
+    const warnings = lines.filter((l) => l.level === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.text).toMatch(new RegExp(`^instance=${owner} mailbox call retry: \\{`));
+    const event = JSON.parse(warnings[0]?.text.replace(/^[^{]*/, '') ?? '{}') as Record<string, unknown>;
     expect(event).toMatchObject({
       source: 'ews',
       operation: 'GetUserOofSettings',
@@ -161,7 +193,8 @@ describe("the mailbox client's own retry lines (EWS sandbox)", () => {
       attempt: 1,
       outcome: 'retry',
     });
-    expect(lines[0]?.text).not.toContain(DEMO_SERVICE_ACCOUNT.password);
+    expect(lines.every((l) => l.text.startsWith(`instance=${owner} `))).toBe(true);
+    expect(lines.map((l) => l.text).join('\n')).not.toContain(DEMO_SERVICE_ACCOUNT.password);
   });
 });
 

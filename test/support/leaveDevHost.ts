@@ -16,6 +16,8 @@ export interface LeaveDevHost {
   host: DevHost;
   /** Every line the host and the functions logged, for tests of what logs may hold. */
   logs: string[];
+  /** The orchestrators' lines logged at error level (an activity's line says its level in its text). */
+  orchestratorErrors: string[];
   /** Stops the host, then goes back to the app's services built from process.env. */
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<L
     await useAppServices(undefined);
   };
   const logs: string[] = [];
+  const orchestratorErrors: string[] = [];
   let host: DevHost;
   try {
     host = await startDevHost({
@@ -45,7 +48,10 @@ export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<L
       functionsDir: path.resolve(__dirname, '../../functions'),
       timers: false,
       env,
-      log: (m) => logs.push(m),
+      log: (m, level) => {
+        logs.push(m);
+        if (level === 'error') orchestratorErrors.push(m);
+      },
     });
   } catch (error) {
     await restore(); // a failed start leaves the environment as it found it
@@ -54,6 +60,7 @@ export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<L
   return {
     host,
     logs,
+    orchestratorErrors,
     async close() {
       await host.close();
       await restore();
