@@ -15,6 +15,7 @@ import { loadSeedFile } from './ews-sandbox/seed';
 import { MailboxScope } from '../shared/mailbox/scope';
 import { generateLoopbackCertificate } from './identity/tlsCertificate';
 import { startDevHost } from './host/devHost';
+import { DevClock } from './host/devClock';
 import { startAzurite } from './azurite';
 import { startDevGraph } from './graph/devGraph';
 import { demoSeedPath } from './seeds/demoSeedPath';
@@ -98,7 +99,10 @@ async function main(): Promise<void> {
     caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'ews-sandbox-')), 'sandbox-ca.pem');
     writeFileSync(caFile, cert.caPem);
   }
-  const sandbox = await startEwsSandbox({ seed, port, tls });
+  // One clock for the host, the sandbox and the Graph stand-in: `clock advance` moves all three, so the
+  // stand-ins judge a scheduled window's end the way Exchange would at that (virtual) time.
+  const clock = new DevClock();
+  const sandbox = await startEwsSandbox({ seed, port, tls, now: () => clock.now() });
   const account = seed.serviceAccounts?.[0];
   const inspect = `${sandbox.origin}/sandbox/mailboxes/alice@contoso.com`;
   const lines = [
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
           sandbox.tenant,
           seed.apps?.[0]?.clientId ?? '',
           Number(process.env.GRAPH_PORT ?? 0),
+          () => clock.now(),
         )
       : undefined;
   if (devGraph) {
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
     caFile,
   });
   applyDemoSettings(process.env, appEnv);
-  const host = await startDevHost({ port: Number(process.env.PORT ?? 7071) });
+  const host = await startDevHost({ port: Number(process.env.PORT ?? 7071), clock });
   console.log(devHostInstructions(host.url, process.env).join('\n'));
   const stop = (): void => {
     void host
