@@ -1,7 +1,8 @@
 /**
  * HiBob's time-off webhooks end to end: a loopback stand-in of HiBob's API (dev/hibob), the dev host, the
- * real EWS client and the EWS sandbox as the mailbox of record. Deliveries carry ids only; the leave
- * orchestration re-reads the request from HiBob before it touches the mailbox.
+ * real EWS client and the EWS sandbox as the mailbox of record. Deliveries carry ids only: each goes to a
+ * short intake orchestration that re-reads the request from HiBob and hands it, as a leave event, to the
+ * person's calendar owner, which sets the mailbox.
  */
 import path from 'node:path';
 import { loadSeedFile, startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
@@ -15,8 +16,9 @@ import { DevClock } from '../../dev/host/devClock';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { bobSignature } from '../../dev/hibob/bobSignature';
 import { useAppServices } from '../../shared/app/appServices';
+import { calendarInstanceId, isLeaveIntakeInstanceId } from '../../shared/leave/instanceId';
+import { intakeSummary, ownerOf, settleOwners } from '../support/calendarOwners';
 import { hibobLeaveRequest, HIBOB_ALICE } from '../support/hibobLeave';
-import { durableStatusUrl, pollStatus } from '../support/durableStatus';
 
 const SECRET = 'hibob-webhook-secret';
 const SERVICE_USER = { id: 'SERVICE-USER-7', token: 'hibob-service-token' };
@@ -146,17 +148,28 @@ describe('POST /api/hr/hibob', () => {
     expect(host.durable.listInstances().length).toBe(n);
   });
 
-  test('approved: the request is re-read from HiBob and Alice’s replies are scheduled; cancelled: they are restored', async () => {
+  /** The intake a 202 named, run to its end; then Alice's owner settled. What the intake says it did. */
+  async function intakeThenOwner(answer: { status: number; json: Record<string, string> }) {
+    expect(answer.status).toBe(202);
+    const id = answer.json.id ?? '';
+    expect(isLeaveIntakeInstanceId(id)).toBe(true);
+    const summary = await intakeSummary(host.durable, id);
+    await settleOwners(host.durable, [ALICE]);
+    return summary;
+  }
+
+  test('approved: the request is re-read from HiBob and Alice’s replies are scheduled; moved; cancelled: restored', async () => {
     const before = oof();
     const r = request();
     hibob.putRequest(r);
     const triggeredAt = new Date(Date.now() - 60_000).toISOString();
     const approved = await send('timeoff.request.approved', r, triggeredAt);
-    expect(approved.status).toBe(202);
     expect(approved.json.outcome).toBe('started');
-    expect(approved.json.id).toBe(`leave-hibob-${r.requestId}`);
-    const url = durableStatusUrl(host.url, approved.json.id ?? '');
-    await pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
+    expect(approved.json.id).toMatch(new RegExp(`^leave-intake-hibob-${r.requestId}~`));
+    expect(await intakeThenOwner(approved)).toMatchObject({
+      outcome: 'delivered',
+      calendar: { action: 'started', instanceId: calendarInstanceId(ALICE) },
+    });
     expect(oof()).toMatchObject({
       state: 'Scheduled',
       start: '2030-08-04T22:00:00.000Z',
@@ -171,33 +184,47 @@ describe('POST /api/hr/hibob', () => {
       ]),
     );
 
-    // The same delivery again (HiBob retries) reaches the same orchestration and changes nothing.
+    // The same delivery again (HiBob retries): the same intake, already received; nothing is re-read.
+    const calls = hibob.calls.length;
     const again = await send('timeoff.request.approved', r, triggeredAt);
-    expect(again.json).toMatchObject({ id: approved.json.id, outcome: 'forwarded' });
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ id: approved.json.id, outcome: 'ignored' });
+    expect(hibob.calls.length).toBe(calls);
 
-    // HiBob moves the end date: the orchestration re-reads the request and moves the replies.
+    // HiBob moves the end date: a new notice, re-read, and the owner moves the replies.
     hibob.putRequest({ ...r, endDate: '2030-08-23' });
-    await send('timeoff.request.setEndDate', r, new Date(Date.now() - 30_000).toISOString());
-    await pollStatus(url, () => oof()?.end === '2030-08-23T22:00:00.000Z', 'the new end date in the mailbox');
+    const moved = await send('timeoff.request.setEndDate', r, new Date(Date.now() - 30_000).toISOString());
+    expect(await intakeThenOwner(moved)).toMatchObject({
+      outcome: 'delivered',
+      calendar: { action: 'forwarded' },
+    });
+    expect(oof()).toMatchObject({ state: 'Scheduled', end: '2030-08-23T22:00:00.000Z' });
 
+    // Cancelled in HiBob: Alice has exactly what she had before; her owner waits for her next leave.
     hibob.putRequest({ ...r, status: 'canceled' });
-    await send('timeoff.request.cancelled', r);
-    const done = await pollStatus(url, (s) => s.runtimeStatus !== 'Running', 'the end');
-    expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'cancelled', timesSet: 2 });
-    expect({ ...oof(), start: '', end: '' }).toEqual({ ...before, start: '', end: '' });
+    expect(await intakeThenOwner(await send('timeoff.request.cancelled', r))).toMatchObject({
+      outcome: 'delivered',
+    });
+    expect(oof()).toEqual(before);
+    expect(ownerOf(host.durable, ALICE)).toMatchObject({
+      runtimeStatus: 'Running',
+      status: { phase: 'waiting' },
+    });
+    expect(ownerOf(host.durable, ALICE)?.status.until).toBeUndefined();
   });
 
-  test('approved, but HiBob no longer has the request (deleted meanwhile): nothing changes in the mailbox', async () => {
+  test('approved, but HiBob no longer has the request (deleted meanwhile): a cancellation, nothing changes in the mailbox', async () => {
     const before = oof();
     const r = request();
-    const answer = await send('timeoff.request.approved', r);
-    expect(answer.status).toBe(202);
-    const done = await pollStatus(
-      durableStatusUrl(host.url, answer.json.id ?? ''),
-      (s) => s.runtimeStatus !== 'Running',
-      'the end',
+    const summary = await intakeThenOwner(await send('timeoff.request.approved', r));
+    // HiBob still knows whose request it was: Alice's owner remembers it as cancelled.
+    expect(summary).toMatchObject({
+      outcome: 'delivered',
+      calendar: { instanceId: calendarInstanceId(ALICE) },
+    });
+    expect(ownerOf(host.durable, ALICE)?.calendar.leaves).toContainEqual(
+      expect.objectContaining({ key: `hibob:${r.requestId}`, status: 'cancelled' }),
     );
-    expect(done.output).toMatchObject({ outcome: 'nothing-to-do' });
     expect(oof()).toEqual(before);
   });
 
