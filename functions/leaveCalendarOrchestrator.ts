@@ -46,6 +46,8 @@ import {
 export const DEFAULT_RETRY: RetrySettings = { firstRetryMs: 5000, maxAttempts: 5 };
 /** After a mailbox call still failing when its retries ran out, the owner tries again this much later. */
 export const RETRY_AFTER_GIVE_UP_MS = 3_600_000;
+/** At most this many leave events are applied by one generation (the rest wait for the next). */
+export const MAX_EVENTS_PER_GENERATION = 50;
 
 /** Why a step failed: a permanent code, or still transient after every attempt. */
 interface StepFailure {
@@ -112,10 +114,23 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
     if (timer) waits.push(timer);
     const winner = (yield context.df.Task.any(waits)) as Task;
     if (timer && winner !== timer) timer.cancel();
+    const pending: CalendarDelivery[] = [];
+    if (winner === leaveEvent) {
+      pending.push(leaveEvent.result as CalendarDelivery);
+      // Events delivered together are taken together: an event left unread when the generation
+      // continues as new is carried over only where the durability provider does so.
+      while (pending.length < MAX_EVENTS_PER_GENERATION) {
+        const more = context.df.waitForExternalEvent(LEAVE_EVENT_NAME);
+        const drained = context.df.createTimer(context.df.currentUtcDateTime);
+        if ((yield context.df.Task.any([more, drained])) === drained) break;
+        drained.cancel();
+        pending.push(more.result as CalendarDelivery);
+      }
+    }
     context.df.continueAsNew({
       mailbox,
       calendar,
-      pending: winner === leaveEvent ? [leaveEvent.result as CalendarDelivery] : [],
+      pending,
       wake: winner === leaveEvent ? 'event' : winner === reconcile ? 'reconcile' : 'timer',
       ...(input.retry ? { retry: input.retry } : {}),
     } satisfies CalendarOwnerInput);

@@ -361,3 +361,26 @@ describe('LEAVE_CALENDAR_EVENT=on', () => {
     expect(harness.calendar(ALICE).events).toEqual([]);
   });
 });
+
+test('events delivered at the same moment are all applied, none lost when the owner continues as new', async () => {
+  harness = await CalendarHarness.start({ now: '2030-05-01T08:00:00Z' });
+  await harness.deliver(leave(ALICE, 'JUL', '2030-07-01', '2030-07-12'));
+  const id = harness.instanceIdOf(ALICE);
+  for (const [leaveId, start, end] of [
+    ['AUG', '2030-08-05', '2030-08-16'],
+    ['SEP', '2030-09-01', '2030-09-05'],
+    ['OCT', '2030-10-01', '2030-10-05'],
+  ] as const) {
+    harness.host.raiseEvent(id, 'LeaveEvent', {
+      source: 'generic',
+      event: leave(ALICE, leaveId, start, end, { eventId: leaveId }),
+    });
+  }
+  await harness.settle();
+  expect(
+    harness
+      .calendar(ALICE)
+      .leaves.map((l) => l.key)
+      .sort(),
+  ).toEqual(['generic:AUG', 'generic:JUL', 'generic:OCT', 'generic:SEP']);
+});

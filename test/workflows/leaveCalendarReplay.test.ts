@@ -75,3 +75,38 @@ test('replayed after the mailbox was set: nothing is done again, the owner goes 
   expect(state.calendar.applied?.settings.end).toBe('2030-07-12T22:00:00.000Z');
   expect(state.calendar.decisions.map((d) => d.decision)).toEqual(['applied', 'scheduled']);
 });
+
+test('two leave events in one batch are both taken into the next generation, none left unread', async () => {
+  const idle: CalendarOwnerInput = {
+    mailbox: ALICE,
+    calendar: emptyCalendar(ALICE),
+    pending: [],
+    wake: 'idle',
+  };
+  const aug = { source: 'generic', event: leave(ALICE, 'AUG', '2030-08-05', '2030-08-16') };
+  const sep = { source: 'generic', event: leave(ALICE, 'SEP', '2030-09-01', '2030-09-05') };
+  const history = [
+    h.orchestratorStarted(t),
+    h.executionStarted(t, LEAVE_CALENDAR_ORCHESTRATOR, idle),
+    h.orchestratorStarted(t),
+    h.eventRaised(t, 'LeaveEvent', aug),
+    h.eventRaised(t, 'LeaveEvent', sep),
+  ];
+  const e = await replay(LEAVE_CALENDAR_ORCHESTRATOR, history, idle);
+  // the second event is read at once (its zero-length timer, id 0, cancelled); the next zero-length
+  // timer (id 1) fires with nothing more delivered, and that ends the batch
+  expect(e.actions.some((a) => a.actionType === ActionType.ContinueAsNew)).toBe(false);
+  const drained = [
+    ...history,
+    h.timerCreated(0, t, t),
+    h.timerCreated(1, t, t),
+    h.orchestratorStarted(t),
+    h.timerFired(t, 1, t),
+  ];
+  const done = await replay(LEAVE_CALENDAR_ORCHESTRATOR, drained, idle);
+  const next = inputOf<CalendarOwnerInput>(
+    done.actions.find((a) => a.actionType === ActionType.ContinueAsNew),
+  );
+  expect(next.pending.map((p) => p.event.leaveId)).toEqual(['AUG', 'SEP']);
+  expect(next.wake).toBe('event');
+});
