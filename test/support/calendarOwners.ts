@@ -5,7 +5,11 @@
  * status saying `waiting` while its generation stays the same over a few turns of the event loop.
  */
 import type { LocalDurableHost } from '../../dev/host/localDurableHost';
-import type { CalendarOwnerInput, CalendarOwnerStatus } from '../../shared/leave/leaveDispatch';
+import {
+  LEAVE_CALENDAR_ORCHESTRATOR,
+  type CalendarOwnerInput,
+  type CalendarOwnerStatus,
+} from '../../shared/leave/leaveDispatch';
 import type { LeaveIntakeSummary } from '../../functions/leaveIntakeOrchestrator';
 import type { LeaveCalendar } from '../../shared/leave/leaveCalendar';
 import { calendarInstanceId } from '../../shared/leave/instanceId';
@@ -53,6 +57,14 @@ export async function settleOwners(durable: LocalDurableHost, mailboxes: readonl
     quiet = waiting && snapshot === last ? quiet + 1 : 0;
     last = snapshot;
   }
+}
+
+/** The mailboxes of every calendar owner running on the host (to settle them all after moving the clock). */
+export function runningOwners(durable: LocalDurableHost): string[] {
+  return durable
+    .listInstances()
+    .filter((r) => r.name === LEAVE_CALENDAR_ORCHESTRATOR && r.runtimeStatus === 'Running')
+    .map((r) => (r.input as CalendarOwnerInput).mailbox);
 }
 
 /** Waits for a HiBob notice's intake to complete and returns what it says became of the notice. */
