@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import extract from 'extract-zip';
 import { startAzurite, type Azurite } from '../../dev/azurite';
 import type { EwsSandbox } from '../../dev/ews-sandbox';
+import { calendarInstanceId } from '../../shared/leave/instanceId';
 import { signGeneric } from '../../shared/leave/sources/signature';
 import { demoEwsSettings, startDemoSandbox } from '../support/demoTenant';
 
@@ -191,8 +192,18 @@ describe('the deployment package', () => {
       .sort();
     expect(ready.modules).toEqual(projectModules);
     expect(ready.functions).toEqual(
-      expect.arrayContaining(['hrWebhook', 'leaveOrchestrator', 'archiveSweep']),
+      expect.arrayContaining([
+        'hrWebhook',
+        'hrLeaveStatus',
+        'leaveCalendarOrchestrator',
+        'leaveIntakeOrchestrator',
+        'leaveSyncMailbox',
+        'leaveDeliver',
+        'archiveSweep',
+      ]),
     );
+    // The per-leave orchestration is gone: nothing in the package registers it.
+    expect(ready.functions).not.toContain('leaveOrchestrator');
   });
 
   test('a signed leave event sets the person’s automatic replies through EWS', async () => {
@@ -206,6 +217,10 @@ describe('the deployment package', () => {
       body: event,
     });
     expect(answer.status).toBe(202);
+    // Alice's calendar owner took it: its id, not her address; its status route is in the package too.
+    const accepted = (await answer.json()) as { id: string; outcome: string };
+    expect(accepted).toMatchObject({ id: calendarInstanceId(ALICE), outcome: 'started' });
+    expect(answer.headers.get('location')).toBe(`${ready.url}/api/hr/leaves/${accepted.id}`);
     const oof = await eventually(
       () => sandbox?.inspectMailbox(ALICE)?.oof,
       (o) => o?.state === 'Scheduled',
