@@ -11,8 +11,9 @@
  *   return to. Later absences are still applied (a new leave is a new fact from HR).
  * - An absence that has not started is scheduled ahead only when the person's own replies are quiet
  *   (Disabled, or a scheduled window already over): otherwise their reply stays until the absence starts.
- * - A restore never sends a window whose end has passed (Exchange refuses it): such a window comes back as
- *   Disabled with the person's texts and audience.
+ * - A restore never sends a scheduled window whose end has passed (Exchange refuses it): such a window comes
+ *   back as Disabled with the person's texts and audience. Enabled or Disabled replies come back exactly, with
+ *   the last window Exchange kept for them.
  */
 import type { OofSettings } from '../mailbox/mailboxOperations';
 import type { AppliedReplies } from './leaveCalendar';
@@ -68,11 +69,8 @@ export function restorable(settings: OofSettings, now: number): { settings: OofS
     const { externalAudience, internalReply, externalReply } = settings;
     return { settings: { state: 'Disabled', externalAudience, internalReply, externalReply }, expired: true };
   }
-  if (settings.start !== undefined && ended(settings, now)) {
-    // Enabled or Disabled keep the last window only for Outlook to pre-fill: a past one is not sent.
-    const { start: _start, end: _end, ...rest } = settings;
-    return { settings: rest, expired: false };
-  }
+  // Enabled or Disabled come back exactly, with the last window Exchange kept for Outlook to pre-fill:
+  // Exchange checks a window's end only for Scheduled, and leaving it out would leave ours in its place.
   return { settings, expired: false };
 }
 

@@ -362,12 +362,15 @@ describe('what a restore writes', () => {
   test.each([
     ['Enabled', lisbon],
     ['Disabled', off],
-  ])('%s replies with a past window come back without it: a past window is never sent', (_, own) => {
-    const withWindow = { ...own, start: '2030-03-01T00:00:00.000Z', end: '2030-03-05T00:00:00.000Z' };
-    const plan = restoreAfter(withWindow);
-    expect(plan.write).toEqual(own);
-    expect(plan.decision).toBe('restored');
-  });
+  ])(
+    '%s replies come back exactly, with the past window Exchange kept for them (left out, ours would stay)',
+    (_, own) => {
+      const withWindow = { ...own, start: '2030-03-01T00:00:00.000Z', end: '2030-03-05T00:00:00.000Z' };
+      const plan = restoreAfter(withWindow);
+      expect(plan.write).toEqual(withWindow);
+      expect(plan.decision).toBe('restored');
+    },
+  );
 
   test('Enabled replies whose last window has not ended keep it', () => {
     const withWindow = { ...lisbon, start: '2030-08-01T00:00:00.000Z', end: '2030-12-01T00:00:00.000Z' };
@@ -402,9 +405,7 @@ describe('quiet replies and what can be written back', () => {
 
   test('only a scheduled window that is over is reported as expired', () => {
     expect(restorable(conference, NOW).expired).toBe(true);
-    expect(restorable({ ...off, start: conference.start, end: conference.end }, NOW)).toEqual({
-      settings: off,
-      expired: false,
-    });
+    const offWithWindow = { ...off, start: conference.start, end: conference.end };
+    expect(restorable(offWithWindow, NOW)).toEqual({ settings: offWithWindow, expired: false });
   });
 });
