@@ -24,6 +24,11 @@ export interface MailboxErrorDetails {
   serverRequestId?: string;
   /** How many attempts were made before giving up (set by the retrying client). */
   attempts?: number;
+  /**
+   * The request may have reached the server and been carried out although no answer came: a timeout or a
+   * lost connection after the request was being written. Asking again repeats what it did, if it did.
+   */
+  outcomeUnknown?: boolean;
 }
 
 /** A failed mailbox operation, typed with the server's code and what kind of failure it is. */
@@ -36,6 +41,7 @@ export class MailboxError extends Error {
   readonly innerCode?: string;
   readonly requestId?: string;
   readonly serverRequestId?: string;
+  readonly outcomeUnknown?: boolean;
   attempts?: number;
 
   constructor(details: MailboxErrorDetails) {
@@ -50,6 +56,7 @@ export class MailboxError extends Error {
     this.requestId = details.requestId;
     this.serverRequestId = details.serverRequestId;
     this.attempts = details.attempts;
+    this.outcomeUnknown = details.outcomeUnknown;
   }
 
   get retryable(): boolean {
@@ -68,6 +75,7 @@ export class MailboxError extends Error {
       requestId: this.requestId,
       serverRequestId: this.serverRequestId,
       attempts: this.attempts,
+      outcomeUnknown: this.outcomeUnknown,
     };
   }
 }

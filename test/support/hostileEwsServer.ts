@@ -29,15 +29,24 @@ export interface HostileRequest {
   mailbox: string;
   /** The SOAP operation (first element of the Body). */
   operation: string;
+  /** The request as it came, for relay(). */
+  headers: http.IncomingHttpHeaders;
+  body: string;
 }
 
-export type HostileHandler = (request: HostileRequest, res: http.ServerResponse) => void;
+/** Answers one request; an async handler (one that relays) failing ends the connection. */
+export type HostileHandler = (request: HostileRequest, res: http.ServerResponse) => void | Promise<void>;
 
 export interface HostileEwsServer {
   url: string;
   requests: HostileRequest[];
   /** Changes how the next requests are answered. */
   answerWith(handler: HostileHandler): void;
+  /**
+   * Stops listening for `ms` (every connection ended, new ones refused: ECONNREFUSED), then listens on
+   * the same port again.
+   */
+  stopListeningFor(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -50,19 +59,54 @@ export async function startHostileEwsServer(handler: HostileHandler): Promise<Ho
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const operation = /<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(\w+)/.exec(body)?.[1] ?? '';
-      const request = { at: Date.now(), mailbox: String(req.headers['x-anchormailbox'] ?? ''), operation };
+      const mailbox = String(req.headers['x-anchormailbox'] ?? '');
+      const request = { at: Date.now(), mailbox, operation, headers: req.headers, body };
       requests.push(request);
-      current(request, res);
+      Promise.resolve(current(request, res)).catch((error: unknown) => res.destroy(error as Error));
     });
   });
   const listener = await listenOnLoopback(server);
+  let reopening: NodeJS.Timeout | undefined;
   return {
     url: `${listener.origin}/EWS/Exchange.asmx`,
     requests,
     answerWith: (next) => {
       current = next;
     },
-    close: listener.close,
+    stopListeningFor: (ms) => {
+      server.close();
+      server.closeAllConnections();
+      reopening = setTimeout(() => server.listen(listener.port, '127.0.0.1'), ms);
+    },
+    close: () => {
+      clearTimeout(reopening);
+      return listener.close();
+    },
+  };
+}
+
+/** What the real server answered to a relayed request. */
+export interface RelayedAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * Sends the request on to a real EWS server (the sandbox) as it came, and answers what that server
+ * answered: the server carries the request out, and the test decides whether the client hears of it.
+ */
+export async function relay(request: HostileRequest, url: string): Promise<RelayedAnswer> {
+  const forwarded: Record<string, string> = {};
+  for (const name of ['authorization', 'content-type', 'x-anchormailbox']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') forwarded[name] = value;
+  }
+  const answered = await fetch(url, { method: 'POST', headers: forwarded, body: request.body });
+  return {
+    status: answered.status,
+    contentType: answered.headers.get('content-type') ?? 'text/xml; charset=utf-8',
+    body: await answered.text(),
   };
 }
 

@@ -68,6 +68,37 @@ describe('the retry loop both back ends share', () => {
     expect(c.reports).toEqual([]);
     expect(c.learned).toEqual([]);
   });
+
+  it('does not send again what the server may have carried out when the call says so; the error goes up retryable', async () => {
+    const lost = new MailboxError({
+      code: 'CONNECTION',
+      errorClass: 'transient',
+      message: 'reset',
+      outcomeUnknown: true,
+    });
+    const refused = new MailboxError({ code: 'CONNECTION', errorClass: 'transient', message: 'refused' });
+    const consulted: MailboxError[] = [];
+    const mayResend = (error: MailboxError): boolean => {
+      consulted.push(error);
+      return !error.outcomeUnknown;
+    };
+    // Refused: cannot have reached the server, so it is sent again; then the lost answer ends the call.
+    const c = call([refused, lost, 'never'], { mayResend });
+    await expect(c.run()).rejects.toBe(lost);
+    expect(lost).toMatchObject({ attempts: 2, retryable: true });
+    expect(c.attempts()).toBe(2);
+    expect(c.reports.map((r) => r.outcome)).toEqual(['retry', 'failed']);
+    expect(c.learned).toEqual(['CONNECTION', 'CONNECTION']);
+    expect(consulted).toEqual([refused, lost]);
+
+    // Without the hook, the same lost answer is sent again (reads, idempotent writes).
+    const plain = call([lost, 'ok']);
+    await expect(plain.run()).resolves.toBe('ok');
+    // A permanent error is never sent again, and the hook is not asked.
+    consulted.length = 0;
+    await expect(call([failure('permanent')], { mayResend }).run()).rejects.toMatchObject({ attempts: 1 });
+    expect(consulted).toEqual([]);
+  });
 });
 
 describe('the call’s deadline (EWS_TIMEOUT_MS) bounds retries and shared pauses', () => {

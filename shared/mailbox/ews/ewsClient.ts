@@ -217,8 +217,15 @@ export class EwsClient implements MailboxOperations {
     );
     const existing = found.items[0];
     if (existing) return existing.id;
-    return this.call('CreateItem', mailbox, requests.createOofEventBody(ewsEvent), (xml, ctx) =>
-      responses.readItemId(xml, 'CreateItem', ctx),
+    // Not idempotent: a CreateItem sent again after its answer was lost makes a second event, so the
+    // transport does not resend it once it may have reached Exchange; the caller's next attempt comes back
+    // through the FindItem above.
+    return this.call(
+      'CreateItem',
+      mailbox,
+      requests.createOofEventBody(ewsEvent),
+      (xml, ctx) => responses.readItemId(xml, 'CreateItem', ctx),
+      { idempotent: false },
     );
   }
 
@@ -254,12 +261,16 @@ export class EwsClient implements MailboxOperations {
     return this.transport.endpointConcurrency;
   }
 
-  /** Sends one operation as `mailbox` through the transport and reads its answer with `read`. */
+  /**
+   * Sends one operation as `mailbox` through the transport and reads its answer with `read`;
+   * `idempotent: false` for an operation Exchange must not carry out twice (TransportRequest.idempotent).
+   */
   private call<T>(
     operation: string,
     mailbox: string,
     body: string,
     read: (xml: XmlNode, ctx: responses.ResponseContext) => T,
+    { idempotent = true }: { idempotent?: boolean } = {},
   ): Promise<T> {
     const { settings } = this;
     const impersonation: requests.Impersonation = {
@@ -283,6 +294,7 @@ export class EwsClient implements MailboxOperations {
       body: requests.envelope(settings.serverVersion, impersonation, body),
       maxResponseBytes: ANSWER_LIMITS[operation] ?? DEFAULT_ANSWER_LIMIT,
       countEntityReferences: true,
+      idempotent,
       // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
       // ErrorInternalServerError) is retried like a fault.
       decode: (answer, ctx) => read(soapAnswer(answer, parseOptions, ctx), ctx),

@@ -24,6 +24,12 @@ export interface PostOptions {
   maxResponseBytes: number;
   /** XML answers: each character reference adds ENTITY_REFERENCE_COST bytes (see countedSize). */
   countEntityReferences?: boolean;
+  /**
+   * Called when undici, connected, starts writing the request: from then on the server may have received
+   * it and carried it out, even if no answer comes (see TransportRequest.idempotent). Before it (waiting
+   * for a pooled connection, connecting, connection refused) nothing can have reached the server.
+   */
+  onWriting?: () => void;
 }
 
 export class ResponseTooLargeError extends Error {
@@ -81,7 +87,9 @@ export function postAndCollect(pool: Pool, options: PostOptions): Promise<HttpAn
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
+        // Aborted here, undici never writes the request (client-h1.js checks `aborted` right after).
         if (expired) started.abort(expired);
+        else options.onWriting?.();
       },
       onResponseStart(_controller, status, responseHeaders) {
         statusCode = status;

@@ -106,6 +106,17 @@ export interface TransportRequest<T> {
   countEntityReferences?: boolean;
   /** The answer as the call's result, or the MailboxError it means (thrown; retried if retryable). */
   decode(answer: HttpAnswer, ctx: AnswerContext): T;
+  /**
+   * False for a request the server must not carry out twice (EWS CreateItem: a second one makes a second
+   * item). Once such a request may have reached the server (a timeout or a lost connection after it was
+   * being written), it is not sent again within this call: the error goes up, still transient, and the
+   * caller's next attempt looks for what the first one may have made before acting. Failures that cannot
+   * have reached the server (connection refused) and answers the server gave (503, throttling: it
+   * carried nothing out) are retried as for any request. Default true: reads, and writes that land on the
+   * same state however often they are sent (SetUserOofSettings, UpdateItem, DeleteItem; a Graph create
+   * carrying its transactionId).
+   */
+  idempotent?: boolean;
 }
 
 /** Successful calls before one endpoint slot is given back after the server said we exceed its budget. */
@@ -215,6 +226,7 @@ export class HttpTransport {
           }
         },
         retryWait: (error, attempt) => this.retryWait(error, attempt),
+        mayResend: (error) => request.idempotent !== false || !error.outcomeUnknown,
         learn: (error) => this.learn(error, key),
         report: onCall
           ? (event) =>
@@ -318,6 +330,7 @@ export class HttpTransport {
     // problem to retry, and surfaces as what it is.
     const authorization = await this.authorization.header(authRetried);
     let answer: HttpAnswer;
+    let writing = false;
     // The endpoint cap is the server's concurrency budget: a slot is held while the request is at the
     // server, not while we read its answer, so the next caller goes out as soon as the server is done.
     await this.endpointSlots.acquire();
@@ -346,9 +359,12 @@ export class HttpTransport {
         timeoutMs: remaining,
         maxResponseBytes: request.maxResponseBytes,
         countEntityReferences: request.countEntityReferences,
+        onWriting: () => {
+          writing = true;
+        },
       });
     } catch (error) {
-      throw error instanceof MailboxError ? error : this.failedExchange(error, request, requestId);
+      throw error instanceof MailboxError ? error : this.failedExchange(error, request, requestId, writing);
     } finally {
       this.endpointSlots.release();
     }
@@ -363,11 +379,15 @@ export class HttpTransport {
     return { result: request.decode(answer, ctx), status: answer.statusCode, serverRequestId };
   }
 
-  /** An exchange that brought no answer: what it means, and whether asking again can help. */
+  /**
+   * An exchange that brought no answer: what it means, and whether asking again can help. `written`: the
+   * request was being written, so the server may have carried it out.
+   */
   private failedExchange(
     error: unknown,
     request: TransportRequest<unknown>,
     requestId: string,
+    written: boolean,
   ): MailboxError {
     const { name, settingPrefix } = this.service;
     if (error instanceof ResponseTooLargeError) {
@@ -401,15 +421,25 @@ export class HttpTransport {
         request,
         requestId,
         'TIMEOUT',
-        `no complete answer from ${name} within the time allowed (${settingPrefix}_TIMEOUT_MS, ${this.settings.timeoutMs} ms for the whole call)`,
+        `no complete answer from ${name} within the time allowed (${settingPrefix}_TIMEOUT_MS, ${this.settings.timeoutMs} ms for the whole call)${this.unknownOutcome(request, written)}`,
+        'transient',
+        written,
       );
     }
     return this.transportError(
       request,
       requestId,
       'CONNECTION',
-      `connection to ${name} failed: ${err.code ?? err.message ?? String(error)}`,
+      `connection to ${name} failed: ${err.code ?? err.message ?? String(error)}${this.unknownOutcome(request, written)}`,
+      'transient',
+      written,
     );
+  }
+
+  /** What a lost answer means for a request the server must not carry out twice, in words; else ''. */
+  private unknownOutcome(request: TransportRequest<unknown>, written: boolean): string {
+    if (!written || request.idempotent !== false) return '';
+    return `; ${this.service.name} may have carried out the ${request.operation} before the answer was lost, so it is not sent again in this call (the next attempt looks for what it made first)`;
   }
 
   private transportError(
@@ -418,6 +448,7 @@ export class HttpTransport {
     code: 'TIMEOUT' | 'CONNECTION' | 'TLS',
     message: string,
     errorClass: 'transient' | 'permanent' = 'transient',
+    outcomeUnknown = false,
   ): MailboxError {
     return new MailboxError({
       code,
@@ -425,6 +456,7 @@ export class HttpTransport {
       message: `${request.operation}: ${message}`,
       mailbox: request.mailbox,
       requestId,
+      ...(outcomeUnknown && { outcomeUnknown }),
     });
   }
 

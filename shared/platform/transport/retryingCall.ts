@@ -42,6 +42,11 @@ export interface RetryingCall<T> {
   attempt(requestId: string, deadline: number): Promise<T>;
   /** The wait before retrying a retryable error. */
   retryWait(error: MailboxError, attempt: number): number;
+  /**
+   * False when sending the request again could repeat what the failed attempt did (a create whose answer
+   * was lost): the error, still retryable, goes up to a caller that looks before it acts again.
+   */
+  mayResend?(error: MailboxError): boolean;
   /** Lessons from a failure that outlive the call: server-named pauses, a lower concurrency. */
   learn?(error: MailboxError): void;
   report?(event: AttemptReport<T>): void;
@@ -70,7 +75,8 @@ export async function callWithRetries<T>(call: RetryingCall<T>): Promise<T> {
     } catch (error) {
       if (!(error instanceof MailboxError)) throw error;
       error.attempts = attempt;
-      const wait = error.retryable ? call.retryWait(error, attempt) : undefined;
+      const wait =
+        error.retryable && (call.mayResend?.(error) ?? true) ? call.retryWait(error, attempt) : undefined;
       const giveUp =
         wait === undefined ||
         attempt >= limits.maxAttempts ||
