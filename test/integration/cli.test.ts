@@ -12,6 +12,12 @@ import type { CliContext } from '../../cli/cliContext';
 let sandbox: EwsSandbox;
 let env: Record<string, string>;
 
+/**
+ * Two years ahead, so that the windows the CLI sets stay in the future whenever the test runs (the sandbox
+ * refuses a window that has ended, as Exchange does).
+ */
+const YEAR_AHEAD = new Date().getUTCFullYear() + 2;
+
 beforeAll(async () => {
   const seed = loadSeedFile(demoSeedPath());
   sandbox = await startEwsSandbox({ seed, knobs: { missingAnchorFailureRate: 0 } });
@@ -56,9 +62,9 @@ describe('the CLI against the demo tenant', () => {
       'set',
       'alice@contoso.com',
       '--start',
-      '2026-12-21T09:00:00+01:00',
+      `${YEAR_AHEAD}-12-21T09:00:00+01:00`,
       '--end',
-      '2027-01-04T09:00:00+01:00',
+      `${YEAR_AHEAD + 1}-01-04T09:00:00+01:00`,
       '--internal',
       '<p>Away & back on 4 January</p>',
       '--external',
@@ -67,13 +73,15 @@ describe('the CLI against the demo tenant', () => {
       'known',
     );
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain('Scheduled 2026-12-21T08:00:00Z to 2027-01-04T08:00:00Z');
+    expect(set.stdout).toContain(
+      `Scheduled ${YEAR_AHEAD}-12-21T08:00:00Z to ${YEAR_AHEAD + 1}-01-04T08:00:00Z`,
+    );
     const got = await cli('oof', 'get', 'alice@contoso.com', '--json');
     expect(JSON.parse(got.stdout)).toEqual({
       mailbox: 'alice@contoso.com',
       state: 'Scheduled',
-      start: '2026-12-21T08:00:00.000Z',
-      end: '2027-01-04T08:00:00.000Z',
+      start: `${YEAR_AHEAD}-12-21T08:00:00.000Z`,
+      end: `${YEAR_AHEAD + 1}-01-04T08:00:00.000Z`,
       externalAudience: 'Known',
       internalReply: '<p>Away & back on 4 January</p>',
       externalReply: 'Away',
@@ -333,7 +341,7 @@ describe('--json: one JSON document on stdout with the fields --help documents',
 
   it('oof set --json prints what oof get --json then reads, and oof disable --json says whether it changed', async () => {
     const set = await cli(
-      ...'oof set carol@contoso.com --start 2030-07-01T08:00:00+02:00 --end 2030-07-15T08:00:00+02:00'.split(
+      ...`oof set carol@contoso.com --start ${YEAR_AHEAD + 1}-07-01T08:00:00+02:00 --end ${YEAR_AHEAD + 1}-07-15T08:00:00+02:00`.split(
         ' ',
       ),
       ...['--internal', '<p>Back on 15 July</p>', '--audience', 'none', '--json'],
@@ -341,7 +349,10 @@ describe('--json: one JSON document on stdout with the fields --help documents',
     expect(set.code).toBe(0);
     const got = await cli('oof', 'get', 'carol@contoso.com', '--json');
     expect(JSON.parse(set.stdout)).toEqual(JSON.parse(got.stdout));
-    expect(JSON.parse(set.stdout)).toMatchObject({ state: 'Scheduled', start: '2030-07-01T06:00:00.000Z' });
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      state: 'Scheduled',
+      start: `${YEAR_AHEAD + 1}-07-01T06:00:00.000Z`,
+    });
 
     const disable = () => cli('oof', 'disable', 'carol@contoso.com', '--json');
     expect(JSON.parse((await disable()).stdout)).toEqual({
