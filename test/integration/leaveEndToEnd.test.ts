@@ -1,8 +1,10 @@
 /**
  * The leave workflow end to end, with the EWS sandbox as the mailbox of record: a signed HR webhook into
- * the dev host (real HTTP, real DurableClient, durable-functions' replay engine, virtual clock), the real
- * activities with the real EWS client built from the environment (EWS_URL, EWS_AUTH=basic, ...), and the
- * sandbox's own inspection to see what Exchange would show. No fake mailbox anywhere.
+ * the dev host (real HTTP, real DurableClient, durable-functions' replay engine, virtual clock) to the
+ * person's calendar owner, the real activities with the real EWS client built from the environment (EWS_URL,
+ * EWS_AUTH=basic, ...), and the sandbox's own inspection to see what Exchange would show. No fake mailbox
+ * anywhere. The tests run in order on one clock that only moves forward, with leaves no more than the five
+ * years ahead of today that the webhook accepts.
  *
  * Run twice, unchanged, once per back end: MAILBOX_BACKEND=graph talks to the Graph stand-in sharing the
  * sandbox's tenant (token from the loopback Entra server), so the same inspection shows what Graph did.
@@ -15,7 +17,8 @@ import { startEntraTokenServer, type EntraTokenServer } from '../../dev/identity
 import { loadEwsSettings } from '../../shared/platform/config';
 import { EwsClient } from '../../shared/mailbox/ews/ewsClient';
 import { DEMO_SERVICE_ACCOUNT, demoEwsSettings, demoSeed, startDemoSandbox } from '../support/demoTenant';
-import { durableStatusUrl, pollStatus, type DurableStatus } from '../support/durableStatus';
+import { calendarInstanceId } from '../../shared/leave/instanceId';
+import { decisionLines, ownerOf, runningOwners, settleOwners } from '../support/calendarOwners';
 import { graphAppSettings } from '../support/graphTenant';
 import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
 
@@ -37,19 +40,23 @@ const oofOf = (address: string): MailboxSnapshot['oof'] => {
   return snapshot.oof;
 };
 
-/** Posts the event; returns the durable status URL of its leave (the 202 itself carries no such URL). */
-async function post(event: Record<string, unknown>): Promise<string> {
+/** Posts the event and waits until the person's calendar owner has handled it; returns the 202's JSON. */
+async function post(event: Record<string, unknown>): Promise<Record<string, unknown>> {
   const answer = await postGenericHrEvent(host, JSON.stringify(event), { secret: SECRET });
   expect(answer.status).toBe(202);
-  return durableStatusUrl(host.url, String(answer.json.id));
+  await settleOwners(host.durable, [(event.employee as { email: string }).email]);
+  return answer.json;
 }
 
-const waiting = (url: string) => pollStatus(url, (s) => s.customStatus?.phase === 'waiting', 'phase waiting');
-/** The leave's final status, once the dev host's durable engine says the instance has ended (no polling). */
-async function finished(url: string): Promise<DurableStatus> {
-  await host.durable.waitForCompletion(decodeURIComponent(url.slice(url.lastIndexOf('/') + 1)));
-  return (await (await fetch(url)).json()) as DurableStatus;
+/** Moves the virtual clock to `iso` and waits until every owner has handled what came due. */
+async function advanceTo(iso: string): Promise<void> {
+  clock.advanceTo(Date.parse(iso));
+  await settleOwners(host.durable, runningOwners(host.durable));
 }
+
+/** The owner's decisions, without their details. */
+const decisionsOf = (address: string): string[] =>
+  decisionLines(host.durable, address).map((line) => line.slice(0, line.indexOf(':')));
 
 let seq = 0;
 function approval(mailbox: string, displayName: string, start: string, end: string): Record<string, unknown> {
@@ -115,9 +122,10 @@ describe.each(['ews', 'graph'] as const)(
       const before = oofOf(ALICE);
       expect(before.state).toBe('Disabled');
 
-      const statusUrl = await post(approval(ALICE, 'Alice Wilber', '2030-03-25', '2030-04-05'));
-      await waiting(statusUrl);
+      const answer = await post(approval(ALICE, 'Alice Wilber', '2030-03-25', '2030-04-05'));
+      expect(answer).toMatchObject({ id: calendarInstanceId(ALICE), outcome: 'started' });
 
+      // Her own replies are off: the leave is scheduled ahead, so it starts on time even if the app is down.
       const during = oofOf(ALICE);
       expect(during).toMatchObject({
         state: 'Scheduled',
@@ -134,27 +142,29 @@ describe.each(['ews', 'graph'] as const)(
         'Alice Wilber is out of the office and back on Saturday, 6 April 2030',
       );
 
-      clock.advanceTo(Date.parse('2030-04-06T00:00:00Z')); // past the end of the leave: the durable timer fires
-      const done = await finished(statusUrl);
-      expect(done.runtimeStatus).toBe('Completed');
-      expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'end-of-leave', timesSet: 1 });
-
-      const after = oofOf(ALICE);
-      // Everything comes back exactly, the time window Exchange keeps with a Disabled OOF included
-      // (Outlook pre-fills it): a restore that left the leave's dates there would show.
-      expect(after).toEqual(before);
+      await advanceTo('2030-04-06T00:00:00Z'); // past the end of the leave: the owner's timer fires
+      expect(decisionsOf(ALICE)).toContain('restored');
+      expect(ownerOf(host.durable, ALICE)).toMatchObject({
+        runtimeStatus: 'Running',
+        status: { phase: 'waiting' },
+      });
+      // Everything comes back exactly: a restore that left the leave's texts or dates there would show.
+      expect(oofOf(ALICE)).toEqual(before);
     });
 
-    test('Bob’s own scheduled replies (times included) are restored exactly after a cancellation', async () => {
+    test('Bob’s own scheduled window, over by the time his cancelled leave is restored, comes back Disabled with his texts', async () => {
       const before = oofOf(BOB);
       expect(before.state).toBe('Scheduled');
-      const event = approval(BOB, 'Bob Kelly', '2031-07-01', '2031-07-14');
-      const statusUrl = await post(event);
-      await waiting(statusUrl);
+      // The clock is past his own window (it ends days after the sandbox started): Exchange would refuse it now.
+      await advanceTo('2030-05-01T00:00:00Z');
+      expect(Date.parse(before.end ?? '')).toBeLessThan(clock.now());
+
+      const event = approval(BOB, 'Bob Kelly', '2030-07-01', '2030-07-14');
+      await post(event);
       expect(oofOf(BOB)).toMatchObject({
         state: 'Scheduled',
-        start: '2031-06-30T22:00:00.000Z',
-        end: '2031-07-14T22:00:00.000Z',
+        start: '2030-06-30T22:00:00.000Z',
+        end: '2030-07-14T22:00:00.000Z',
       });
 
       await post({
@@ -163,15 +173,21 @@ describe.each(['ews', 'graph'] as const)(
         type: 'cancelled',
         occurredAt: new Date(clock.now()).toISOString(),
       });
-      const done = await finished(statusUrl);
-      expect(done.output).toMatchObject({ outcome: 'restored', endedBy: 'cancelled' });
-      expect(oofOf(BOB)).toEqual(before);
+      expect(decisionsOf(BOB)).toContain('restored-as-disabled');
+      expect(decisionsOf(BOB)).not.toContain('failed');
+      expect(oofOf(BOB)).toMatchObject({
+        state: 'Disabled',
+        externalAudience: before.externalAudience,
+        internalReply: before.internalReply,
+        externalReply: before.externalReply,
+      });
+      expect(ownerOf(host.durable, BOB)?.runtimeStatus).toBe('Running');
     });
 
     test('when Alice changes her replies herself during the leave, the end of the leave leaves them as she set them', async () => {
-      const statusUrl = await post(approval(ALICE, 'Alice Wilber', '2032-02-02', '2032-02-06'));
-      await waiting(statusUrl);
+      await post(approval(ALICE, 'Alice Wilber', '2030-09-02', '2030-09-06'));
       expect(oofOf(ALICE).state).toBe('Scheduled');
+      await advanceTo('2030-09-03T12:00:00Z'); // her leave is running
 
       // Alice, in Outlook, as herself: SetUserOofSettings through EWS (a client of her own, no app involved).
       const own = new EwsClient(loadEwsSettings(demoEwsSettings(sandbox)));
@@ -187,23 +203,24 @@ describe.each(['ews', 'graph'] as const)(
       }
       const hers = oofOf(ALICE);
 
-      clock.advanceTo(Date.parse('2032-02-08T00:00:00Z'));
-      const done = await finished(statusUrl);
-      expect(done.output).toMatchObject({ outcome: 'left-as-changed', endedBy: 'end-of-leave' });
+      await advanceTo('2030-09-08T00:00:00Z');
       expect(oofOf(ALICE)).toEqual(hers);
       expect(hers).toMatchObject({ state: 'Enabled', internalReply: 'Back on Monday, call me if it burns.' });
+      expect(decisionsOf(ALICE).slice(-1)).not.toEqual(['restored']);
     });
 
     test('every mailbox call of a leave names the person: impersonation and a matching anchor on EWS, the user and a client-request-id on Graph', async () => {
       // This test's own leave, with the request logs emptied first: what is asserted is this leave's traffic.
       sandbox.clearRequests();
       graph?.clearRequests();
-      const statusUrl = await post(approval(ALICE, 'Alice Wilber', '2033-05-02', '2033-05-06'));
-      await waiting(statusUrl);
-      clock.advanceTo(Date.parse('2033-05-08T00:00:00Z'));
-      expect((await finished(statusUrl)).output).toMatchObject({ outcome: 'restored' });
+      await post(approval(ALICE, 'Alice Wilber', '2030-11-04', '2030-11-08'));
+      // Her own reply (Enabled, from the test before) stays until the leave starts: then the app's, then hers.
+      await advanceTo('2030-11-05T12:00:00Z');
+      expect(oofOf(ALICE).internalReply).toContain('Alice Wilber is on leave');
+      await advanceTo('2030-11-10T00:00:00Z');
+      expect(decisionsOf(ALICE).slice(-1)).toEqual(['restored']);
 
-      // Read, set, read again before the restore, restore: at least four calls about Alice.
+      // Read on delivery, read and set at the start, read and restore at the end: at least four calls.
       const ewsCalls = sandbox.requests.filter((r) => r.operation?.endsWith('UserOofSettings'));
       const graphCalls = graph?.requests.filter((r) => r.operation?.endsWith('MailboxSettings')) ?? [];
       if (backend === 'ews') {
