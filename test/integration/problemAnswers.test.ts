@@ -74,7 +74,8 @@ test.each([
   [
     'a leave status for a leave that does not exist',
     'GET',
-    '/api/hr/leaves/leave-generic-none',
+    // A calendar owner's id (leave-calendar-<32 hex digits>) that nothing started.
+    `/api/hr/leaves/leave-calendar-${'0'.repeat(32)}`,
     undefined,
     404,
     { error: 'UnknownLeave' },
