@@ -12,11 +12,12 @@
  *                            the server to avoid redundant POST operations in case of client retries to create
  *                            the same event"; "you cannot change transactionId in a subsequent update"
  *
- * An event Graph could not take as meant is refused here, naming the field, before anything is sent.
+ * An event Graph could not take as meant is refused before anything is sent, naming the field, by the check
+ * both back ends share (shared/mailbox/oofCalendarEvent.ts).
  */
-import { ConfigError } from '../../platform/configError';
 import type { OofCalendarEvent } from '../mailboxOperations';
-import { UnknownTimeZoneError, windowsZoneFor, type DateTimeTimeZone } from './timeZones';
+import { checkOofCalendarEvent } from '../oofCalendarEvent';
+import type { DateTimeTimeZone } from './timeZones';
 
 /** The body of `POST /users/{id}/events` and `PATCH /users/{id}/events/{eventId}`. */
 export interface GraphOofEvent {
@@ -32,64 +33,25 @@ export interface GraphOofEvent {
   transactionId?: string;
 }
 
-const DAY = /^(\d{4})-(\d\d)-(\d\d)$/;
-/** OofCalendarEvent's tag: at most 64 of A-Z a-z 0-9 and -. */
-const TAG = /^[A-Za-z0-9-]{1,64}$/;
-
-/** Epoch ms of a `YYYY-MM-DD` that names a real day, or undefined. */
-function dayOf(value: unknown): number | undefined {
-  const m = typeof value === 'string' ? DAY.exec(value) : null;
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(ms).toISOString().slice(0, 10) === value ? ms : undefined;
-}
-
-/** The Graph body for this event; `withTransactionId` on create. Throws ConfigError naming the bad field. */
+/**
+ * The Graph body for this event, checked first (shared/mailbox/oofCalendarEvent.ts: a ConfigError names the
+ * field at fault, nothing is sent); `withTransactionId` on create.
+ */
 export function toGraphOofEvent(event: OofCalendarEvent, withTransactionId: boolean): GraphOofEvent {
-  if (typeof event.subject !== 'string' || event.subject.trim() === '') {
-    throw new ConfigError('the calendar event needs a subject', 'subject');
-  }
-  if (typeof event.body !== 'string') throw new ConfigError('the calendar event body must be text', 'body');
-  const first = dayOf(event.firstDay);
-  if (first === undefined) {
-    throw new ConfigError(
-      `firstDay must be a day like 2030-07-01, got "${String(event.firstDay)}"`,
-      'firstDay',
-    );
-  }
-  const back = dayOf(event.firstDayBack);
-  if (back === undefined || back <= first) {
-    throw new ConfigError(
-      `firstDayBack must be a day like 2030-07-13 after firstDay ${event.firstDay}, got "${String(event.firstDayBack)}"`,
-      'firstDayBack',
-    );
-  }
-  if (typeof event.tag !== 'string' || !TAG.test(event.tag)) {
-    throw new ConfigError(
-      `the event tag must be 1 to 64 of A-Z, a-z, 0-9 and -, got "${String(event.tag)}"`,
-      'tag',
-    );
-  }
-  let timeZone: string;
-  try {
-    timeZone = windowsZoneFor(String(event.timeZone));
-  } catch (error) {
-    if (!(error instanceof UnknownTimeZoneError)) throw error;
-    throw new ConfigError(
-      `timeZone must be an IANA time zone Windows knows (e.g. Europe/Berlin), got "${String(event.timeZone)}"`,
-      'timeZone',
-    );
-  }
+  const checked = checkOofCalendarEvent(event);
+  // The Windows name: Graph takes every zone Windows knows but only a short list of IANA names, and
+  // "methods such as create or update might not support all" of those (dateTimeTimeZone reference page).
+  const timeZone = checked.windowsTimeZone;
   return {
-    subject: event.subject,
-    body: { contentType: 'text', content: event.body },
+    subject: checked.subject,
+    body: { contentType: 'text', content: checked.body },
     isAllDay: true,
     showAs: 'oof',
     isReminderOn: false,
     responseRequested: false,
     attendees: [],
-    start: { dateTime: `${event.firstDay}T00:00:00`, timeZone },
-    end: { dateTime: `${event.firstDayBack}T00:00:00`, timeZone },
-    ...(withTransactionId && { transactionId: event.tag }),
+    start: { dateTime: `${checked.firstDay}T00:00:00`, timeZone },
+    end: { dateTime: `${checked.firstDayBack}T00:00:00`, timeZone },
+    ...(withTransactionId && { transactionId: checked.tag }),
   };
 }

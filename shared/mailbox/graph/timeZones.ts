@@ -5,7 +5,7 @@
  * named the Windows way (the default) or the IANA way; either is converted here, with the offset in force
  * at that very local time, so a window that crosses a daylight-saving change maps right at both ends.
  */
-import { findIana, findWindows } from 'windows-iana';
+import { findIana } from 'windows-iana';
 import { zoneOffsetMs } from '../../leave/leaveWindow';
 
 /** Graph's dateTimeTimeZone complex type. */
@@ -90,18 +90,6 @@ export function toUtcIso(value: DateTimeTimeZone): string {
     .sort((a, b) => a - b);
   // No reading: the wall time was skipped; the pre-jump offset puts it that much after the jump.
   return new Date(readings[0] ?? wall - before).toISOString();
-}
-
-/**
- * The Windows name of an IANA zone (Europe/Berlin → W. Europe Standard Time), for what we send in the
- * person's own zone: Graph takes every zone Windows knows, but only a short list of IANA names, and
- * "methods such as create or update might not support all" of those (dateTimeTimeZone reference page).
- * Throws UnknownTimeZoneError for a zone Windows has no name for.
- */
-export function windowsZoneFor(ianaZone: string): string {
-  const name = findWindows(ianaZone.trim())[0];
-  if (!name) throw new UnknownTimeZoneError(ianaZone);
-  return name;
 }
 
 /** What we send: the instant in UTC, the way Graph writes it. */
