@@ -4,6 +4,8 @@
  * refusals of what Graph refuses (event resource, user-post-events, event-update, event-delete pages).
  * The stand-in's inspection route is the witness of what the calendar holds.
  */
+import http from 'node:http';
+import { listenOnLoopback } from '../../dev/loopback/listenOnLoopback';
 import {
   GRAPH_ROLES,
   startGraphStandIn,
@@ -167,6 +169,80 @@ describe('the Out of office event through the Graph client', () => {
   test('a 404 for the user is an error, never already-gone', async () => {
     const unknown = await client.deleteOofEvent('nobody@contoso.com', 'AAMkx').catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'UserNotFound' });
+  });
+});
+
+describe('a create whose answer is lost', () => {
+  /**
+   * A loopback relay in front of the stand-in: every request passed on as it came, except that the first
+   * POST of an event is carried out and its connection then dropped, as a proxy or a network failure would.
+   */
+  async function startLossyRelay(): Promise<{
+    url: string;
+    postedTransactionIds: unknown[];
+    close: () => Promise<void>;
+  }> {
+    const postedTransactionIds: unknown[] = [];
+    let dropped = false;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const headers: Record<string, string> = {};
+        for (const name of ['authorization', 'content-type', 'accept', 'prefer', 'client-request-id']) {
+          const value = req.headers[name];
+          if (typeof value === 'string') headers[name] = value;
+        }
+        const isCreate = req.method === 'POST' && /\/events$/.test(req.url ?? '');
+        if (isCreate)
+          postedTransactionIds.push((JSON.parse(body) as { transactionId?: unknown }).transactionId);
+        void fetch(`${graph.origin}${req.url ?? ''}`, {
+          method: req.method,
+          headers,
+          ...(body ? { body } : {}),
+        }).then(async (answered) => {
+          const text = await answered.text();
+          if (isCreate && !dropped) {
+            dropped = true;
+            res.socket?.destroy(); // Graph made the event; its answer never comes
+            return;
+          }
+          res.writeHead(answered.status, {
+            'content-type': answered.headers.get('content-type') ?? 'application/json',
+          });
+          res.end(text);
+        });
+      });
+    });
+    const listener = await listenOnLoopback(server);
+    return { url: `${listener.origin}/v1.0`, postedTransactionIds, close: listener.close };
+  }
+
+  test('is sent again with the same transactionId, and Graph answers the first event: one event', async () => {
+    const relay = await startLossyRelay();
+    const env = {
+      ...graphAppSettings(tokens, { url: relay.url }, { clientId: APP, clientSecret: SECRET }),
+      MAILBOX_SCOPE: 'contoso.com',
+    };
+    const calls: string[] = [];
+    const lossy = new GraphClient(loadGraphSettings(env), {
+      backOffBaseMs: 10,
+      backOffCapMs: 50,
+      onCall: (call) => calls.push(`${call.operation} ${call.outcome}${call.code ? ` ${call.code}` : ''}`),
+    });
+    try {
+      const id = await lossy.createOofEvent(ALICE, leave({ tag: 'absence-lost' }));
+      // Both attempts carried the tag: Graph matched the second to the first (event resource, transactionId).
+      expect(relay.postedTransactionIds).toEqual(['absence-lost', 'absence-lost']);
+      // The user's id looked up first, then the POST: lost, sent again, answered.
+      expect(calls.slice(-2)).toEqual(['CreateOofEvent retry CONNECTION', 'CreateOofEvent ok']);
+      expect(ours(ALICE).map((e) => e.id)).toEqual([id]);
+      await client.deleteOofEvent(ALICE, id);
+    } finally {
+      await lossy.close();
+      await relay.close();
+    }
   });
 });
 
