@@ -3,6 +3,7 @@
  * named in the 400 answer (what tells an HR administrator what to fix) and why.
  */
 import {
+  checkLeaveDates,
   isDateOnly,
   isInstant,
   isNewer,
@@ -175,6 +176,19 @@ describe('a leave event the webhook refuses names the field to fix', () => {
   });
 
   it.each([
+    ['employee', { email: 'alice@contoso.com', displayName: 'Alice', phone: '+49 30 1' }, 'employee.phone'],
+    [
+      'employee',
+      { email: 'alice@contoso.com', displayName: 'Alice', DisplayName: 'A' },
+      'employee.DisplayName',
+    ],
+    ['delegate', { name: 'Bob', mail: 'bob@contoso.com' }, 'delegate.mail'],
+    ['delegate', JSON.parse('{"name":"Bob","__proto__":{"x":1}}') as unknown, 'delegate.__proto__'],
+  ])('an unknown field inside %s is refused by its path, like one at the top', (field, value, path) => {
+    expect(refusal({ ...approved, [field]: value })).toBe(`${path}: is not a known field`);
+  });
+
+  it.each([
     [{ email: 'bob@contoso.com' }, 'delegate.name: is required'],
     [{ name: x(257) }, 'delegate.name: must be at most 256 characters'],
     [{ name: 'Bob', email: 'nope' }, 'delegate.email: must be an e-mail address'],
@@ -216,5 +230,84 @@ describe('the checks the schema is made of', () => {
     expect(isNewer(at('2030-06-01T10:00:01+02:00'), at('2030-06-01T08:00:00Z'))).toBe(true);
     expect(isNewer(at('2030-06-01T10:00:00+02:00'), at('2030-06-01T08:00:00Z'))).toBe(false);
     expect(isNewer(at('2030-06-01T07:59:59Z'), at('2030-06-01T10:00:00+02:00'))).toBe(false);
+  });
+});
+
+describe('dates no leave has are refused, naming the date and the limit an HR admin can check', () => {
+  const bounds = { startMaxPastDays: 730, startMaxAheadDays: 1825, maxLengthDays: 730 };
+  /** 2030-06-01 10:00 in Berlin. */
+  const now = new Date('2030-06-01T08:00:00Z');
+  const dated = (start: string, end: string, timeZone = 'Europe/Berlin'): string => {
+    try {
+      parseLeaveEvent({ ...approved, start, end, timeZone }, { bounds, now });
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof LeaveEventError) return error.message;
+      throw error;
+    }
+  };
+
+  it.each([
+    ['1900-01-01', '2030-07-12', 'start: 1900-01-01 is more than 730 days ago'],
+    ['2028-05-31', '2030-07-12', 'start: 2028-05-31 is more than 730 days ago'],
+    ['2035-06-02', '2035-06-12', 'start: 2035-06-02 is more than 1825 days ahead'],
+    [
+      '2030-07-01',
+      '9999-12-30',
+      'end: 9999-12-30 makes the leave longer than 730 days (it starts 2030-07-01)',
+    ],
+    [
+      '2030-07-01',
+      '9999-12-31',
+      'end: 9999-12-31 makes the leave longer than 730 days (it starts 2030-07-01)',
+    ],
+    [
+      '2030-07-01',
+      '2032-06-30',
+      'end: 2032-06-30 makes the leave longer than 730 days (it starts 2030-07-01)',
+    ],
+    [
+      '2030-07-01T00:00:00+02:00',
+      '2032-06-30T00:00:01+02:00',
+      'end: 2032-06-30T00:00:01+02:00 makes the leave longer than 730 days (it starts 2030-07-01T00:00:00+02:00)',
+    ],
+  ])('start %s, end %s', (start, end, message) => {
+    expect(dated(start, end)).toBe(message);
+    // Without bounds (no `now` to measure from) the same dates pass this check.
+    if (!end.startsWith('9999-12-31')) expect(refusal({ ...approved, start, end })).toBe('accepted');
+  });
+
+  it.each([
+    ['the oldest start', '2028-06-01', '2028-06-01'],
+    ['the furthest start (1825 days on, 2032 has a 29 February)', '2035-05-31', '2035-05-31'],
+    ['the longest leave in dates', '2030-07-01', '2032-06-29'],
+    ['the longest leave in instants', '2030-07-01T00:00:00+02:00', '2032-06-30T00:00:00+02:00'],
+    ['a leave that ended a while ago', '2029-01-01', '2029-01-31'],
+  ])('%s is accepted', (_what, start, end) => {
+    expect(dated(start, end)).toBe('accepted');
+  });
+
+  it('“today” is the person’s own day: at 15:00 in Berlin it is already tomorrow in Auckland', () => {
+    const afternoon = { bounds, now: new Date('2030-06-01T13:00:00Z') };
+    const at = (timeZone: string) => ({ ...approved, start: '2035-06-01', end: '2035-06-01', timeZone });
+    expect(parseLeaveEvent(at('Pacific/Auckland'), afternoon).start).toBe('2035-06-01');
+    expect(() => parseLeaveEvent(at('Europe/Berlin'), afternoon)).toThrow(
+      'start: 2035-06-01 is more than 1825 days ahead',
+    );
+  });
+
+  it('a cancellation carries no dates and passes', () => {
+    const { start: _s, end: _e, ...cancelled } = { ...approved, type: 'cancelled' };
+    expect(parseLeaveEvent(cancelled, { bounds, now }).type).toBe('cancelled');
+    expect(() => checkLeaveDates({ timeZone: 'Europe/Berlin' }, bounds, now)).not.toThrow();
+    expect(() =>
+      checkLeaveDates({ start: '1900-01-01', timeZone: 'Europe/Berlin' }, bounds, now),
+    ).not.toThrow();
+  });
+
+  it('without bounds, a last day of 9999-12-31 is refused for what it is, not as “before start”', () => {
+    expect(refusal({ ...approved, end: '9999-12-31' })).toBe(
+      'end: 9999-12-31 is not a date a leave can end on',
+    );
   });
 });
