@@ -3,7 +3,8 @@
 // writes the per-module scores into README.md's "## Tests" section.
 
 /** The modules under mutation: who may be impersonated, what input is accepted, what a signature
- * proves, how errors are classed, what a restore does and what gets archived. */
+ * proves, how errors are classed, what a restore does, what gets archived and what the leave calendar
+ * decides. */
 export const MUTATED_MODULES = [
   'shared/mailbox/scope.ts',
   'shared/leave/leavePlan.ts',
@@ -13,6 +14,10 @@ export const MUTATED_MODULES = [
   'shared/leave/sources/signature.ts',
   'shared/mailbox/ews/ewsErrors.ts',
   'shared/platform/transport/retryingCall.ts',
+  // The leave calendar: which HR events count, how leaves become absences, and what one look at the
+  // mailbox writes (schedule, leave alone, restore).
+  'shared/leave/leaveCalendar.ts',
+  'shared/leave/mailboxSync.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

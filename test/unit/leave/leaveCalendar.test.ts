@@ -360,6 +360,22 @@ describe('leaves as absences', () => {
     expect(absencesOf(split, MAY).map((a) => a.leaves)).toEqual([['hibob:JUL'], ['hibob:AUG']]);
   });
 
+  test('a calendar saved by an earlier version, whose tombstones kept all of the leave’s details, shows no absence for them', () => {
+    const [approved] = calendarOf(JULY).leaves;
+    const saved: LeaveCalendar = {
+      ...emptyCalendar(ALICE),
+      leaves: [{ ...approved!, status: 'cancelled', occurredAt: '2030-05-10T09:00:00Z' }],
+    };
+    expect(absencesOf(saved, MAY)).toEqual([]);
+  });
+
+  test('two leaves ending at the same instant: the reply keeps the details of the one that started first', () => {
+    const firstWeek = approval('LATE', '2030-07-08', '2030-07-12', { delegate: { name: 'Erin' } });
+    const [absence] = absencesOf(calendarOf(JULY, firstWeek), MAY);
+    expect(absence?.leaves).toEqual(['hibob:JUL', 'hibob:LATE']);
+    expect(absence?.reply).toEqual({ employee: JULY.employee, timeZone: 'Europe/Berlin' });
+  });
+
   test('an absence is listed until the instant it ends, not after', () => {
     const calendar = calendarOf(JULY);
     expect(absencesOf(calendar, new Date('2030-07-12T21:59:59.999Z'))).toHaveLength(1);

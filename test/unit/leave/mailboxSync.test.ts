@@ -180,6 +180,14 @@ describe('while the app’s reply is in the mailbox', () => {
     expect(plan.decision).toBe('scheduled');
   });
 
+  test('the same replies under another absence tag (its first leave cancelled) are remembered as that absence’s', () => {
+    // Two identical leaves from two HR sources; the one that named the absence is cancelled.
+    const renamed = { ...july, tag: 'abs-july-from-bamboohr' };
+    const plan = planSync(july.settings, renamed, scheduled, IN_JULY);
+    expect(plan.state).toEqual({ restoreTo: lisbon, applied: ours(renamed) });
+    if (plan.write) expect(plan.write).toEqual(july.settings);
+  });
+
   test('after the last absence her own replies come back exactly, and the app holds nothing', () => {
     const plan = planSync(july.settings, OWN_REPLIES, scheduled, AFTER);
     expect(plan).toEqual({
