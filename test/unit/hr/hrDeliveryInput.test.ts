@@ -10,7 +10,7 @@ import { createSecretProvider } from '../../../shared/platform/secrets';
 import { signGeneric } from '../../../shared/leave/sources/signature';
 
 const SECRET = 'generic-secret-for-input-tests';
-const env = { HR_WEBHOOK_SECRETS: SECRET };
+const env: Record<string, string | undefined> = { HR_WEBHOOK_SECRETS: SECRET };
 /** 2030-06-01 10:00 in Berlin. */
 const NOW = new Date('2030-06-01T08:00:00Z');
 
