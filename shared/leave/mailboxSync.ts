@@ -85,6 +85,7 @@ export function planSync(
   if (handsOffUntil && Date.parse(handsOffUntil) <= now) handsOffUntil = undefined;
   const wanted = target.kind === 'absence' ? target : undefined;
   const running = wanted && Date.parse(wanted.start) <= now;
+  let changedByPerson = false;
 
   if (applied && !isStillOurs(current, applied.settings)) {
     if (wanted && isStillOurs(current, wanted.settings)) {
@@ -93,6 +94,7 @@ export function planSync(
     } else {
       restoreTo = current;
       applied = undefined;
+      changedByPerson = true;
       if (running) {
         handsOffUntil = wanted.end;
         return {
@@ -145,6 +147,12 @@ export function planSync(
     );
   }
   if (applied) return restoreOwn(restoreTo, now);
+  if (changedByPerson) {
+    return keep(
+      'left-as-changed',
+      'the automatic replies were changed since the app set them; left as they are, nothing to restore',
+    );
+  }
   return keep('nothing-to-do', "no absence running or to come; the mailbox shows the person's own replies");
 }
 
