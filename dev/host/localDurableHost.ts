@@ -118,6 +118,7 @@ export interface HostOptions {
   timers?: 'skip' | 'clock';
   clock?: DevClock;
   schema?: number;
+  /** Episodes one generation may take (continueAsNew starts the count again). */
   maxEpisodes?: number;
   /** Best-effort check against the SDK's private open-task table (default on). */
   verifyIds?: boolean;
@@ -386,6 +387,7 @@ export class LocalDurableHost {
         slots = new Map();
         nextId = 0;
         episodeTime = t;
+        episode = 0; // the cap is per generation: an eternal orchestration continues as new for ever
         continue;
       }
       // 2. register newly scheduled actions; ids follow the SDK/DTFx sequence-number rule
