@@ -3,7 +3,14 @@
  */
 import type { ExternalAudience, OofSettings } from '../mailbox/mailboxOperations';
 import type { LeaveEvent } from './leaveEvent';
-import { DEFAULT_TEMPLATES, formatDay, pickTemplate, renderTemplate, type TemplateSet } from './templates';
+import {
+  DEFAULT_TEMPLATES,
+  formatDay,
+  pickTemplate,
+  renderTemplate,
+  replyText,
+  type TemplateSet,
+} from './templates';
 
 export interface OofPlanSettings {
   externalAudience: ExternalAudience;
@@ -11,7 +18,10 @@ export interface OofPlanSettings {
   defaultLocale?: string;
 }
 
-/** Scheduled OOF from `start` to `end` (UTC ISO), with replies from the person's locale's templates. */
+/**
+ * Scheduled OOF from `start` to `end` (UTC ISO), with replies from the person's locale's templates, in text
+ * Exchange stores as it is (replyText): a name with a control character is not altered on the way.
+ */
 export function plannedOof(
   event: Pick<LeaveEvent, 'employee' | 'locale' | 'delegate'>,
   window: { start: string; end: string; firstDayBack: string },
@@ -32,14 +42,17 @@ export function plannedOof(
     start: window.start,
     end: window.end,
     externalAudience: settings.externalAudience,
-    internalReply: renderTemplate(template.internal, values),
-    externalReply: renderTemplate(template.external, values),
+    internalReply: replyText(renderTemplate(template.internal, values)),
+    externalReply: replyText(renderTemplate(template.external, values)),
   };
 }
 
-/** Reply text as a person reads it: Exchange may wrap or reformat the HTML we sent. */
+/**
+ * Reply text as a person reads it: Exchange may wrap or reformat the HTML we sent. Both sides go through
+ * replyText first, so what the way to Exchange alters (a control character dropped) is not a difference.
+ */
 function readable(html: string): string {
-  return html
+  return replyText(html)
     .replace(/<[^>]*>/g, ' ')
     .replace(/&nbsp;/g, ' ')
     .replace(/\s+/g, ' ')

@@ -84,6 +84,29 @@ export function formatDay(date: string, locale: string): string {
   }
 }
 
+/**
+ * A reply's text as Exchange can store it, so that what the app holds as "the reply we set" is what the
+ * mailbox will show. XML 1.0 (section 2.2, Char) cannot carry C0 control characters other than tab, line feed
+ * and carriage return, lone surrogates, U+FFFE or U+FFFF, not even as references: the EWS client would drop
+ * or re-encode them on the way and the reply read back would differ from ours. Form feed and vertical tab
+ * separate words, so they become a space; the other controls are dropped; a lone surrogate, U+FFFE and U+FFFF
+ * become U+FFFD (what a UTF-8 encoder writes for a lone surrogate). Line breaks become line feeds, as an XML
+ * parser delivers them (XML 1.0 section 2.11: CR LF and a lone CR are read as LF).
+ */
+export function replyText(text: string): string {
+  return (
+    text
+      .replace(/\r\n?/g, '\n')
+      .replace(/[\f\v]/g, ' ')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000e-\u001f]/g, '')
+      .replace(
+        /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/g,
+        '\uFFFD',
+      )
+  );
+}
+
 /** Fills one template string; every value is HTML-escaped. */
 export function renderTemplate(template: string, values: TemplateValues): string {
   const d = values.delegate;

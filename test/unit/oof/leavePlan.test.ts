@@ -130,3 +130,65 @@ describe('is the reply in the mailbox still the one we set?', () => {
     expect(isStillOurs({ ...ours, end: undefined }, ours)).toBe(false);
   });
 });
+
+describe('a reply holds only what Exchange stores as it is, so the app later still knows it as its own', () => {
+  const named = (displayName: string, delegateName?: string) =>
+    plannedOof(
+      {
+        employee: { email: 'ann@contoso.com', displayName },
+        ...(delegateName ? { delegate: { name: delegateName } } : {}),
+      },
+      window,
+      {
+        externalAudience: 'All',
+        templates: { en: { internal: '{{name}}{{#delegate}}|{{delegateName}}{{/delegate}}', external: 'x' } },
+      },
+    ).internalReply;
+
+  it.each([
+    ['a control character (U+0001) is dropped', 'Ann\u0001Lee', 'AnnLee'],
+    ['a form feed or vertical tab separates words', 'Ann\fLee\vJr', 'Ann Lee Jr'],
+    ['a lone surrogate becomes U+FFFD', 'Ann\uD83DLee\uDE00', 'Ann\uFFFDLee\uFFFD'],
+    ['U+FFFE and U+FFFF become U+FFFD', 'Ann\uFFFELee\uFFFF', 'Ann\uFFFDLee\uFFFD'],
+    ['CR LF and a lone CR become LF', 'Ann\r\nLee\rJr\nIII', 'Ann\nLee\nJr\nIII'],
+    ['tabs, emoji and accents are kept', 'Zoë\t😀', 'Zoë\t😀'],
+  ])('%s', (_what, displayName, shown) => {
+    expect(named(displayName)).toBe(shown);
+    expect(named('Ann', displayName)).toBe(`Ann|${shown}`);
+  });
+
+  it('the organisation’s own templates are cleaned the same way', () => {
+    const oof = plannedOof({ employee }, window, {
+      externalAudience: 'All',
+      templates: { en: { internal: 'Away\r\n\u0007now\uFFFF', external: 'Out\fof office' } },
+    });
+    expect(oof).toMatchObject({ internalReply: 'Away\nnow\uFFFD', externalReply: 'Out of office' });
+  });
+
+  const ours: OofSettings = {
+    state: 'Scheduled',
+    start: window.start,
+    end: window.end,
+    externalAudience: 'All',
+    internalReply: '<p>Ann\u0001Lee is away\uFFFE</p>',
+    externalReply: '<p>Ann\uD83DLee is out</p>',
+  };
+
+  it('a reply set before this cleaning is still ours when Exchange shows it cleaned', () => {
+    const asStored = {
+      ...ours,
+      internalReply: '<p>AnnLee is away\uFFFD</p>',
+      externalReply: '<p>Ann\uFFFDLee is out</p>',
+    };
+    expect(isStillOurs(asStored, ours)).toBe(true);
+  });
+
+  it('a person who changed a word of such a reply still changed it', () => {
+    const edited = {
+      ...ours,
+      internalReply: '<p>AnnLee is back\uFFFD</p>',
+      externalReply: '<p>Ann\uFFFDLee is out</p>',
+    };
+    expect(isStillOurs(edited, ours)).toBe(false);
+  });
+});
