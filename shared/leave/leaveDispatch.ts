@@ -77,8 +77,11 @@ export interface InstanceStatus {
 
 /** The few durable-client operations dispatching needs. */
 export interface LeaveInstances {
-  /** Undefined when no instance with that id exists. */
-  status(instanceId: string): Promise<InstanceStatus | undefined>;
+  /**
+   * Undefined when no instance with that id exists. The input (an owner's whole calendar) only when asked:
+   * a delivery needs it only to start a stopped owner again.
+   */
+  status(instanceId: string, options?: { withInput?: boolean }): Promise<InstanceStatus | undefined>;
   start(name: string, instanceId: string, input: CalendarOwnerInput | LeaveIntakeInput): Promise<void>;
   raise(instanceId: string, eventName: string, data: CalendarDelivery): Promise<void>;
 }
@@ -90,8 +93,8 @@ export type DispatchOutcome =
 /** `LeaveInstances` through a real durable client. */
 export function durableLeaveInstances(client: DurableClient): LeaveInstances {
   return {
-    async status(instanceId) {
-      const s = await findInstance(client, instanceId, { showInput: true });
+    async status(instanceId, options) {
+      const s = await findInstance(client, instanceId, { showInput: options?.withInput === true });
       return s && { runtimeStatus: s.runtimeStatus, input: s.input, customStatus: s.customStatus };
     },
     async start(name, instanceId, input) {
@@ -135,9 +138,10 @@ export async function deliverToCalendar(
     return forward();
   }
   // No owner yet, or one that stopped (terminated, failed): start it, from its last state if it had one.
+  const stopped = status && (await instances.status(instanceId, { withInput: true }));
   const input: CalendarOwnerInput = {
     mailbox,
-    calendar: status ? calendarOf(status, mailbox) : emptyCalendar(mailbox),
+    calendar: stopped ? calendarOf(stopped, mailbox) : emptyCalendar(mailbox),
     pending: [delivery],
     wake: 'start',
     ...(retry ? { retry } : {}),

@@ -65,12 +65,12 @@ export class CalendarHarness {
 
   /** The durable-client operations dispatching needs, on this host. */
   readonly instances: LeaveInstances = {
-    status: (id) => {
+    status: (id, options) => {
       const record = this.host.getStatus(id);
       return Promise.resolve(
         record && {
           runtimeStatus: record.runtimeStatus,
-          input: record.input,
+          ...(options?.withInput ? { input: record.input } : {}),
           customStatus: record.customStatus,
         },
       );
