@@ -19,6 +19,9 @@ import { instanceLine } from '../shared/platform/logging/invocationLog';
 import { LEAVE_DELIVER, LEAVE_FETCH_HIBOB } from './leaveActivities';
 import { DEFAULT_RETRY } from './leaveCalendarOrchestrator';
 
+/** What the status route shows of an intake. */
+export type LeaveIntakePhase = 'reading-request' | 'delivering' | 'delivered' | 'unknown-person' | 'failed';
+
 export interface LeaveIntakeSummary {
   outcome: 'delivered' | 'unknown-person' | 'failed';
   source: string;
@@ -52,10 +55,14 @@ export const leaveIntakeOrchestrator: OrchestrationHandler = function* (context:
   const retry = new df.RetryOptions(settings.firstRetryMs, settings.maxAttempts);
   retry.backoffCoefficient = 2;
   const summary = { source: input.source, leaveId: notice.leaveId, eventId: notice.eventId };
+  // The phase is what the HR system sees on the status route: a notice that could not be handled shows it.
+  const phase = (p: LeaveIntakePhase): void => context.df.setCustomStatus({ phase: p });
   const fail = (code: string, message: string): LeaveIntakeSummary => {
+    phase('failed');
     if (!context.df.isReplaying) context.error(instanceLine(instanceId, `${code}: ${message}`));
     return { ...summary, outcome: 'failed', note: `${code}: ${message}` };
   };
+  phase('reading-request');
 
   let fetched: ActivityOutcome<HibobFetchResult>;
   try {
@@ -69,6 +76,7 @@ export const leaveIntakeOrchestrator: OrchestrationHandler = function* (context:
   if (!fetched.ok) return fail(fetched.failure.code, fetched.failure.message);
   const event = intakeEvent(input, fetched.value);
   if (!event) {
+    phase('unknown-person');
     return {
       ...summary,
       outcome: 'unknown-person',
@@ -76,6 +84,7 @@ export const leaveIntakeOrchestrator: OrchestrationHandler = function* (context:
     } satisfies LeaveIntakeSummary;
   }
   let delivered: ActivityOutcome<DispatchOutcome>;
+  phase('delivering');
   try {
     delivered = (yield context.df.callActivityWithRetry(LEAVE_DELIVER, retry, {
       source: input.source,
@@ -86,6 +95,7 @@ export const leaveIntakeOrchestrator: OrchestrationHandler = function* (context:
     return fail('TransientGiveUp', `handing the leave to its calendar: ${(err as Error).message}`);
   }
   if (!delivered.ok) return fail(delivered.failure.code, delivered.failure.message);
+  phase('delivered');
   return { ...summary, outcome: 'delivered', calendar: delivered.value } satisfies LeaveIntakeSummary;
 };
 df.app.orchestration(LEAVE_INTAKE_ORCHESTRATOR, leaveIntakeOrchestrator);

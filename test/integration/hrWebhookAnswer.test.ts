@@ -162,11 +162,12 @@ describe('the HR webhook’s 202 and the leave status route', () => {
     expect(summary).toMatchObject({ outcome: 'delivered', calendar: { instanceId: ALICE_OWNER } });
     const status = await get(answer.location ?? '');
     expect(status.status).toBe(200);
-    // An intake has no phases and no next look; its output (whose leave, which owner) is not shown.
+    // An intake shows how far it got (delivered, or failed / unknown-person for a notice it could not
+    // handle) and no next look; its output (whose leave, which owner) is not shown.
     expect(status.json).toEqual({
       id,
       runtimeStatus: 'Completed',
-      phase: null,
+      phase: 'delivered',
       lastUpdatedTime: expect.any(String) as unknown,
     });
     expectNoCredential(status);
