@@ -14,11 +14,12 @@ import './leaveCalendarOrchestrator';
 export async function bambooHrPollTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const services = appServices();
   const instances = durableLeaveInstances(df.getClient(context));
-  const { firstRetryMs, maxAttempts } = services.leaveSettings();
+  const { firstRetryMs, maxAttempts, dateBounds } = services.leaveSettings();
   await pollBambooHr({
     settings: services.bambooHrSettings(),
     secrets: services.secrets(),
     now: () => services.now(),
+    dateBounds,
     deliver: (event) => dispatchLeaveEvent('bamboohr', event, instances, { firstRetryMs, maxAttempts }),
     log: (line) => context.log(line),
   });

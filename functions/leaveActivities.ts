@@ -121,7 +121,7 @@ export async function leaveFetchHibob(
     return failed('HibobNotConfigured', message);
   }
   return attempt(log, LEAVE_FETCH_HIBOB, async () => {
-    const result = await fetchHibobRequest(notice, user, settings, secrets);
+    const result = await fetchHibobRequest(notice, user, settings, secrets, appServices().now());
     log.info(`${LEAVE_FETCH_HIBOB}: request ${notice.leaveId} is ${result.state}`);
     return result;
   });

@@ -15,6 +15,7 @@ import { plannedOof } from './leavePlan';
 import { formatDay, pickTemplate, DEFAULT_TEMPLATES, type TemplateSet } from './templates';
 import type { SecretProvider } from '../platform/secrets';
 import type { LeaveNotice } from './sources/hibob';
+import { checkLeaveDates, LeaveEventError } from './leaveEvent';
 import type { HibobFetchResult } from './sources/hibobApi';
 
 let templatesCache: { file: string; templates: TemplateSet } | undefined;
@@ -206,11 +207,13 @@ export async function fetchHibobRequest(
   user: HibobServiceUser,
   settings: LeaveSettings,
   secrets: SecretProvider,
+  now: Date,
 ): Promise<HibobFetchResult> {
   // Loaded on first use: registering the functions does not need HiBob's client.
-  const { fetchHibobLeave } = await import('./sources/hibobApi');
+  const { fetchHibobLeave, HibobApiError } = await import('./sources/hibobApi');
+  let result: HibobFetchResult;
   try {
-    return await fetchHibobLeave(notice, {
+    result = await fetchHibobLeave(notice, {
       apiBase: settings.hibobApiUrl,
       ...user,
       timeZone: settings.hibobTimeZone,
@@ -224,4 +227,20 @@ export async function fetchHibobRequest(
     }
     throw error;
   }
+  if (result.state === 'approved') {
+    // The same dates as the webhook accepts (LEAVE_START_MAX_PAST_DAYS, …): HiBob's are checked too.
+    try {
+      checkLeaveDates(result.event, settings.dateBounds, now);
+    } catch (err) {
+      if (err instanceof LeaveEventError) {
+        throw new HibobApiError(
+          'HibobInvalidRequest',
+          false,
+          `HiBob request ${notice.leaveId}: ${err.message}`,
+        );
+      }
+      throw err;
+    }
+  }
+  return result;
 }

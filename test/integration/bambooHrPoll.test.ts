@@ -9,7 +9,7 @@ import {
   startBambooHrApi,
   type BambooHrApiServer,
 } from '../../dev/bamboohr/bambooHrApiServer';
-import { loadBambooHrSettings } from '../../shared/platform/config';
+import { loadBambooHrSettings, loadLeaveSettings } from '../../shared/platform/config';
 import { EnvironmentSecretProvider, type SecretProvider } from '../../shared/platform/secrets';
 import type { LeaveEvent } from '../../shared/leave/leaveEvent';
 import { BambooHrApiError } from '../../shared/leave/sources/bamboohrApi';
@@ -48,6 +48,7 @@ function poll(overrides: Partial<BambooHrPollDependencies> = {}, key = API_KEY) 
     settings,
     secrets: new EnvironmentSecretProvider({ BAMBOOHR_API_KEY: key }),
     now: () => clock,
+    dateBounds: loadLeaveSettings({}).dateBounds,
     deliver: (event) => {
       delivered.push(event);
       return Promise.resolve({ action: 'started' });

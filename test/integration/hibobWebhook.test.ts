@@ -228,6 +228,20 @@ describe('POST /api/hr/hibob', () => {
     expect(oof()).toEqual(before);
   });
 
+  test('a HiBob request with dates no leave has is refused like the webhook’s: the intake fails naming start, no reply', async () => {
+    const before = oof();
+    const r = request({ startDate: '2040-01-01', endDate: '2040-01-05' });
+    hibob.putRequest(r);
+    const answer = await send('timeoff.request.approved', r);
+    expect(answer.status).toBe(202);
+    const summary = await intakeSummary(host.durable, answer.json.id ?? '');
+    expect(summary).toMatchObject({ outcome: 'failed' });
+    expect(summary.note).toMatch(
+      /HibobInvalidRequest: HiBob request \d+: start: 2040-01-01 is more than 1825 days ahead/,
+    );
+    expect(oof()).toEqual(before);
+  });
+
   test('the service user’s token and the signing secret never appear in the logs', () => {
     const all = logs.join('\n');
     expect(all).toContain('hr/hibob');

@@ -15,6 +15,7 @@
  * BambooHR's JSON writes ids as strings ("123"); its SDK models them as integers, so both are read.
  */
 import { LeaveEventError, parseLeaveEvent, isDateOnly, type LeaveEvent } from '../leaveEvent';
+import type { LeaveDateBounds } from '../../platform/config';
 
 /** BambooHR's request statuses (List Time Off Requests, `status` parameter). */
 export const BAMBOOHR_STATUSES = ['approved', 'denied', 'superceded', 'requested', 'canceled'] as const;
@@ -60,6 +61,8 @@ export interface BambooHrMappingOptions {
   locale: string;
   /** The instant of the poll that saw the request (ISO 8601, Z). */
   polledAt: string;
+  /** The dates a leave may have (LEAVE_START_MAX_PAST_DAYS, …), as for the webhook's events. */
+  dateBounds: LeaveDateBounds;
 }
 
 const DIGITS = /^\d{1,20}$/;
@@ -154,7 +157,10 @@ export function mapBambooHrRequest(
   };
   try {
     // The one check every source's events pass (the webhook's too): bounds, lengths, address form.
-    return { ok: true, event: parseLeaveEvent(candidate) };
+    return {
+      ok: true,
+      event: parseLeaveEvent(candidate, { bounds: options.dateBounds, now: new Date(options.polledAt) }),
+    };
   } catch (err) {
     if (err instanceof LeaveEventError) return skip(err.message);
     throw err;

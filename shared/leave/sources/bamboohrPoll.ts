@@ -9,7 +9,7 @@
  * and why. Only what makes the whole poll meaningless (a setting missing, the key refused, the list
  * unreadable) throws.
  */
-import type { BambooHrSettings } from '../../platform/config';
+import type { BambooHrSettings, LeaveDateBounds } from '../../platform/config';
 import { ConfigError } from '../../platform/configError';
 import type { SecretProvider } from '../../platform/secrets';
 import type { LeaveEvent } from '../leaveEvent';
@@ -28,6 +28,8 @@ export interface BambooHrPollDependencies {
   settings: BambooHrSettings;
   secrets: SecretProvider;
   now: () => Date;
+  /** The dates a leave may have (LeaveSettings.dateBounds): a request outside them is skipped, naming why. */
+  dateBounds: LeaveDateBounds;
   /** Hands one event to the leave dispatch; `action` 'ignored' counts as a duplicate. */
   deliver: (event: LeaveEvent) => Promise<{ action: string }>;
   log?: (line: string) => void;
@@ -150,6 +152,7 @@ export async function pollBambooHr(deps: BambooHrPollDependencies): Promise<Bamb
       timeZone: deps.settings.timeZone,
       locale: deps.settings.locale,
       polledAt,
+      dateBounds: deps.dateBounds,
     });
     if (!mapped.ok) {
       skipped.push({ requestId: mapped.requestId, reason: mapped.reason });

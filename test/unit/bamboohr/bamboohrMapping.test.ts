@@ -9,9 +9,16 @@ import {
   type BambooHrRequest,
 } from '../../../shared/leave/sources/bamboohr';
 import { pollWindow } from '../../../shared/leave/sources/bamboohrPoll';
+import { loadLeaveSettings } from '../../../shared/platform/config';
 
 const POLLED_AT = '2030-06-01T08:15:00.000Z';
-const OPTIONS = { timeZone: 'Europe/Berlin', locale: 'de-DE', polledAt: POLLED_AT };
+const OPTIONS = {
+  timeZone: 'Europe/Berlin',
+  locale: 'de-DE',
+  polledAt: POLLED_AT,
+  // The app's defaults (LEAVE_START_MAX_PAST_DAYS, …), as the timer passes them.
+  dateBounds: loadLeaveSettings({}).dateBounds,
+};
 const ALICE: BambooHrEmployeeFields = {
   workEmail: 'Alice@Contoso.com',
   displayName: 'Alice Anders',
@@ -155,4 +162,11 @@ describe('the poll window', () => {
       end: '2030-06-10',
     });
   });
+});
+
+test('a request with dates no leave has (starting more than LEAVE_START_MAX_AHEAD_DAYS ahead) is skipped, naming start', () => {
+  const far = read(listed({ start: '2040-01-01', end: '2040-01-05' }));
+  const mapped = mapBambooHrRequest(far, ALICE, OPTIONS);
+  expect(mapped.ok).toBe(false);
+  expect(!mapped.ok && mapped.reason).toMatch(/^start: 2040-01-01 is more than 1825 days ahead/);
 });
