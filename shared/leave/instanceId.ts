@@ -1,20 +1,23 @@
 /**
  * The durable instance ids of the leave path, derived from what identifies the thing they run for, so every
  * delivery about it reaches the same instance:
- * - a leave: `leave-<source>-<leave id>`;
- * - a person's leave calendar: `leave-calendar-<hash of the address>` (the address itself never appears in an
- *   id, as ids are handed to HR systems in 202 answers);
- * - one delivered HR notice: `leave-intake-<source>-<leave id>~<event id>`.
+ * - a person's leave calendar owner (functions/leaveCalendarOrchestrator.ts), which every leave of that
+ *   person reaches: `leave-calendar-<hash of the address>` (the address itself never appears in an id, as
+ *   ids are handed to HR systems in 202 answers);
+ * - the intake of one delivered HR notice (functions/leaveIntakeOrchestrator.ts, HiBob's notices):
+ *   `leave-intake-<source>-<leave id>~<event id>`.
+ * A leave has no orchestration of its own: its events are delivered to its person's calendar owner.
  *
  * Durable Functions' rules for instance ids (Microsoft Learn, "Durable Orchestrations", section "Orchestration
  * identity"): 1 to 256 characters, not starting with `@`, no `/`, `\`, `#`, `?` and no control characters.
  *
- * Ids are written with an escaping that cannot collide: letters, digits, `.` and `-` stand for themselves;
- * every other character's UTF-8 bytes are written `_XX` (two upper-case hex digits), `_` itself included, so in
- * an escaped id every `_` is followed by two of 0-9A-F and the escaping is undone one way only (`K:1` is
- * `K_3A1`, `K_3A1` is `K_5F3A1`). When the escaped form would make the id longer than 256 characters, the id
- * holds `_sha256-` and the SHA-256 of the escaped form instead: `_s` never occurs in an escaped id, so a hashed
- * id cannot equal an escaped one, and two hashed ids are equal only when their escaped forms are.
+ * An intake id's leave id and event id are written with an escaping that cannot collide: letters, digits, `.`
+ * and `-` stand for themselves; every other character's UTF-8 bytes are written `_XX` (two upper-case hex
+ * digits), `_` itself included, so in an escaped id every `_` is followed by two of 0-9A-F and the escaping is
+ * undone one way only (`K:1` is `K_3A1`, `K_3A1` is `K_5F3A1`), and `~` between the two is never part of
+ * either. When the escaped form would make the id longer than 256 characters, the id holds `_sha256-` and the
+ * SHA-256 of the escaped form instead: `_s` never occurs in an escaped id, so a hashed id cannot equal an
+ * escaped one, and two hashed ids are equal only when their escaped forms are.
  */
 import { createHash } from 'node:crypto';
 
@@ -93,21 +96,6 @@ function sourcePrefix(kind: string, source: string): string {
   return `${kind}${source}-`;
 }
 
-/**
- * The one orchestration of a leave: every event about `leaveId` from `source` reaches it. `source` is one of
- * HR_SOURCES (a RangeError names it otherwise), as are the other ids' sources.
- */
-export function leaveInstanceId(source: string, leaveId: string): string {
-  return idOf(sourcePrefix('leave-', source), escapeIdPart(leaveId, 'the leave id'));
-}
-
-/** True for an id leaveInstanceId can return; false for anything else (the archive sweep's ids included). */
-export function isLeaveInstanceId(id: string): boolean {
-  return HR_SOURCES.some((source) =>
-    isIdOf(`leave-${source}-`, id, (payload) => unescapeIdPart(payload) !== undefined),
-  );
-}
-
 /** The owner of one person's leave calendar: 32 hex digits of the SHA-256 of the lower-cased address. */
 export function calendarInstanceId(mailbox: string): string {
   if (mailbox.trim() === '') throw new RangeError('the mailbox address must not be empty');
@@ -121,7 +109,7 @@ export function isCalendarInstanceId(id: string): boolean {
 /**
  * The short orchestration that takes in one delivered HR notice (HiBob's, re-read from HiBob): the same
  * delivery twice has the same id (so it runs once); different events, or the same event id of another leave,
- * have different ids.
+ * have different ids. `source` is one of HR_SOURCES (a RangeError names it otherwise).
  */
 export function leaveIntakeInstanceId(source: string, leaveId: string, eventId: string): string {
   const escaped =
@@ -129,6 +117,7 @@ export function leaveIntakeInstanceId(source: string, leaveId: string, eventId: 
   return idOf(sourcePrefix('leave-intake-', source), escaped);
 }
 
+/** True for an id leaveIntakeInstanceId can return; false for anything else (the archive sweep's ids included). */
 export function isLeaveIntakeInstanceId(id: string): boolean {
   return HR_SOURCES.some((source) =>
     isIdOf(`leave-intake-${source}-`, id, (payload) => {
