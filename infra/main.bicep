@@ -110,6 +110,7 @@ var settingProblems = filter([
   !empty(archiveSweepSchedule) && !(!empty(mailboxScopeGroup) || !empty(sweepMailboxes)) ? 'ARCHIVE_SWEEP_SCHEDULE is set but neither MAILBOX_SCOPE_GROUP nor SWEEP_MAILBOXES is set: a scheduled sweep needs mailboxes to sweep' : ''
   !empty(archiveSweepSchedule) && !(toLower((empty(mailboxBackend) ? 'ews' : mailboxBackend)) == 'ews') ? 'ARCHIVE_SWEEP_SCHEDULE is set but MAILBOX_BACKEND is ${(empty(mailboxBackend) ? 'ews' : mailboxBackend)}, not ews: only EWS reaches the In-Place Archive' : ''
   !empty(mailboxScopeGroup) && !(!empty(ewsServiceMailbox)) ? 'MAILBOX_SCOPE_GROUP is set but EWS_SERVICE_MAILBOX is not set: expanding the group acts as a mailbox: set it to a service mailbox in MAILBOX_SCOPE' : ''
+  !empty(string(optionalSettings.?SCOPE_AUDIT_SCHEDULE ?? '')) && !(!empty(string(optionalSettings.?SCOPE_AUDIT_CANARIES ?? ''))) ? 'SCOPE_AUDIT_SCHEDULE is set but SCOPE_AUDIT_CANARIES is not set: the audit tries to read the canary mailboxes' : ''
 ], problem => !empty(problem))
 // /settings:relations
 

@@ -270,6 +270,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       BAMBOOHR_LOOKAHEAD_DAYS: string(optionalSettings.?BAMBOOHR_LOOKAHEAD_DAYS ?? '')
       SWEEP_MAX_ATTEMPTS: string(optionalSettings.?SWEEP_MAX_ATTEMPTS ?? '')
       SWEEP_RETRY_INTERVAL_MS: string(optionalSettings.?SWEEP_RETRY_INTERVAL_MS ?? '')
+      JOURNAL_CONTAINER: optionalSettings.?JOURNAL_CONTAINER ?? ''
+      SCOPE_AUDIT_SCHEDULE: optionalSettings.?SCOPE_AUDIT_SCHEDULE ?? ''
+      SCOPE_AUDIT_CANARIES: optionalSettings.?SCOPE_AUDIT_CANARIES ?? ''
+      DURABLE_HISTORY_RETENTION_DAYS: string(optionalSettings.?DURABLE_HISTORY_RETENTION_DAYS ?? '')
       // /settings:optional
     }
   }

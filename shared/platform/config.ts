@@ -413,6 +413,25 @@ export function loadLeaveReconcileSchedule(env: Env): string | undefined {
   return ncrontab(env, 'LEAVE_RECONCILE_SCHEDULE');
 }
 
+/** The privilege audit (SCOPE_AUDIT_*): when it runs, and the mailboxes that must stay out of reach. */
+export interface ScopeAuditSettings {
+  /** Undefined: no scheduled audit (the CLI's `audit scope` still runs on demand). */
+  schedule?: string;
+  canaries: string[];
+}
+
+export function loadScopeAuditSettings(env: Env): ScopeAuditSettings {
+  return {
+    schedule: ncrontab(env, 'SCOPE_AUDIT_SCHEDULE'),
+    canaries: emailList(env, 'SCOPE_AUDIT_CANARIES'),
+  };
+}
+
+/** DURABLE_HISTORY_RETENTION_DAYS: finished orchestrations older than this are purged. */
+export function loadHistoryRetentionDays(env: Env): number {
+  return count(env, 'DURABLE_HISTORY_RETENTION_DAYS');
+}
+
 /** BambooHR's time-off poll (shared/leave/sources/bamboohr*.ts). The API key is a secret, read through SecretProvider. */
 export interface BambooHrSettings {
   /** Undefined: no poll. */

@@ -32,7 +32,7 @@ export type SettingType =
 
 /** Which part of the product reads the setting; the docs group tables by it. */
 export type SettingFeature =
-  'core' | 'ews' | 'graph' | 'leave' | 'hibob' | 'bamboohr' | 'sweep' | 'reports' | 'host' | 'cli';
+  'core' | 'ews' | 'graph' | 'leave' | 'hibob' | 'bamboohr' | 'sweep' | 'reports' | 'audit' | 'host' | 'cli';
 
 /**
  * How a deployment to Azure gets the setting:
@@ -742,6 +742,45 @@ export const SETTINGS = [
       by: 'notInAzure',
       why: 'in Azure the reports go to the host storage account through the identity',
     },
+  },
+
+  {
+    name: 'JOURNAL_CONTAINER',
+    type: 'string',
+    default: 'journal',
+    meaning:
+      'Blob container of the change journal: one append blob per day, a JSON line per change the app made to a mailbox (protected by a time-based immutability policy in Azure).',
+    feature: 'reports',
+    deploy: optional,
+  },
+
+  // ---- audits and housekeeping ----
+  {
+    name: 'SCOPE_AUDIT_SCHEDULE',
+    type: 'ncrontab',
+    defaultText: 'no timer',
+    meaning:
+      'When to ask Exchange whether the service account can reach mailboxes outside the scope (six-field NCRONTAB, UTC); unset: no scheduled audit.',
+    feature: 'audit',
+    deploy: optional,
+    requires: [{ needs: ['SCOPE_AUDIT_CANARIES'], why: 'the audit tries to read the canary mailboxes' }],
+  },
+  {
+    name: 'SCOPE_AUDIT_CANARIES',
+    type: 'email-list',
+    meaning:
+      'Mailboxes outside MAILBOX_SCOPE that the service account must not reach (e.g. a canary mailbox in another domain or OU); the audit reads each once, read-only.',
+    feature: 'audit',
+    deploy: optional,
+  },
+  {
+    name: 'DURABLE_HISTORY_RETENTION_DAYS',
+    type: 'days',
+    default: 30,
+    meaning:
+      'Completed, failed and terminated orchestrations older than this are purged from the task hub every night (running calendar owners are never purged).',
+    feature: 'audit',
+    deploy: optional,
   },
 
   // ---- the Functions host (read by the host; the reports storage falls back to them) ----

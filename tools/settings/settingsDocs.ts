@@ -36,7 +36,8 @@ const FEATURE_TITLES: Record<SettingFeature, string> = {
   hibob: 'HiBob',
   bamboohr: 'BambooHR',
   sweep: 'Archive sweep',
-  reports: 'Sweep reports',
+  reports: 'Sweep reports and the change journal',
+  audit: 'Audits and housekeeping',
   host: 'Functions host',
   cli: 'Command line',
 };
