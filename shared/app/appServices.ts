@@ -14,12 +14,15 @@
 import {
   assertArchivingSupported,
   loadBambooHrSettings,
+  loadHistoryRetentionDays,
   loadLeaveReconcileSchedule,
+  loadScopeAuditSettings,
   loadLeaveSettings,
   loadMailboxScope,
   loadSweepSettings,
   type BambooHrSettings,
   type Env,
+  type ScopeAuditSettings,
   type LeaveSettings,
   type SweepSettings,
 } from '../platform/config';
@@ -38,6 +41,10 @@ export interface AppServices {
   leaveReconcileSchedule(): string | undefined;
   /** BAMBOOHR_*: the time-off poll (no BAMBOOHR_POLL_SCHEDULE, no poll). */
   bambooHrSettings(): BambooHrSettings;
+  /** SCOPE_AUDIT_*: the privilege audit's schedule and canary mailboxes. */
+  scopeAuditSettings(): ScopeAuditSettings;
+  /** DURABLE_HISTORY_RETENTION_DAYS. */
+  historyRetentionDays(): number;
   sweepSettings(): SweepSettings;
   /** MAILBOX_SCOPE: which mailboxes the app may act on at all. */
   scope(): MailboxScope;
@@ -77,6 +84,8 @@ export function createAppServices(overrides: AppServicesOverrides = {}): AppServ
   const leaveSettings = once(() => loadLeaveSettings(env));
   const leaveReconcileSchedule = once(() => loadLeaveReconcileSchedule(env));
   const bambooHrSettings = once(() => loadBambooHrSettings(env));
+  const scopeAuditSettings = once(() => loadScopeAuditSettings(env));
+  const historyRetentionDays = once(() => loadHistoryRetentionDays(env));
   const sweepSettings = once(() => loadSweepSettings(env));
   const scope = once(() => loadMailboxScope(env));
   const secrets = once(() => overrides.secrets ?? createSecretProvider(env));
@@ -101,6 +110,8 @@ export function createAppServices(overrides: AppServicesOverrides = {}): AppServ
     leaveSettings,
     leaveReconcileSchedule,
     bambooHrSettings,
+    scopeAuditSettings,
+    historyRetentionDays,
     sweepSettings,
     scope,
     archivingRefusal() {
