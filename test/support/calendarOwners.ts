@@ -16,6 +16,7 @@ import { calendarInstanceId } from '../../shared/leave/instanceId';
 
 /** An owner as its current generation shows it: the calendar, its custom status, its history's length. */
 export interface OwnerView {
+  mailbox: string;
   runtimeStatus: string;
   calendar: LeaveCalendar;
   status: Partial<CalendarOwnerStatus>;
@@ -24,31 +25,44 @@ export interface OwnerView {
 }
 
 export function ownerOf(durable: LocalDurableHost, mailbox: string): OwnerView | undefined {
-  const record = durable.getStatus(calendarInstanceId(mailbox));
+  return ownerAt(durable, calendarInstanceId(mailbox));
+}
+
+function ownerAt(durable: LocalDurableHost, instanceId: string): OwnerView | undefined {
+  const record = durable.getStatus(instanceId);
   if (!record) return undefined;
+  const input = record.input as CalendarOwnerInput;
   return {
+    mailbox: input.mailbox,
     runtimeStatus: record.runtimeStatus,
-    calendar: (record.input as CalendarOwnerInput).calendar,
+    calendar: input.calendar,
     status: record.customStatus ?? {},
     historyLength: record.history.length,
     lastUpdatedTime: record.lastUpdatedTime.getTime(),
   };
 }
 
-/** Waits until the owners of `mailboxes` are Running, `waiting`, and unchanged over five turns (at most 10 s). */
-export async function settleOwners(durable: LocalDurableHost, mailboxes: readonly string[]): Promise<void> {
+/**
+ * Waits until the calendar owners `instanceIds` are Running, `waiting`, and unchanged over five turns of the
+ * event loop (at most 10 s): a continueAsNew starts the next generation at once, so one look at `waiting` may
+ * be between two generations. An owner that does not exist never settles.
+ */
+export async function settleOwnerIds(
+  durable: LocalDurableHost,
+  instanceIds: readonly string[],
+): Promise<void> {
   const deadline = Date.now() + 10_000;
   let quiet = 0;
   let last = '';
   while (quiet < 5) {
     if (Date.now() > deadline) throw new Error(`calendar owners did not settle: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const views = mailboxes.map((mailbox) => ({ mailbox, view: ownerOf(durable, mailbox) }));
+    const views = instanceIds.map((id) => ({ id, view: ownerAt(durable, id) }));
     const snapshot = views
-      .map(({ mailbox, view }) =>
+      .map(({ id, view }) =>
         view
-          ? `${mailbox}:${view.runtimeStatus}:${view.status.phase}:${view.historyLength}:${view.lastUpdatedTime}`
-          : `${mailbox}:none`,
+          ? `${view.mailbox}:${view.runtimeStatus}:${view.status.phase}:${view.historyLength}:${view.lastUpdatedTime}`
+          : `${id}:none`,
       )
       .join('|');
     const waiting = views.every(
@@ -57,6 +71,11 @@ export async function settleOwners(durable: LocalDurableHost, mailboxes: readonl
     quiet = waiting && snapshot === last ? quiet + 1 : 0;
     last = snapshot;
   }
+}
+
+/** Waits until the owners of `mailboxes` have settled (settleOwnerIds). */
+export function settleOwners(durable: LocalDurableHost, mailboxes: readonly string[]): Promise<void> {
+  return settleOwnerIds(durable, mailboxes.map(calendarInstanceId));
 }
 
 /** The mailboxes of every calendar owner running on the host (to settle them all after moving the clock). */

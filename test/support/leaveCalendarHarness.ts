@@ -16,13 +16,13 @@ import {
   LEAVE_CALENDAR_ORCHESTRATOR,
   RECONCILE_EVENT_NAME,
   type CalendarOwnerInput,
-  type CalendarOwnerStatus,
   type DispatchOutcome,
   type LeaveInstances,
 } from '../../shared/leave/leaveDispatch';
 import type { LeaveEvent } from '../../shared/leave/leaveEvent';
 import { calendarInstanceId } from '../../shared/leave/instanceId';
 import type { OofSettings } from '../../shared/mailbox/mailboxOperations';
+import { settleOwnerIds } from './calendarOwners';
 import { FakeMailbox } from './durableMailboxFake';
 
 export interface CalendarHarnessOptions {
@@ -36,7 +36,8 @@ export class CalendarHarness {
   readonly host: LocalDurableHost;
   readonly mailbox: FakeMailbox;
   readonly lines: string[] = [];
-  private settledIds = new Set<string>();
+  /** The owners `deliver` handed an event to: the ones `settle` waits for. */
+  private deliveredOwnerIds = new Set<string>();
 
   private constructor(options: CalendarHarnessOptions) {
     this.clock = new DevClock();
@@ -114,7 +115,7 @@ export class CalendarHarness {
       firstRetryMs: 10,
       maxAttempts: 3,
     });
-    this.settledIds.add(outcome.instanceId);
+    this.deliveredOwnerIds.add(outcome.instanceId);
     await this.settle();
     return outcome;
   }
@@ -125,27 +126,9 @@ export class CalendarHarness {
     await this.settle();
   }
 
-  /**
-   * Waits until every owner is waiting with nothing left to handle: its custom status says `waiting` and it
-   * stayed so over a few turns of the event loop (a continueAsNew starts the next generation at once).
-   */
-  async settle(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    let quietRounds = 0;
-    let last = '';
-    while (quietRounds < 5) {
-      if (Date.now() > deadline) throw new Error(`owners did not settle: ${last}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const states = [...this.settledIds].map((id) => {
-        const r = this.host.getStatus(id);
-        const phase = (r?.customStatus as Partial<CalendarOwnerStatus> | undefined)?.phase;
-        return `${id}:${r?.runtimeStatus}:${phase}:${r?.history.length}:${r?.lastUpdatedTime.getTime()}`;
-      });
-      const snapshot = states.join('|');
-      const waiting = states.every((s) => s.includes(':Running:waiting:'));
-      quietRounds = waiting && snapshot === last ? quietRounds + 1 : 0;
-      last = snapshot;
-    }
+  /** Waits until every owner an event was delivered to has handled everything (settleOwnerIds). */
+  settle(): Promise<void> {
+    return settleOwnerIds(this.host, [...this.deliveredOwnerIds]);
   }
 
   oof(mailbox: string): OofSettings {
