@@ -98,7 +98,8 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
     context.df.setCustomStatus({
       ...s,
       seen: seenLeaves(calendar),
-      decisions: calendar.decisions.slice(-5),
+      // The status is capped at 16 KB by Durable Functions: the last few decisions, their details shortened.
+      decisions: calendar.decisions.slice(-5).map((d) => ({ ...d, detail: d.detail.slice(0, 240) })),
     } satisfies CalendarOwnerStatus);
 
   if (input.wake === 'idle') {

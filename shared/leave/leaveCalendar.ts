@@ -260,10 +260,15 @@ export function withDecision(calendar: LeaveCalendar, decision: CalendarDecision
 }
 
 /**
- * What the webhook may read without waking the owner: each leave's latest occurredAt and digest, by a
- * hash of its key (the owner's custom status; small, and no leave ids or addresses in it).
+ * What the webhook may read without waking the owner: each leave's latest version as
+ * `<digest>@<occurredAt in epoch ms>`, by a hash of its key (in the owner's custom status: no leave ids or
+ * addresses in it). Durable Functions caps a custom status at 16 KB of UTF-16 JSON, so the summary holds the
+ * MAX_SEEN most recently changed leaves (about 45 characters each); an event for a leave left out is simply
+ * delivered, and the owner recognises a duplicate itself.
  */
-export type SeenLeaves = Record<string, { at: string; digest: string }>;
+export type SeenLeaves = Record<string, string>;
+
+export const MAX_SEEN = 100;
 
 export function seenKey(key: string): string {
   // Stryker disable next-line MethodExpression: the slice only keeps the status small; the whole hash identifies the leave as well
@@ -272,13 +277,17 @@ export function seenKey(key: string): string {
 
 export function seenLeaves(calendar: LeaveCalendar): SeenLeaves {
   const seen: SeenLeaves = {};
-  for (const l of calendar.leaves) seen[seenKey(l.key)] = { at: l.occurredAt, digest: l.digest };
+  const latest = [...calendar.leaves]
+    .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt))
+    .slice(0, MAX_SEEN);
+  for (const l of latest) seen[seenKey(l.key)] = `${l.digest}@${Date.parse(l.occurredAt)}`;
   return seen;
 }
 
 /** True when the owner already holds this event or a later one for the leave: nothing to deliver. */
 export function alreadySeen(seen: SeenLeaves | undefined, source: string, event: LeaveEvent): boolean {
   const entry = seen?.[seenKey(leaveKey(source, event.leaveId))];
-  if (!entry) return false;
-  return entry.digest === leaveDigest(event) || !(Date.parse(event.occurredAt) > Date.parse(entry.at));
+  if (typeof entry !== 'string') return false;
+  const [digest, at] = entry.split('@');
+  return digest === leaveDigest(event) || !(Date.parse(event.occurredAt) > Number(at));
 }

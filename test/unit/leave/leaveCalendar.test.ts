@@ -7,6 +7,7 @@
  */
 import {
   MAX_CALENDAR_LEAVES,
+  MAX_SEEN,
   absencesOf,
   alreadySeen,
   applyLeaveEvent,
@@ -518,6 +519,39 @@ describe('what the webhook may answer as a duplicate without waking the owner', 
     const text = JSON.stringify(seen);
     expect(text).not.toContain('JUL');
     expect(text).not.toContain('alice');
-    expect(Object.values(seen)).toEqual([{ at: JULY.occurredAt, digest: leaveDigest(JULY) }]);
+    expect(Object.values(seen)).toEqual([`${leaveDigest(JULY)}@${Date.parse(JULY.occurredAt)}`]);
+  });
+});
+
+describe('the owner’s status stays within what Durable Functions accepts', () => {
+  test('a full calendar’s summary keeps the most recently changed leaves and fits 16 KB of custom status with room', () => {
+    let calendar = emptyCalendar('alice@contoso.com');
+    for (let i = 0; i < MAX_CALENDAR_LEAVES; i++) {
+      const day = String((i % 28) + 1).padStart(2, '0');
+      const occurredAt = new Date(Date.UTC(2029, 0, 1) + i * 60_000).toISOString();
+      calendar = applyLeaveEvent(calendar, 'generic', {
+        ...JULY,
+        leaveId: `L-${i}`,
+        eventId: `e-${i}`,
+        start: `2031-01-${day}`,
+        end: `2031-01-${day}`,
+        occurredAt,
+      }).calendar;
+    }
+    const seen = seenLeaves(calendar);
+    expect(Object.keys(seen)).toHaveLength(MAX_SEEN);
+    // the newest leave is in it, the oldest (changed first) is not: its events are delivered to the owner
+    const newest = {
+      ...JULY,
+      leaveId: `L-${MAX_CALENDAR_LEAVES - 1}`,
+      start: '2031-01-01',
+      end: '2031-01-01',
+    };
+    expect(alreadySeen(seen, 'generic', { ...newest, occurredAt: '2028-01-01T00:00:00Z' })).toBe(true);
+    expect(
+      alreadySeen(seen, 'generic', { ...JULY, leaveId: 'L-0', occurredAt: '2028-01-01T00:00:00Z' }),
+    ).toBe(false);
+    // 16 KB of UTF-16 is 8,192 characters; the summary leaves room for the phase and the last decisions
+    expect(JSON.stringify(seen).length).toBeLessThan(5_500);
   });
 });
