@@ -4,8 +4,9 @@
  * fires timer triggers on their NCRONTAB schedules, and runs orchestrations in-process through
  * durable-functions' replay engine (LocalDurableHost). The real DurableClient talks to a loopback
  * stand-in of the Durable extension's HTTP API served by the same server (/durabletask/...,
- * /runtime/webhooks/durabletask/...). With a virtual clock, `POST /dev/clock/advance` moves time forward
- * so durable timers and timer triggers fall due at once. Dev only: nothing persists.
+ * /runtime/webhooks/durabletask/...; a purge drops the instances from memory). With a virtual clock,
+ * `POST /dev/clock/advance` moves time forward so durable timers and timer triggers fall due at once.
+ * Dev only: nothing persists.
  */
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
@@ -41,6 +42,8 @@ export interface DevHost {
   durable: LocalDurableHost;
   clock: DevClock;
   registrations: Map<string, Registration>;
+  /** What a durableClient input binding receives (the extension's client data): for a client in a test. */
+  durableClientData(): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,63 @@ function statusJson(i: InstanceRecord, showInput: boolean): Json {
     createdTime: i.createdTime.toISOString(),
     lastUpdatedTime: i.lastUpdatedTime.toISOString(),
   };
+}
+
+/**
+ * OrchestrationStatus (DurableTask.Core) by name and by number: the extension parses each runtimeStatus
+ * value with Enum.TryParse, which takes either, case-sensitively, and leaves out what it cannot parse.
+ */
+const ORCHESTRATION_STATUS = [
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Pending',
+  'Suspended',
+] as const;
+
+/** `runtimeStatus` as the extension reads it: comma-separated, unparsable values left out. */
+function runtimeStatuses(query: URLSearchParams): string[] {
+  return query
+    .getAll('runtimeStatus')
+    .flatMap((v) => v.split(','))
+    .map((v) =>
+      /^\d+$/.test(v) ? ORCHESTRATION_STATUS[Number(v)] : ORCHESTRATION_STATUS.find((s) => s === v),
+    )
+    .filter((v): v is (typeof ORCHESTRATION_STATUS)[number] => v !== undefined);
+}
+
+/**
+ * The purge-by-filter query as the Durable extension reads it (HttpApiHandler
+ * .HandleDeleteHistoryWithFiltersRequestAsync in azure-functions-durable-extension): `createdTimeFrom` is
+ * required (400 without it), `createdTimeTo` defaults to now, `runtimeStatus` is a comma-separated list;
+ * values that are not a status are left out, and an empty list filters nothing.
+ */
+export function purgeFilter(
+  query: URLSearchParams,
+  now: number,
+): { createdFrom: Date; createdTo: Date; statuses: string[] } | { error: string } {
+  const from = Date.parse(query.get('createdTimeFrom') ?? '');
+  if (Number.isNaN(from)) return { error: "Please provide value for 'createdTimeFrom' parameter." };
+  const to = Date.parse(query.get('createdTimeTo') ?? '');
+  return {
+    createdFrom: new Date(from),
+    createdTo: new Date(Number.isNaN(to) ? now : to),
+    statuses: runtimeStatuses(query),
+  };
+}
+
+/** The status query's filter (HandleGetStatusRequestAsync): each part optional. */
+function matchesStatusQuery(i: InstanceRecord, query: URLSearchParams): boolean {
+  const from = Date.parse(query.get('createdTimeFrom') ?? '');
+  const to = Date.parse(query.get('createdTimeTo') ?? '');
+  const statuses = runtimeStatuses(query);
+  const created = i.createdTime.getTime();
+  return (
+    !(created < from) && !(created > to) && (statuses.length === 0 || statuses.includes(i.runtimeStatus))
+  );
 }
 
 /**
@@ -250,7 +310,10 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
         send(
           res,
           200,
-          durable.listInstances().map((i) => statusJson(i, showInput)),
+          durable
+            .listInstances()
+            .filter((i) => matchesStatusQuery(i, url.searchParams))
+            .map((i) => statusJson(i, showInput)),
         );
         return true;
       }
@@ -262,6 +325,23 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
           i.runtimeStatus === 'Running' || i.runtimeStatus === 'Pending' ? 202 : 200,
           statusJson(i, showInput),
         );
+      return true;
+    }
+    if (req.method === 'DELETE' && (m = /^\/durabletask\/instances\/?([^/]*)$/.exec(p))) {
+      if (m[1]) {
+        // Purge by id (HttpApiHandler.HandleDeleteHistoryByIdRequestAsync): 404 for an unknown id.
+        const purged = durable.purgeInstance(decodeURIComponent(m[1]));
+        send(res, purged ? 200 : 404, purged ? { instancesDeleted: 1 } : undefined);
+        return true;
+      }
+      const filter = purgeFilter(url.searchParams, clock.now());
+      if ('error' in filter) {
+        send(res, 400, filter.error);
+        return true;
+      }
+      const deleted = durable.purge(filter);
+      // The extension answers 404 when nothing matched (the JS client reads it as 0 deleted).
+      send(res, deleted > 0 ? 200 : 404, deleted > 0 ? { instancesDeleted: deleted } : undefined);
       return true;
     }
     if (req.method === 'POST' && (m = /^\/durabletask\/instances\/([^/]+)\/raiseEvent\/([^/]+)$/.exec(p))) {
@@ -408,6 +488,7 @@ export async function startDevHost(options: DevHostOptions = {}): Promise<DevHos
     durable,
     clock,
     registrations,
+    durableClientData: clientData,
     close: async () => {
       for (const u of unsubscribers) u();
       for (const i of durable.listInstances()) durable.terminate(i.instanceId, 'dev host stopped');

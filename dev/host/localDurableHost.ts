@@ -275,6 +275,38 @@ export class LocalDurableHost {
     return record.done;
   }
 
+  /**
+   * Forgets instances created in [createdFrom, createdTo] whose runtime status is one of `statuses` (all
+   * statuses when none is given), as the Durable extension's purge by filter does (DurableTask.AzureStorage
+   * selects on CreatedTime `ge` from and `le` to, and applies no status filter when the list is empty).
+   * Azure does not refuse a running instance when the statuses allow it; here such an instance is ended
+   * first, so that nothing keeps running without a record. Returns how many were dropped: their inputs,
+   * outputs and histories are no longer held.
+   */
+  purge(filter: { createdFrom: Date; createdTo: Date; statuses?: readonly string[] }): number {
+    const from = filter.createdFrom.getTime();
+    const to = filter.createdTo.getTime();
+    const statuses = filter.statuses?.length ? new Set<string>(filter.statuses) : undefined;
+    let purged = 0;
+    for (const record of [...this.instances.values()]) {
+      const created = record.createdTime.getTime();
+      if (created < from || created > to) continue;
+      if (statuses && !statuses.has(record.runtimeStatus)) continue;
+      this.purgeInstance(record.instanceId);
+      purged++;
+    }
+    return purged;
+  }
+
+  /** Forgets one instance (the extension's purge by id); false when there is none. */
+  purgeInstance(instanceId: string): boolean {
+    if (!this.instances.has(instanceId)) return false;
+    this.terminate(instanceId, 'purged');
+    this.instances.delete(instanceId);
+    this.events.delete(instanceId);
+    return true;
+  }
+
   /** Queues an event for a running instance. False when the instance is unknown or already finished. */
   raiseEvent(instanceId: string, name: string, data?: unknown): boolean {
     const record = this.instances.get(instanceId);

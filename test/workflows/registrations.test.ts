@@ -58,7 +58,7 @@ test('the leave calendar owner, the HiBob intake and their activities are regist
 
 test('every timer trigger has a six-field NCRONTAB schedule or a %SETTING% reference', () => {
   const timerNames = [...registrations].filter(([, r]) => r.triggerType === 'timerTrigger').map(([n]) => n);
-  expect(timerNames).toEqual(['archiveSweepTimer']);
+  expect(timerNames).toEqual(['archiveSweepTimer', 'historyPurge']);
   const timers = [...registrations.values()].filter((r) => r.triggerType === 'timerTrigger');
   for (const t of timers) {
     const schedule = Object.values(t.metadata.bindings).find((b) => b.type === 'timerTrigger')?.schedule;
