@@ -11,7 +11,12 @@
  * again (azure-functions-durable-js#574, open; the extension's V2 replay protocol has no task ids).
  * Lanes use only `yield task` and `Task.all` of new tasks, which the protocol replays exactly.
  *
- * Histories stay small: the parent holds one event pair per lane; a lane one per batch; mailbox
+ * Histories stay small: the parent holds one event pair per lane; a lane one per batch, and after the
+ * plan's batchesPerLaneGeneration batches it continues as new carrying only its cursor and running totals
+ * (shared/sweep/sweepPlan.ts says why 50), so its history and the CPU of replaying it stay the same per
+ * batch whatever the number of mailboxes. The parent still waits for the lane: the durable task framework
+ * starts the next generation with the same parent and tells the parent only when a generation completes
+ * without continuing (DurableTask.Core's TaskOrchestrationDispatcher); the dev host does the same. Mailbox
  * addresses and per-mailbox rows never enter the parent's or the lanes' histories (discovery writes
  * the list to blob storage, batches read their slice and write their rows back).
  *
@@ -37,6 +42,7 @@ import {
   DISCOVERY_RETRY,
   laneBatches,
   mailboxLimits,
+  nextLaneBatch,
   sweepPlanFor,
   sweepRetryPolicy,
   type RetryPolicy,
@@ -81,6 +87,20 @@ export interface LaneInput {
   lanes: number;
   batches: number;
   total: number;
+  /**
+   * Batches per generation (the plan's batchesPerLaneGeneration). Absent in a lane started by a version
+   * without generations: it runs all its batches in one history, as it started (continuing as new where
+   * its history already holds the next batch would break its replay).
+   */
+  batchesPerGeneration?: number;
+  /** From the second generation on: where it starts and what the generations before it did. */
+  resume?: LaneCursor;
+}
+
+/** What a lane carries from one generation to the next: its next batch and its running totals. */
+export interface LaneCursor {
+  nextBatch: number;
+  done: BatchResult;
 }
 
 export interface BatchInput {
@@ -156,7 +176,8 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   }
   const { job, discovery } = found.value;
 
-  const { batches, lanes } = sweepPlanFor(job, discovery.total);
+  const plan = sweepPlanFor(job, discovery.total);
+  const { batches, lanes } = plan;
   // Sub-orchestration ids carry the start time: a sweep never reuses the ids of an earlier one.
   const lanePrefix = `${context.df.instanceId}:${job.startedAt.replace(/[^0-9TZ]/g, '')}:lane`;
   context.df.setCustomStatus({
@@ -173,7 +194,14 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   if (lanes > 0) {
     const laneTasks: Task[] = [];
     for (let lane = 0; lane < lanes; lane++) {
-      const laneInput: LaneInput = { job, lane, lanes, batches, total: discovery.total };
+      const laneInput: LaneInput = {
+        job,
+        lane,
+        lanes,
+        batches,
+        total: discovery.total,
+        batchesPerGeneration: plan.batchesPerLaneGeneration,
+      };
       laneTasks.push(context.df.callSubOrchestrator(ORCHESTRATOR.lane, laneInput, `${lanePrefix}${lane}`));
     }
     const results = (yield context.df.Task.all(laneTasks)) as BatchResult[];
@@ -208,15 +236,24 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   return summary;
 };
 
+/**
+ * One lane: its batches one after another, `batchesPerGeneration` of them per generation. Its custom
+ * status and its result are the running totals since the lane's first generation, so the sweep's
+ * progress (readSweep) and counts read the same as if it had one history.
+ */
 export const archiveSweepLane: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { job, lane, lanes, batches, total } = context.df.getInput<LaneInput>();
+  const input = context.df.getInput<LaneInput>();
+  const { job, lane, lanes, batches, total, resume } = input;
+  const plan = { total, batchSize: job.batchSize, batches, lanes };
   const counts = emptyCounts();
-  let batchesDone = 0;
+  if (resume) addCounts(counts, resume.done.counts);
+  let batchesDone = resume?.done.batches ?? 0;
   context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
-  for (const { batch, start, end } of laneBatches(
-    { total, batchSize: job.batchSize, batches, lanes },
-    lane,
-  )) {
+  const generation = laneBatches(plan, lane, {
+    from: resume?.nextBatch ?? lane,
+    count: input.batchesPerGeneration ?? Infinity,
+  });
+  for (const { batch, start, end } of generation) {
     const batchInput: BatchInput = { job, batch, start, end };
     try {
       const result = (yield context.df.callSubOrchestrator(
@@ -237,6 +274,14 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
     }
     batchesDone++;
     context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
+  }
+  const last = generation.at(-1);
+  const nextBatch = last === undefined ? undefined : nextLaneBatch(plan, last.batch);
+  if (nextBatch !== undefined) {
+    // Every batch of this generation has ended, so nothing is left pending for continueAsNew to drop.
+    const cursor: LaneCursor = { nextBatch, done: { batches: batchesDone, counts } };
+    context.df.continueAsNew({ ...input, resume: cursor } satisfies LaneInput);
+    return undefined;
   }
   return { batches: batchesDone, counts } satisfies BatchResult;
 };

@@ -232,6 +232,75 @@ describe('archive sweep, whole runs on the in-process driver', () => {
     expect(run.error).toMatch(/MAILBOX_SCOPE_GROUP/);
     expect(fake.calls).toHaveLength(0);
   });
+  it('a lane with more than its generation of batches continues as new, carrying its next batch and totals; the sweep reads the same', async () => {
+    // 120 mailboxes, batches of 1, 2 lanes: 60 batches a lane, i.e. a generation of 50 and one of 10.
+    const fake = tenant(120, 2, 1);
+    const store = await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '1', SWEEP_MAX_BATCHES_IN_FLIGHT: '2' });
+    const lane = registrations.get(ORCHESTRATOR.lane)!;
+    const original = lane.callback;
+    const generations: { instanceId: string; input: LaneInput }[] = [];
+    const laneStatus = new Map<string, unknown>();
+    let longestLaneHistory = 0;
+    lane.callback = async (trigger, ctx) => {
+      const { history, input, instanceId } = trigger as {
+        history: WireEvent[];
+        input: LaneInput;
+        instanceId: string;
+      };
+      longestLaneHistory = Math.max(longestLaneHistory, history.length);
+      if (history.length === 2) generations.push({ instanceId, input }); // a generation's first episode
+      const state = (await original(trigger, ctx)) as { customStatus?: unknown };
+      laneStatus.set(instanceId, state.customStatus);
+      return state;
+    };
+    let run: Awaited<ReturnType<LocalDurableHost['runOrchestration']>>;
+    try {
+      const host = new LocalDurableHost(registrations, { timers: 'skip' });
+      run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
+    } finally {
+      lane.callback = original;
+    }
+
+    expect(run.status).toBe('Completed');
+    const summary = run.output as SweepSummary;
+    expect(summary.mailboxes).toMatchObject({ total: 120, archived: 120, failed: 0 });
+    expect(summary).toMatchObject({ itemsPlanned: 240, itemsArchived: 240 });
+    for (const address of fake.mailboxes.keys()) expect(archived(fake, address)).toBe(2); // each once
+    const csv = [...store.blobs.entries()].find(([k]) => k.endsWith('.csv'))?.[1] ?? '';
+    expect(csv.trim().split('\r\n')).toHaveLength(121);
+    expect(run.customStatus).toMatchObject({
+      phase: 'done',
+      total: 120,
+      done: 120,
+      itemsArchived: 240,
+      batches: { total: 120, done: 120, inFlight: 0 },
+    });
+
+    // each lane: a first generation of 50 batches, then one carrying its next batch and what the 50 did
+    const byLane = (n: number) => generations.filter((g) => g.input.lane === n).map((g) => g.input);
+    for (const n of [0, 1]) {
+      const [first, second, ...more] = byLane(n);
+      expect(more).toEqual([]);
+      expect(first?.batchesPerGeneration).toBe(50);
+      expect(first?.resume).toBeUndefined();
+      expect(second?.resume?.nextBatch).toBe(100 + n); // the lane's 51st: n, n+2, ..., n+98, then n+100
+      expect(second?.resume?.done.batches).toBe(50);
+      expect(second?.resume?.done.counts).toMatchObject({
+        mailboxes: { archived: 50 },
+        itemsArchived: 100,
+      });
+    }
+    // the lanes' progress is their running totals over both generations
+    for (const [instanceId, status] of laneStatus) {
+      expect(instanceId).toMatch(/:lane[01]$/);
+      expect(status).toMatchObject({
+        batchesDone: 60,
+        counts: { mailboxes: { archived: 60 }, itemsArchived: 120 },
+      });
+    }
+    // a generation's history holds its 50 batches at most: 2 events to start, 4 a batch
+    expect(longestLaneHistory).toBeLessThanOrEqual(2 + 4 * 50);
+  });
 });
 
 describe('archive sweep, episode by episode', () => {
@@ -310,6 +379,130 @@ describe('archive sweep, episode by episode', () => {
     expect(done.output).toMatchObject({
       batches: 3,
       counts: { itemsArchived: 35, mailboxes: { archived: 9 } },
+    });
+  });
+
+  describe('a lane in generations of 2 batches (lane 0 of 3, 18 batches: 0, 3 | 6, 9 | 12, 15)', () => {
+    const result = (items: number): BatchResult => {
+      const counts = emptyCounts();
+      counts.mailboxes.archived = 3;
+      counts.itemsArchived = items;
+      return { batches: 1, counts };
+    };
+    const generation = (nextBatch: number, items: number): LaneInput => {
+      const done = emptyCounts();
+      done.mailboxes.archived = 6;
+      done.itemsArchived = items;
+      return {
+        job,
+        lane: 0,
+        lanes: 3,
+        batches: 18,
+        total: 54,
+        batchesPerGeneration: 2,
+        resume: { nextBatch, done: { batches: 2 * (nextBatch / 6), counts: done } },
+      };
+    };
+    /**
+     * The history of a generation of lane 0 started at second `at`: each batch started in an episode
+     * of its own, and answered (when a result is given) at the start of the next.
+     */
+    const generationHistory = (
+      input: LaneInput,
+      at: number,
+      batches: [number, BatchResult?][],
+    ): WireEvent[] => {
+      const history = [h.orchestratorStarted(t(at)), h.executionStarted(t(at), ORCHESTRATOR.lane, input)];
+      batches.forEach(([batch, answer], i) => {
+        history.push(
+          h.subOrchCreated(i, t(at + i), ORCHESTRATOR.batch, `lane0:batch${batch}`),
+          h.orchestratorCompleted(t(at + i)),
+        );
+        if (answer)
+          history.push(h.orchestratorStarted(t(at + i + 1)), h.subOrchCompleted(t(at + i + 1), i, answer));
+      });
+      return history;
+    };
+    const batchesOf = (e: Awaited<ReturnType<typeof replay>>): number[] =>
+      e.actions
+        .filter((a) => a.actionType === ActionType.CallSubOrchestrator)
+        .map((a) => inputOf<BatchInput>(a).batch);
+
+    it('the first generation runs its 2 batches, then continues as new from batch 6 with their totals', async () => {
+      const input: LaneInput = { ...generation(6, 0), resume: undefined };
+      const history = generationHistory(input, 0, [
+        [0, result(10)],
+        [3, result(20)],
+      ]);
+      const e = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
+      expect(batchesOf(e)).toEqual([0, 3]); // nothing new: the generation is over
+      const next = inputOf<LaneInput>(e.actions.find((a) => a.actionType === ActionType.ContinueAsNew));
+      expect(next).toEqual({
+        ...input,
+        resume: {
+          nextBatch: 6,
+          done: {
+            batches: 2,
+            counts: {
+              ...emptyCounts(),
+              mailboxes: { ...emptyCounts().mailboxes, archived: 6 },
+              itemsArchived: 30,
+            },
+          },
+        },
+      });
+      expect(e.customStatus).toMatchObject({ batchesDone: 2, counts: { itemsArchived: 30 } });
+    });
+
+    it('replayed after a crash mid-generation, it starts nothing again and goes on from its totals', async () => {
+      const input = generation(6, 30);
+      // the worker crashed after starting batch 9, before it answered; the host replays the history
+      const history = generationHistory(input, 3, [[6, result(5)], [9]]);
+      const resumed = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
+      expect(resumed.done).toBe(false);
+      const subs = resumed.actions.filter((a) => a.actionType === ActionType.CallSubOrchestrator);
+      expect(subs.map((a) => a.instanceId)).toEqual(['lane0:batch6', 'lane0:batch9']); // both from history
+      expect(resumed.actions.some((a) => a.actionType === ActionType.ContinueAsNew)).toBe(false);
+      // the status counts the first generation's 2 batches and batch 6, not batch 6 twice
+      expect(resumed.customStatus).toMatchObject({
+        batchesDone: 3,
+        counts: { itemsArchived: 35, mailboxes: { archived: 9 } },
+      });
+
+      history.push(h.orchestratorStarted(t(5)), h.subOrchCompleted(t(5), 1, result(7)));
+      const ended = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
+      expect(batchesOf(ended)).toEqual([6, 9]);
+      const next = inputOf<LaneInput>(ended.actions.find((a) => a.actionType === ActionType.ContinueAsNew));
+      expect(next.resume).toMatchObject({
+        nextBatch: 12,
+        done: { batches: 4, counts: { itemsArchived: 42, mailboxes: { archived: 12 } } },
+      });
+      expect(next).toMatchObject({ lane: 0, lanes: 3, batches: 18, total: 54, batchesPerGeneration: 2 });
+    });
+
+    it('the last generation ends the lane with the totals of all its generations, and continues no more', async () => {
+      const input = generation(12, 42);
+      input.resume!.done.counts.mailboxes.archived = 12;
+      const history = generationHistory(input, 6, [
+        [12, result(1)],
+        [15, result(2)],
+      ]);
+      const e = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
+      expect(batchesOf(e)).toEqual([12, 15]);
+      expect(e.actions.some((a) => a.actionType === ActionType.ContinueAsNew)).toBe(false);
+      expect(e.done).toBe(true);
+      expect(e.output).toMatchObject({
+        batches: 6,
+        counts: { itemsArchived: 45, mailboxes: { archived: 18 } },
+      });
+    });
+
+    it("a cursor that is not one of the lane's batches fails the lane naming it, and starts no batch", async () => {
+      const input = generation(7, 30);
+      const e = await replay(ORCHESTRATOR.lane, generationHistory(input, 0, []), input, 'lane0');
+      expect(e.failed).toBe(true);
+      expect(e.error).toMatch(/batch 7 is not one of lane 0's/);
+      expect(e.actions).toEqual([]);
     });
   });
 });

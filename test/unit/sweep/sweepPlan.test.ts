@@ -9,8 +9,10 @@ import { ORCHESTRATOR, type BatchInput } from '../../../functions/archiveSweepOr
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
 import {
   DISCOVERY_RETRY,
+  LANE_BATCHES_PER_GENERATION,
   laneBatches,
   mailboxLimits,
+  nextLaneBatch,
   retryDelayMs,
   runLanes,
   sweepMailboxWithRetries,
@@ -46,9 +48,40 @@ const spans = (list: BatchSpan[]): string[] => list.map((s) => `${s.batch}:${s.s
 describe('batches and lanes', () => {
   it('cuts the mailboxes into batches of SWEEP_BATCH_SIZE and deals them to the lanes in turn', () => {
     const plan = sweepPlanFor(job, 10);
-    expect(plan).toEqual({ total: 10, batchSize: 3, batches: 4, lanes: 2 });
+    expect(plan).toEqual({
+      total: 10,
+      batchSize: 3,
+      batches: 4,
+      lanes: 2,
+      batchesPerLaneGeneration: LANE_BATCHES_PER_GENERATION,
+    });
     expect(spans(laneBatches(plan, 0))).toEqual(['0:0-3', '2:6-9']);
     expect(spans(laneBatches(plan, 1))).toEqual(['1:3-6', '3:9-10']); // the last batch is short
+  });
+
+  it("a lane generation takes at most its count of the lane's batches from its cursor on; the next batch follows the last", () => {
+    // 20 batches in 3 lanes: lane 1 runs 1, 4, 7, 10, 13, 16, 19
+    const plan = sweepPlanFor({ batchSize: 5, maxBatchesInFlight: 3 }, 100);
+    expect(laneBatches(plan, 1, { from: 1, count: 3 }).map((s) => s.batch)).toEqual([1, 4, 7]);
+    expect(nextLaneBatch(plan, 7)).toBe(10);
+    expect(spans(laneBatches(plan, 1, { from: 10, count: 3 }))).toEqual(['10:50-55', '13:65-70', '16:80-85']);
+    expect(laneBatches(plan, 1, { from: 19, count: 3 }).map((s) => s.batch)).toEqual([19]); // the lane's end
+    expect(nextLaneBatch(plan, 19)).toBeUndefined();
+    // the windows, one after another, are the whole lane, each batch once
+    const walked: number[] = [];
+    for (let from: number | undefined = 1; from !== undefined;) {
+      const part = laneBatches(plan, 1, { from, count: 2 });
+      walked.push(...part.map((s) => s.batch));
+      from = nextLaneBatch(plan, part.at(-1)!.batch);
+    }
+    expect(walked).toEqual(laneBatches(plan, 1).map((s) => s.batch));
+  });
+
+  it("refuses a cursor that is not one of the lane's batches, naming it and the lane", () => {
+    const plan = sweepPlanFor({ batchSize: 5, maxBatchesInFlight: 3 }, 100);
+    expect(() => laneBatches(plan, 1, { from: 5, count: 2 })).toThrow("batch 5 is not one of lane 1's");
+    expect(() => laneBatches(plan, 1, { from: -2, count: 2 })).toThrow("batch -2 is not one of lane 1's");
+    expect(() => laneBatches(plan, 1, { from: 1.5, count: 2 })).toThrow("batch 1.5 is not one of lane 1's");
   });
 
   it('runs no more lanes than batches, and none for an empty list', async () => {
