@@ -20,7 +20,7 @@ import { startAzurite } from './azurite';
 import { startDevGraph } from './graph/devGraph';
 import { demoSeedPath } from './seeds/demoSeedPath';
 
-const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
+export const DEV_WEBHOOK_SECRET = 'dev-only-hr-webhook-secret';
 /** The demo scope: the demo tenant's own domain (dave@fabrikam.com stays outside). */
 const DEMO_SCOPE = 'contoso.com';
 

@@ -177,6 +177,7 @@ export const leaveCalendarOrchestrator: OrchestrationHandler = function* (contex
           instanceId,
           mailbox,
           now: at,
+          wake: input.wake,
           ...(absences[0] ? { absence: absences[0] } : {}),
           state: {
             ...(calendar.restoreTo ? { restoreTo: calendar.restoreTo } : {}),

@@ -8,13 +8,15 @@
  *
  * Settings are parsed on first use and kept: a bad value is a ConfigError naming the setting each time
  * it is asked for (functions/appStart.ts stops the app at start for it before that can happen). The
- * mailbox back end, the secret provider, the report store and the health monitor are each created once:
+ * mailbox back end, the secret provider, the report store, the change journal and the health monitor are
+ * each created once:
  * connection pools, token caches, throttling state and secret caches only work when shared.
  */
 import {
   assertArchivingSupported,
   loadBambooHrSettings,
   loadHistoryRetentionDays,
+  loadJournalStorage,
   loadLeaveReconcileSchedule,
   loadScopeAuditSettings,
   loadLeaveSettings,
@@ -34,6 +36,7 @@ import type { MailboxScope } from '../mailbox/scope';
 import { createSecretProvider, type SecretProvider } from '../platform/secrets';
 import { settingValue } from '../platform/settings';
 import { createSweepStore, type SweepStore } from '../sweep/sweepStore';
+import { createChangeJournal, type ChangeJournal } from '../journal/changeJournal';
 
 export interface AppServices {
   leaveSettings(): LeaveSettings;
@@ -57,6 +60,8 @@ export interface AppServices {
   secrets(): SecretProvider;
   /** Where sweeps keep their mailbox lists, batch rows and reports. */
   reports(): SweepStore;
+  /** The change journal (JOURNAL_CONTAINER): every change the app makes to a mailbox. */
+  journal(): ChangeJournal;
   health(): HealthMonitor;
   now(): Date;
   /** Closes what holds connections (the mailbox back end). */
@@ -69,6 +74,7 @@ export interface AppServicesOverrides {
   env?: Env;
   mailbox?: MailboxOperations;
   reports?: SweepStore;
+  journal?: ChangeJournal;
   secrets?: SecretProvider;
   now?: () => Date;
 }
@@ -90,6 +96,8 @@ export function createAppServices(overrides: AppServicesOverrides = {}): AppServ
   const scope = once(() => loadMailboxScope(env));
   const secrets = once(() => overrides.secrets ?? createSecretProvider(env));
   const reports = once(() => overrides.reports ?? createSweepStore(sweepSettings().reports));
+  const now = overrides.now ?? (() => new Date());
+  const journal = once(() => overrides.journal ?? createChangeJournal(loadJournalStorage(env), now));
   const health = once(() => new HealthMonitor(env));
   let backend: Promise<MailboxBackend> | undefined;
 
@@ -131,8 +139,9 @@ export function createAppServices(overrides: AppServicesOverrides = {}): AppServ
     },
     secrets,
     reports,
+    journal,
     health,
-    now: overrides.now ?? (() => new Date()),
+    now,
     async close() {
       const closing = backend;
       backend = undefined;

@@ -17,6 +17,11 @@ import type { SecretProvider } from '../platform/secrets';
 import type { LeaveNotice } from './sources/hibob';
 import { checkLeaveDates, LeaveEventError } from './leaveEvent';
 import type { HibobFetchResult } from './sources/hibobApi';
+import { appServices } from '../app/appServices';
+import type { CalendarOwnerInput } from './leaveDispatch';
+import type { ChangeJournal } from '../journal/changeJournal';
+import { changeId, digestOf, type JournalTrigger } from '../journal/journalEntry';
+import { recordChange, type ChangeDescription } from '../journal/recordChange';
 
 let templatesCache: { file: string; templates: TemplateSet } | undefined;
 
@@ -49,21 +54,35 @@ export interface SyncMailboxInput extends FromOrchestration {
   now: string;
   absence?: Absence;
   state: SyncState;
+  /** What woke the owner: a `scheduled` on the reconcile timer's nudge is a repair. */
+  wake?: CalendarOwnerInput['wake'];
 }
 
 export interface SyncMailboxResult {
-  decision: SyncDecisionKind;
+  decision: SyncDecisionKind | 'repaired';
   detail: string;
   state: SyncState;
 }
 
-/** Reads the mailbox, decides (shared/leave/mailboxSync.ts) and writes at most once. */
+/** Why the owner acts: the absence it acts for (or, restoring, the one it applied), and its leaves. */
+function leaveTrigger(absence: Absence | undefined, state: SyncState): JournalTrigger {
+  if (absence) return { kind: 'leave', absence: absence.tag, leaves: absence.leaves };
+  return state.applied ? { kind: 'leave', absence: state.applied.tag } : { kind: 'leave' };
+}
+
+/**
+ * Reads the mailbox, decides (shared/leave/mailboxSync.ts) and writes at most once; the write, and a
+ * decision to leave the person's own change alone, go to the change journal. A line's id is the owner's
+ * instance, its generation's time, the step and the change (digests before and after): an activity run
+ * again with the same input that makes the same change again writes the same id.
+ */
 export async function syncMailbox(
   ops: MailboxOperations,
   input: SyncMailboxInput,
   settings: LeaveSettings,
   log: InstanceLog,
   step: string,
+  journal: ChangeJournal = appServices().journal(),
 ): Promise<SyncMailboxResult> {
   const current = await ops.getOof(input.mailbox);
   const { absence } = input;
@@ -81,9 +100,26 @@ export async function syncMailbox(
     input.state,
     input.now,
   );
-  if (plan.write) await ops.setOof(input.mailbox, plan.write);
-  log.info(`${step}: ${plan.decision}: ${plan.detail}`);
-  return { decision: plan.decision, detail: plan.detail, state: plan.state };
+  const decision = input.wake === 'reconcile' && plan.decision === 'scheduled' ? 'repaired' : plan.decision;
+  const before = digestOf(current);
+  const change = (after: string): ChangeDescription => ({
+    id: changeId(input.instanceId, input.now, step, decision, before, after),
+    mailbox: input.mailbox,
+    action: 'automatic-replies',
+    decision,
+    before,
+    after,
+    trigger: leaveTrigger(absence, input.state),
+    instanceId: input.instanceId,
+  });
+  const { write } = plan;
+  if (write) {
+    await recordChange(journal, log, change(digestOf(write)), () => ops.setOof(input.mailbox, write));
+  } else if (decision === 'left-as-changed') {
+    await journal.append({ ...change(before), result: 'no-change', requestIds: [] }, log);
+  }
+  log.info(`${step}: ${decision}: ${plan.detail}`);
+  return { decision, detail: plan.detail, state: plan.state };
 }
 
 /** The Out of office events the calendar wants: one per absence running or to come. */
@@ -128,7 +164,25 @@ export async function syncCalendarEvents(
   settings: LeaveSettings,
   log: InstanceLog,
   step: string,
+  journal: ChangeJournal = appServices().journal(),
 ): Promise<CalendarEventsResult> {
+  // Each change journaled after its call, its id naming the event (a delete or move repeated by a retried
+  // activity has the same id as the first).
+  const change = (
+    action: ChangeDescription['action'],
+    key: string,
+    absence: Absence | undefined,
+    days: string,
+    from?: string,
+  ): ChangeDescription => ({
+    id: changeId(input.instanceId, input.now, step, action, key, days),
+    mailbox: input.mailbox,
+    action,
+    days,
+    ...(from === undefined ? {} : { from }),
+    trigger: absence ? { kind: 'leave', absence: absence.tag, leaves: absence.leaves } : { kind: 'leave' },
+    instanceId: input.instanceId,
+  });
   const wanted = new Map(input.absences.map((a) => [a.tag, a]));
   const events: CalendarEventRecord[] = [];
   const changes: string[] = [];
@@ -137,18 +191,38 @@ export async function syncCalendarEvents(
     const absence = wanted.get(record.tag);
     if (absence) continue;
     if (Date.parse(record.end) <= now) continue; // over: kept in the calendar, no longer ours to move
-    await ops.deleteOofEvent(input.mailbox, record.id);
+    const days = `${record.firstDay}..${record.firstDayBack}`;
+    const deleted = change('calendar-event-deleted', record.id, undefined, days);
+    await recordChange(
+      journal,
+      log,
+      { ...deleted, trigger: { kind: 'leave', absence: record.tag } },
+      () => ops.deleteOofEvent(input.mailbox, record.id),
+      (outcome) => (outcome === 'already-gone' ? { result: 'no-change', decision: 'already-gone' } : {}),
+    );
     changes.push(`deleted ${record.firstDay}..${record.firstDayBack}`);
   }
   for (const absence of input.absences) {
     const event = calendarEvent(absence, settings);
     const record = input.events.find((r) => r.tag === absence.tag);
     let id: string;
+    const days = `${absence.firstDay}..${absence.firstDayBack}`;
     if (!record) {
-      id = await ops.createOofEvent(input.mailbox, event);
+      id = await recordChange(
+        journal,
+        log,
+        change('calendar-event-created', absence.tag, absence, days),
+        () => ops.createOofEvent(input.mailbox, event),
+      );
       changes.push(`created ${absence.firstDay}..${absence.firstDayBack}`);
     } else if (record.firstDay !== absence.firstDay || record.firstDayBack !== absence.firstDayBack) {
-      id = await updateOrCreate(ops, input.mailbox, record.id, event);
+      const from = `${record.firstDay}..${record.firstDayBack}`;
+      id = await recordChange(
+        journal,
+        log,
+        change('calendar-event-moved', record.id, absence, days, from),
+        () => updateOrCreate(ops, input.mailbox, record.id, event),
+      );
       changes.push(
         `moved ${record.firstDay}..${record.firstDayBack} to ${absence.firstDay}..${absence.firstDayBack}`,
       );

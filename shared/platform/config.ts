@@ -499,11 +499,23 @@ export interface SweepSettings {
  * AzureWebJobsStorage__clientId for a user-assigned identity).
  */
 export function loadReportsStorage(env: Env): ReportsStorageSettings | undefined {
-  const container = text(env, 'REPORTS_CONTAINER') as string;
+  return blobContainerStorage(env, 'REPORTS_CONTAINER');
+}
+
+/** The change journal (shared/journal): JOURNAL_CONTAINER in the same storage as the reports. */
+export function loadJournalStorage(env: Env): ReportsStorageSettings | undefined {
+  return blobContainerStorage(env, 'JOURNAL_CONTAINER');
+}
+
+function blobContainerStorage(
+  env: Env,
+  containerSetting: 'REPORTS_CONTAINER' | 'JOURNAL_CONTAINER',
+): ReportsStorageSettings | undefined {
+  const container = text(env, containerSetting) as string;
   if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
     throw new ConfigError(
-      `REPORTS_CONTAINER "${container}" is not a valid blob container name`,
-      'REPORTS_CONTAINER',
+      `${containerSetting} "${container}" is not a valid blob container name`,
+      containerSetting,
     );
   }
   const connectionString =

@@ -3,7 +3,7 @@
  * batches into the archive mailbox). Used by the sweep's activity, the CLI's `archive plan|run` and
  * `sweep archive`. Speaks MailboxOperations only; never deletes anything.
  */
-import type { FolderName, ItemRef, MailboxOperations } from '../mailbox/mailboxOperations';
+import type { BatchOutcome, FolderName, ItemRef, MailboxOperations } from '../mailbox/mailboxOperations';
 
 /** ArchiveItem takes at most this many ids per call. */
 export const MAX_ARCHIVE_BATCH = 100;
@@ -19,6 +19,11 @@ export interface ArchiveOptions {
   batchSize?: number;
   /** Called after each folder is counted (plan) and after each ArchiveItem call (run). */
   onProgress?: (progress: ArchiveProgress) => void;
+  /**
+   * Makes each ArchiveItem call of a run (default: the call as it is); the sweep's wraps it to journal the
+   * move (shared/sweep/sweepMailbox.ts).
+   */
+  archiveCall?: (folder: FolderName, call: () => Promise<BatchOutcome>) => Promise<BatchOutcome>;
 }
 
 export interface ArchiveProgress {
@@ -150,7 +155,8 @@ export async function runArchive(
       });
       const batch: ItemRef[] = found.filter((i) => !refused.has(i.id)).slice(0, want);
       if (batch.length === 0) break;
-      const outcome = await ops.archiveItems(mailbox, folder, batch);
+      const archive = (): Promise<BatchOutcome> => ops.archiveItems(mailbox, folder, batch);
+      const outcome = await (options.archiveCall ? options.archiveCall(folder, archive) : archive());
       for (const f of outcome.failed) {
         refused.add(f.id);
         failed.push({ folder, ...f });

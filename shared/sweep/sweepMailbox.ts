@@ -4,7 +4,10 @@
  * transient ones are thrown as RetryableSweepError, retried by the sweep plan's policy
  * (shared/sweep/sweepPlan.ts: by the durable extension in the function app, in process in the CLI).
  */
+import { randomUUID } from 'node:crypto';
 import { transientCodeOf, TransientFailure } from '../app/activityOutcome';
+import type { ChangeJournal, JournalLog } from '../journal/changeJournal';
+import { recordChange } from '../journal/recordChange';
 import { planArchive, runArchive, type ArchiveOptions } from './archiveMailbox';
 import { isMailboxError, isNoArchiveError } from '../mailbox/mailboxError';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
@@ -23,12 +26,21 @@ export class RetryableSweepError extends TransientFailure {
   }
 }
 
-export type SweepJobLimits = Pick<SweepJob, 'dryRun' | 'receivedBefore' | 'folders' | 'maxItemsPerRun'>;
+export type SweepJobLimits = Pick<SweepJob, 'dryRun' | 'receivedBefore' | 'folders' | 'maxItemsPerRun'> &
+  Partial<Pick<SweepJob, 'sweepId'>>;
+
+/** Where a sweep's moves are journaled: the journal, the activity's log, and the orchestration making them. */
+export interface SweepJournaling {
+  journal: ChangeJournal;
+  log: JournalLog;
+  instanceId: string;
+}
 
 export async function sweepMailbox(
   ops: MailboxOperations,
   mailbox: string,
   job: SweepJobLimits,
+  journaling?: SweepJournaling,
 ): Promise<MailboxRow> {
   // Items moved before a failure stopped the run: they are in the archive, and the row says so.
   let movedBeforeFailure = 0;
@@ -39,6 +51,26 @@ export async function sweepMailbox(
     onProgress: (progress) => {
       if (progress.phase === 'run') movedBeforeFailure = progress.done;
     },
+    // Each ArchiveItem call is one line: how many items of the folder moved and how many Exchange refused.
+    // Every call moves other items (moved ones leave the folder), so no two calls are the same change and
+    // each line's id is new.
+    archiveCall: journaling
+      ? (folder, call) =>
+          recordChange(
+            journaling.journal,
+            journaling.log,
+            {
+              id: randomUUID(),
+              mailbox,
+              action: 'items-archived',
+              folder,
+              trigger: { kind: 'sweep', sweepId: job.sweepId ?? journaling.instanceId },
+              instanceId: journaling.instanceId,
+            },
+            call,
+            (outcome) => ({ moved: outcome.moved, refused: outcome.failed.length }),
+          )
+      : undefined,
   };
   try {
     if (!(await ops.hasArchiveMailbox(mailbox))) {

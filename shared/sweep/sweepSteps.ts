@@ -70,7 +70,10 @@ export async function sweepOneMailbox(
   log: InstanceLog,
 ): Promise<MailboxRow> {
   const operations = await deps.operations();
-  const row = await withInvocationLog(log, () => sweepMailbox(operations, input.mailbox, input.job));
+  const journaling = { journal: deps.journal(), log, instanceId: input.instanceId };
+  const row = await withInvocationLog(log, () =>
+    sweepMailbox(operations, input.mailbox, input.job, journaling),
+  );
   if (row.outcome === 'failed') log.error(`archive sweep: ${row.mailbox} failed (${row.errorCode ?? ''})`);
   if (row.outcome === 'partial') log.warn(`archive sweep: ${row.mailbox} partial (${row.errorCode ?? ''})`);
   return row;

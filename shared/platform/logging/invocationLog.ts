@@ -54,11 +54,25 @@ export function withInvocationLog<T>(log: InstanceLog, work: () => Promise<T>): 
  * invocation (the CLI, tests) the line goes to the console as before.
  */
 export function reportMailboxCall(source: 'ews' | 'graph', event: MailboxCallEvent): void {
+  currentWitness.getStore()?.(event);
   if (event.outcome === 'ok') return;
   const line = JSON.stringify({ source, ...event });
   const log = currentLog.getStore();
   if (log) log.warn(`mailbox call ${event.outcome}: ${line}`);
   else console.warn(line);
+}
+
+const currentWitness = new AsyncLocalStorage<(event: MailboxCallEvent) => void>();
+
+/**
+ * Runs `work` so that `witness` hears of every attempt of the mailbox calls it makes, successes included
+ * (the change journal, shared/journal, records the client-request-ids of the call that made a change).
+ */
+export function withCallWitness<T>(
+  witness: (event: MailboxCallEvent) => void,
+  work: () => Promise<T>,
+): Promise<T> {
+  return currentWitness.run(witness, work);
 }
 
 /** What every activity input started by an orchestration carries. */

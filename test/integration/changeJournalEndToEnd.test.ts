@@ -1,0 +1,225 @@
+/**
+ * The change journal end to end: a leave and an archive sweep through the dev host (the real function
+ * modules, the real EWS client) against the EWS sandbox, with the journal in Azurite as `npm start` has it.
+ * Every change the sandbox carried out (its request log: SetUserOofSettings, CreateItem/UpdateItem/DeleteItem
+ * of calendar items, ArchiveItem/MoveItem answered NoError) is in the journal exactly once, in the same order
+ * per mailbox, named by the client-request-id the sandbox saw; and no line holds a reply text, an event's
+ * body or a secret.
+ */
+import { startAzurite, type Azurite } from '../../dev/azurite';
+import type { EwsSandbox, SandboxRequestLogEntry } from '../../dev/ews-sandbox';
+import type { DevHost } from '../../dev/host/devHost';
+import { demoAppSettings, DEV_WEBHOOK_SECRET } from '../../dev/start';
+import { createChangeJournal, type ChangeJournal } from '../../shared/journal/changeJournal';
+import { readJournal } from '../../shared/journal/journalReader';
+import type { JournalEntry } from '../../shared/journal/journalEntry';
+import { loadJournalStorage } from '../../shared/platform/config';
+import { SWEEP_INSTANCE_ID } from '../../shared/sweep/sweepControl';
+import { settleOwners } from '../support/calendarOwners';
+import { demoSeed, startDemoSandbox } from '../support/demoTenant';
+import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
+
+jest.setTimeout(120_000);
+
+const ALICE = 'alice@contoso.com';
+const CAROL = 'carol@contoso.com';
+const CHANGES = new Set([
+  'SetUserOofSettings',
+  'CreateItem',
+  'UpdateItem',
+  'DeleteItem',
+  'ArchiveItem',
+  'MoveItem',
+]);
+
+let sandbox: EwsSandbox;
+let azurite: Azurite;
+let devHost: LeaveDevHost;
+let host: DevHost;
+let env: Record<string, string | undefined>;
+let journal: ChangeJournal;
+const startedAt = new Date();
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  // The sandbox judges scheduled windows on the host's virtual clock, as the leave tests do.
+  sandbox = await startDemoSandbox({ knobs: { latencyMs: 0 }, now: () => host?.clock.now() ?? Date.now() });
+  env = {
+    ...demoAppSettings(demoSeed, { ewsUrl: sandbox.url, reportsConnectionString: azurite.connectionString }),
+    LEAVE_CALENDAR_EVENT: 'on',
+    LEAVE_RETRY_FIRST_MS: '10',
+    JOURNAL_CONTAINER: 'journal',
+  };
+  devHost = await startLeaveDevHost({ env });
+  host = devHost.host;
+  // A reader of its own, as `mailbox-automation audit journal` is: nothing shared with the app's writer.
+  journal = createChangeJournal(loadJournalStorage(env), () => new Date());
+});
+
+afterAll(async () => {
+  await devHost?.close();
+  await sandbox?.close();
+  await azurite?.stop();
+});
+
+let seq = 0;
+async function send(
+  type: 'approved' | 'cancelled',
+  person: string,
+  leaveId: string,
+  start: string,
+  end: string,
+) {
+  seq++;
+  const event = {
+    eventId: `journal-e2e-${seq}`,
+    type,
+    occurredAt: new Date(host.clock.now() - 60_000 + seq).toISOString(),
+    leaveId,
+    start,
+    end,
+    timeZone: 'Europe/Berlin',
+    employee: { email: person, displayName: person.split('@')[0] },
+    locale: 'en-GB',
+  };
+  const answer = await postGenericHrEvent(host, JSON.stringify(event), {
+    secret: DEV_WEBHOOK_SECRET,
+    signedAt: Math.floor(Date.now() / 1000),
+  });
+  expect(answer.status).toBe(202);
+}
+
+async function eventually(check: () => void | Promise<void>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** Moves the virtual clock once both owners have settled (each has set its timer for the next boundary). */
+async function advanceTo(iso: string): Promise<void> {
+  await settleOwners(host.durable, [ALICE, CAROL]);
+  const res = await fetch(`${host.url}/dev/clock/advance?to=${iso}`, { method: 'POST' });
+  expect(res.status).toBe(200);
+}
+
+/** The changes the sandbox carried out: a changing operation answered NoError. */
+function sandboxChanges(): SandboxRequestLogEntry[] {
+  return sandbox.requests.filter(
+    (r) =>
+      r.operation !== undefined &&
+      CHANGES.has(r.operation) &&
+      r.status === 200 &&
+      r.responseCodes.length > 0 &&
+      r.responseCodes.every((code) => code === 'NoError'),
+  );
+}
+
+async function journalLines(): Promise<JournalEntry[]> {
+  return (await readJournal(journal, { since: startedAt, until: new Date() })).entries;
+}
+
+/** What the sandbox's operation is in the journal's words. */
+function actionOf(request: SandboxRequestLogEntry): string {
+  switch (request.operation) {
+    case 'SetUserOofSettings':
+      return 'automatic-replies';
+    case 'CreateItem':
+      return 'calendar-event-created';
+    case 'UpdateItem':
+      return 'calendar-event-moved';
+    case 'DeleteItem':
+      return 'calendar-event-deleted';
+    default:
+      return 'items-archived';
+  }
+}
+
+const replyTexts: string[] = [];
+
+test('a leave and a sweep: one journal line per change the sandbox saw, in order, with its request id', async () => {
+  const carolOwn = sandbox.inspectMailbox(CAROL)?.oof.internalReply ?? '';
+  expect(carolOwn).not.toBe('');
+  replyTexts.push(carolOwn, sandbox.inspectMailbox(CAROL)?.oof.externalReply ?? '');
+
+  await send('approved', ALICE, 'J-JUL', '2030-07-01', '2030-07-12');
+  await send('approved', ALICE, 'J-AUG', '2030-08-05', '2030-08-16');
+  await send('approved', CAROL, 'J-C', '2030-07-08', '2030-07-12');
+  await eventually(() => expect(sandbox.inspectMailbox(ALICE)?.oof.state).toBe('Scheduled'));
+  const scheduled = sandbox.inspectMailbox(ALICE)?.oof;
+  replyTexts.push(scheduled?.internalReply ?? '', scheduled?.externalReply ?? '');
+  await eventually(() =>
+    expect(sandbox.inspectCalendar(ALICE)?.filter((e) => e.subject === 'Out of office')).toHaveLength(2),
+  );
+  replyTexts.push(...(sandbox.inspectCalendar(ALICE) ?? []).map((e) => e.body).filter((b) => b !== ''));
+  // August is cancelled: its event goes
+  await send('cancelled', ALICE, 'J-AUG', '2030-08-05', '2030-08-16');
+  await eventually(() =>
+    expect(sandbox.inspectCalendar(ALICE)?.filter((e) => e.subject === 'Out of office')).toHaveLength(1),
+  );
+  await advanceTo('2030-07-09T08:00:00Z');
+  await eventually(() => expect(sandbox.inspectMailbox(CAROL)?.oof.state).toBe('Scheduled'));
+  await advanceTo('2030-07-14T08:00:00Z');
+  await eventually(() => expect(sandbox.inspectMailbox(ALICE)?.oof.state).toBe('Disabled'));
+  await eventually(() => expect(sandbox.inspectMailbox(CAROL)?.oof.state).toBe('Enabled'));
+
+  const sweep = await fetch(`${host.url}/api/sweeps/archive`, { method: 'POST', body: '{}' });
+  expect(sweep.status).toBe(202);
+  await host.durable.waitForCompletion(SWEEP_INSTANCE_ID);
+  await settleOwners(host.durable, [ALICE, CAROL]);
+
+  const changes = sandboxChanges();
+  const operations = new Set(changes.map((c) => c.operation));
+  // The scenario made every kind of change: replies set and restored, events created and deleted, items archived.
+  expect([...operations].sort()).toEqual(['ArchiveItem', 'CreateItem', 'DeleteItem', 'SetUserOofSettings']);
+
+  await eventually(async () => {
+    const lines = (await journalLines()).filter((e) => e.result === 'ok');
+    expect(lines).toHaveLength(changes.length);
+  });
+  const lines = await journalLines();
+  const done = lines.filter((e) => e.result === 'ok');
+  for (const mailbox of new Set(changes.map((c) => c.mailbox))) {
+    const seen = changes.filter((c) => c.mailbox === mailbox);
+    const journaled = done.filter((e) => e.mailbox.toLowerCase() === mailbox?.toLowerCase());
+    expect(journaled.map((e) => e.action)).toEqual(seen.map(actionOf));
+    // each line names the request that made the change
+    journaled.forEach((entry, i) => expect(entry.requestIds).toContain(seen[i]?.clientRequestId));
+  }
+  // what a reviewer needs: why, which orchestration, and the replies' digests
+  const alice = done.filter((e) => e.mailbox === ALICE && e.action === 'automatic-replies');
+  expect(alice.map((e) => e.decision)).toEqual(['scheduled', 'restored']);
+  expect(alice[0]?.trigger).toMatchObject({ kind: 'leave', leaves: ['generic:J-JUL'] });
+  expect(alice[1]?.after).toBe(alice[0]?.before);
+  expect(done.find((e) => e.action === 'items-archived')?.trigger).toEqual({
+    kind: 'sweep',
+    sweepId: SWEEP_INSTANCE_ID,
+  });
+  expect(lines.filter((e) => e.result === 'failed')).toEqual([]);
+});
+
+test('no line holds a reply text, an event body or a secret', async () => {
+  const raw: string[] = [];
+  for (const entry of await journalLines()) raw.push(JSON.stringify(entry));
+  expect(raw.length).toBeGreaterThan(0);
+  const secrets = [
+    env.EWS_PASSWORD,
+    DEV_WEBHOOK_SECRET,
+    azurite.connectionString.match(/AccountKey=([^;]+)/)?.[1],
+  ];
+  const forbidden = [...replyTexts, ...secrets].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 8,
+  );
+  expect(forbidden.length).toBeGreaterThanOrEqual(5);
+  for (const line of raw) {
+    for (const text of forbidden) expect(line).not.toContain(text);
+    // nor a piece of one: the leave's replies name the first day back
+    expect(line).not.toMatch(/13 July 2030|Back on/);
+  }
+});
