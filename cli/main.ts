@@ -12,6 +12,7 @@ import type { MailboxOperations } from '../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../shared/mailbox/scope';
 import { EXIT, UsageError, type CliContext } from './cliContext';
 import { archivePlanCommand, archiveRunCommand } from './commands/archive';
+import { auditScopeCommand } from './commands/auditScope';
 import { checkCommand } from './commands/check';
 import { groupExpandCommand } from './commands/group';
 import { hrSendCommand } from './commands/hrSend';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CliCommand[] = [
   groupExpandCommand,
   sweepArchiveCommand,
   hrSendCommand,
+  auditScopeCommand,
   sandboxCommand,
 ];
 

@@ -135,6 +135,10 @@ export function faultEnvelope(fault: SoapFault): string {
 
 /** The fault texts Exchange uses, in one place. */
 export const FAULTS = {
+  // ResponseCode reference (EWS): ErrorImpersonateUserDenied "is returned in the server-to-server
+  // authorization case for Exchange Impersonation when the caller does not have the proper rights to
+  // impersonate the specific user in question" (the ms-Exch-EPI-May-Impersonate right, which a management
+  // scope on the ApplicationImpersonation assignment limits). tenantStore.ts mayImpersonate decides it.
   impersonateUserDenied: (): SoapFault => ({
     code: 'ErrorImpersonateUserDenied',
     message: 'The account does not have permission to impersonate the requested user.',

@@ -519,7 +519,12 @@ export class TenantStore {
     return result;
   }
 
-  /** The management-scope check: may this principal impersonate that mailbox? */
+  /**
+   * The management-scope check: may this principal impersonate that mailbox? A scoped account (a
+   * management scope on its ApplicationImpersonation assignment, or an app's RBAC scope) reaches its
+   * domains, addresses and groups only; `all: true` is the unscoped grant Microsoft warns about, which
+   * reaches every mailbox (the demo seed's svc-unscoped@contoso.com, for the privilege audit's "open").
+   */
   mayImpersonate(principal: Principal, mailbox: Mailbox): boolean {
     const scope: SeedImpersonationScope =
       principal.kind === 'basic' ? principal.account.impersonation : principal.app.impersonation;

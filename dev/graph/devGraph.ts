@@ -12,6 +12,13 @@ import { GRAPH_ROLES, startGraphStandIn } from './graphStandIn';
 
 const DEV_GRAPH_SECRET = 'dev-only-graph-app-secret';
 
+/**
+ * A second app registration with the same Graph permissions but no entry in the seed's `apps`: no
+ * application access policy applies to it, so it reads every mailbox (the privilege audit's "open").
+ * The seed's app has a scope (contoso.com): outside it Graph answers 403 ErrorAccessDenied ("fenced").
+ */
+export const DEV_GRAPH_UNSCOPED_CLIENT_ID = '00000000-0000-4000-8000-0000000a11ed';
+
 interface DevGraph {
   /** Settings for the app: MAILBOX_BACKEND=graph, GRAPH_URL, the app's credentials and the CA to trust. */
   env: Record<string, string>;
@@ -32,7 +39,10 @@ export async function startDevGraph(
 ): Promise<DevGraph> {
   const tokens = await startEntraTokenServer({
     tenantId: tenant.tenantId,
-    clients: [{ clientId, clientSecret: DEV_GRAPH_SECRET, roles: GRAPH_ROLES }],
+    clients: [
+      { clientId, clientSecret: DEV_GRAPH_SECRET, roles: GRAPH_ROLES },
+      { clientId: DEV_GRAPH_UNSCOPED_CLIENT_ID, clientSecret: DEV_GRAPH_SECRET, roles: GRAPH_ROLES },
+    ],
   });
   const graph = await startGraphStandIn({ tenant, signingKeys: [tokens.signingKey], port, now });
   const caFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'graph-stand-in-')), 'entra-ca.pem');
@@ -55,6 +65,8 @@ export async function startDevGraph(
       'The dev host uses the Graph back end. To use it from the CLI too (in another terminal):',
       ...Object.entries(env).map(([name, value]) => `  export ${name}='${value}'`),
       '  npx mailbox-automation oof get alice@contoso.com',
+      '  npx mailbox-automation audit scope --canary dave@fabrikam.com   # fenced: an access policy limits the app',
+      `  EWS_CLIENT_ID=${DEV_GRAPH_UNSCOPED_CLIENT_ID} npx mailbox-automation audit scope --canary dave@fabrikam.com   # open: no policy`,
     ],
     close: async () => {
       await graph.close();

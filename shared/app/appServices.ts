@@ -30,7 +30,7 @@ import {
 } from '../platform/config';
 import { ConfigError } from '../platform/configError';
 import { HealthMonitor } from '../platform/health/healthCheck';
-import type { MailboxBackend } from '../mailbox/mailboxBackend';
+import type { MailboxBackend, UnscopedReadOnlyProbe } from '../mailbox/mailboxBackend';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
 import type { MailboxScope } from '../mailbox/scope';
 import { createSecretProvider, type SecretProvider } from '../platform/secrets';
@@ -57,6 +57,11 @@ export interface AppServices {
   sweepSchedule(): string | undefined;
   /** The scope-guarded mailbox operations (EWS or Graph), built on first use. */
   mailbox(): Promise<MailboxOperations>;
+  /**
+   * The privilege audit's read-only probe past the scope guard (shared/audit/scopeAudit.ts), a new one per
+   * audit with the back end's settings and credentials: the caller closes it.
+   */
+  unscopedReadOnlyProbe(): Promise<UnscopedReadOnlyProbe>;
   secrets(): SecretProvider;
   /** Where sweeps keep their mailbox lists, batch rows and reports. */
   reports(): SweepStore;
@@ -136,6 +141,10 @@ export function createAppServices(overrides: AppServicesOverrides = {}): AppServ
       if (overrides.mailbox) return overrides.mailbox;
       backend ??= buildBackend();
       return (await backend).operations;
+    },
+    async unscopedReadOnlyProbe() {
+      const { createUnscopedReadOnlyProbe } = await import('../mailbox/mailboxBackend');
+      return createUnscopedReadOnlyProbe(env, secrets());
     },
     secrets,
     reports,

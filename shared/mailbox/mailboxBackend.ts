@@ -28,10 +28,7 @@ export interface MailboxBackend {
 }
 
 /** A client of either kind, unguarded. */
-interface MailboxClient {
-  kind: MailboxBackendKind;
-  client: MailboxOperations & { close(): Promise<void> };
-}
+type MailboxClient = { kind: 'ews'; client: EwsClient } | { kind: 'graph'; client: GraphClient };
 
 function createMailboxClient(
   env: Env,
@@ -85,6 +82,17 @@ function logEwsProblem(event: EwsCallEvent): void {
 /** The credentials that may live in the secret provider (Key Vault) rather than in the settings. */
 const CREDENTIAL_SECRETS = ['EWS_PASSWORD', 'EWS_CLIENT_SECRET'] as const;
 
+/** The credentials the settings leave to the secret provider. */
+function credentialsInSecrets(env: Env): string[] {
+  return CREDENTIAL_SECRETS.filter((name) => env[name] === undefined || env[name] === '');
+}
+
+async function readCredentialSecrets(names: readonly string[], secrets: SecretProvider): Promise<Env> {
+  const values: Env = {};
+  for (const name of names) values[name] = await secrets.get(name);
+  return values;
+}
+
 /** Exchange or Entra refused the credentials: HTTP 401 from the mailbox endpoint or the token endpoint. */
 export function isAuthenticationFailure(error: unknown): boolean {
   if (isMailboxError(error)) return error.httpStatus === 401;
@@ -103,12 +111,8 @@ export async function createRenewingMailboxBackend(
   env: Env,
   secrets: SecretProvider,
 ): Promise<MailboxBackend> {
-  const fromSecrets = CREDENTIAL_SECRETS.filter((name) => env[name] === undefined || env[name] === '');
-  const readCredentials = async (): Promise<Env> => {
-    const values: Env = {};
-    for (const name of fromSecrets) values[name] = await secrets.get(name);
-    return values;
-  };
+  const fromSecrets = credentialsInSecrets(env);
+  const readCredentials = (): Promise<Env> => readCredentialSecrets(fromSecrets, secrets);
   const scope = loadMailboxScope(env);
   const first = await readCredentials();
   const build = (credentials: Env): MailboxClient =>
@@ -202,7 +206,8 @@ class RenewingMailboxClient implements MailboxOperations {
 
   /** Graph `$batch`: per-mailbox failures are results, so an authentication failure among them renews too. */
   get getOofMany(): MailboxOperations['getOofMany'] {
-    if (!this.current.client.getOofMany) return undefined;
+    const current: MailboxOperations = this.current.client;
+    if (!current.getOofMany) return undefined;
     return async (mailboxes) => {
       const readAll = (c: MailboxOperations): Promise<OofReadResult[]> =>
         c.getOofMany ? c.getOofMany(mailboxes) : Promise.all(mailboxes.map((m) => this.readOne(c, m)));
@@ -223,4 +228,58 @@ class RenewingMailboxClient implements MailboxOperations {
   close(): Promise<void> {
     return this.current.client.close();
   }
+}
+
+/** Who the probe acts as: what the privilege audit needs to name in the commands that fence it. */
+export type ProbeIdentity =
+  | { auth: 'basic'; username: string }
+  | {
+      auth: 'oauth';
+      credential: 'clientSecret' | 'clientCertificate' | 'managedIdentity';
+      clientId?: string;
+    };
+
+/**
+ * THE ONE PATH PAST THE SCOPE GUARD, and read-only. The privilege audit (shared/audit/scopeAudit.ts) asks
+ * Exchange itself whether the service account can reach mailboxes outside MAILBOX_SCOPE; for that it
+ * must send a request for such a mailbox, which ScopedMailboxOperations exists to prevent. This probe
+ * can do exactly one thing as a mailbox: one harmless read (EWS: GetFolder of the inbox, IdOnly; Graph:
+ * GET /users/{id}/mailboxSettings). It is not a MailboxOperations and gives no access to the raw client
+ * (test/integration/scopeGuard.test.ts proves every other path refuses an out-of-scope mailbox).
+ */
+export interface UnscopedReadOnlyProbe {
+  kind: MailboxBackendKind;
+  identity: ProbeIdentity;
+  /** Resolves when Exchange let us read; rejects with what it answered (a MailboxError, or the token's failure). */
+  probeOutOfScopeMailbox(mailbox: string): Promise<void>;
+  /** The roles claim of the app's access token; undefined with Basic or an unreadable token. */
+  grantedRoles(): Promise<string[] | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * The probe, from the same settings as the back end: credentials the settings do not hold come from
+ * `secrets` (the app: Key Vault), as for createRenewingMailboxBackend; the CLI passes none and may
+ * override the EWS URL. Throws ConfigError naming the setting when configuration is wrong.
+ */
+export async function createUnscopedReadOnlyProbe(
+  env: Env,
+  secrets?: SecretProvider,
+  overrides: { url?: string } = {},
+): Promise<UnscopedReadOnlyProbe> {
+  const credentials = secrets ? await readCredentialSecrets(credentialsInSecrets(env), secrets) : {};
+  const raw = createMailboxClient({ ...env, ...credentials }, overrides, {}, {});
+  const auth = raw.client.settings.auth;
+  const identity: ProbeIdentity =
+    auth.kind === 'basic'
+      ? { auth: 'basic', username: auth.username }
+      : { auth: 'oauth', credential: auth.credential, clientId: auth.clientId };
+  return {
+    kind: raw.kind,
+    identity,
+    probeOutOfScopeMailbox: (mailbox) =>
+      raw.kind === 'ews' ? raw.client.readInboxIdOnly(mailbox) : raw.client.readMailboxSettings(mailbox),
+    grantedRoles: () => raw.client.grantedRoles(),
+    close: () => raw.client.close(),
+  };
 }

@@ -183,6 +183,23 @@ export class EwsClient implements MailboxOperations {
     );
   }
 
+  /**
+   * The privilege audit's canary read: GetFolder of the inbox with FolderShape IdOnly, so nothing of the
+   * mailbox's content (not even a count) comes back. Not on MailboxOperations: only the unscoped read-only
+   * probe (shared/mailbox/mailboxBackend.ts, createUnscopedReadOnlyProbe) calls it. Resolves when
+   * Exchange let us in; rejects with what Exchange answered (ErrorImpersonateUserDenied, ...).
+   */
+  async readInboxIdOnly(mailbox: string): Promise<void> {
+    await this.call('GetFolder', mailbox, requests.getFolderBody('inbox', 'IdOnly'), (xml, ctx) =>
+      responses.readFolder(xml, 'inbox', ctx),
+    );
+  }
+
+  /** The roles claim of the access token in use (app-only OAuth); undefined with Basic. */
+  grantedRoles(): Promise<string[] | undefined> {
+    return this.transport.grantedRoles();
+  }
+
   async hasArchiveMailbox(mailbox: string): Promise<boolean> {
     try {
       await this.getFolder(mailbox, 'archivemsgfolderroot');

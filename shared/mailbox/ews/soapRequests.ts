@@ -109,10 +109,11 @@ export function moveItemBody(items: readonly ItemRef[], destination: FolderName)
   );
 }
 
-export function getFolderBody(folder: FolderName): string {
+/** `IdOnly`: the folder's id and nothing of its content (the privilege audit's canary read). */
+export function getFolderBody(folder: FolderName, shape: 'Default' | 'IdOnly' = 'Default'): string {
   return (
     `<m:GetFolder>` +
-    `<m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>` +
+    `<m:FolderShape><t:BaseShape>${shape}</t:BaseShape></m:FolderShape>` +
     `<m:FolderIds><t:DistinguishedFolderId Id="${folder}"/></m:FolderIds>` +
     `</m:GetFolder>`
   );

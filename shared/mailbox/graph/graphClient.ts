@@ -143,6 +143,25 @@ export class GraphClient implements MailboxOperations {
     return this.readOof('GetOof', mailbox, answer.body, answer);
   }
 
+  /**
+   * The privilege audit's canary read: GET /users/{id}/mailboxSettings, after the directory lookup of the
+   * address. Not on MailboxOperations: only the unscoped read-only probe (shared/mailbox/mailboxBackend.ts,
+   * createUnscopedReadOnlyProbe) calls it. Resolves when Exchange let us read; rejects with what Graph
+   * answered (403 ErrorAccessDenied outside an application access policy, UserNotFound, ...).
+   */
+  async readMailboxSettings(mailbox: string): Promise<void> {
+    const id = await this.userIdOf('GetMailboxSettings', mailbox);
+    await this.call('GetMailboxSettings', mailbox, {
+      method: 'GET',
+      path: `${userPath(id)}/mailboxSettings`,
+    });
+  }
+
+  /** The roles claim of the access token in use: the Graph application permissions the app holds. */
+  grantedRoles(): Promise<string[] | undefined> {
+    return this.transport.grantedRoles();
+  }
+
   async setOof(mailbox: string, settings: OofSettings): Promise<void> {
     validateOofSettings(settings);
     const id = await this.userIdOf('SetOof', mailbox);

@@ -1,6 +1,7 @@
 /**
  * What GET /api/health answers: the app's version, its mailbox back end, and whether Key Vault and the
- * mailbox endpoint (EWS or Microsoft Graph) answered at the last check, with that check's time.
+ * mailbox endpoint (EWS or Microsoft Graph) answered at the last check, with that check's time; and the
+ * last privilege audit's verdict (`scopeAudit`), kept from the audit's timer, never run by the route.
  *
  * - How often: a check runs when the last one is older than `maxAgeMs` (60 s); in between, the route
  *   answers from the last one, so an anonymous caller cannot make the app probe Exchange more than once
@@ -57,6 +58,15 @@ export type DependencyHealth =
       durationMs?: number;
     };
 
+/**
+ * The last privilege audit this instance ran (shared/audit/scopeAudit.ts, the SCOPE_AUDIT_SCHEDULE timer):
+ * its verdict and time, never the canaries' addresses (the route is anonymous). `not-run`: no audit has
+ * run in this instance since it started.
+ */
+export type ScopeAuditHealth =
+  | { verdict: 'not-run' }
+  | { verdict: 'fenced' | 'open' | 'inconclusive'; auditedAt: string; canaries: number };
+
 export interface HealthReport {
   /** `degraded`: a configured dependency did not answer at the last check. */
   status: 'ok' | 'degraded';
@@ -65,6 +75,8 @@ export interface HealthReport {
   checkedAt: string;
   keyVault: DependencyHealth;
   mailboxEndpoint: DependencyHealth;
+  /** Kept from the last audit, not re-run by the health check: an audit reads mailboxes, a health check must not. */
+  scopeAudit: ScopeAuditHealth;
 }
 
 export interface HealthCheckOptions {
@@ -151,6 +163,7 @@ export class HealthMonitor {
   private readonly now: () => number;
   /** Checks run so far (tests: the cache and the single flight). */
   checksRun = 0;
+  private scopeAudit: ScopeAuditHealth = { verdict: 'not-run' };
 
   constructor(
     private readonly env: Env,
@@ -159,6 +172,12 @@ export class HealthMonitor {
     this.maxAgeMs = options.maxAgeMs ?? HEALTH_CHECK_MAX_AGE_MS;
     this.probeTimeoutMs = options.probeTimeoutMs ?? HEALTH_PROBE_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
+  }
+
+  /** Keeps the privilege audit's verdict for the route (shown from the next request on, cache or not). */
+  recordScopeAudit(audit: ScopeAuditHealth): void {
+    this.scopeAudit = audit;
+    if (this.last) this.last = { ...this.last, report: { ...this.last.report, scopeAudit: audit } };
   }
 
   /** The last check's result, checking again first when it is older than maxAgeMs. */
@@ -198,6 +217,7 @@ export class HealthMonitor {
       checkedAt: new Date(at).toISOString(),
       keyVault,
       mailboxEndpoint,
+      scopeAudit: this.scopeAudit,
     };
     this.last = { report, at };
     return report;

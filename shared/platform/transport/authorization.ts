@@ -24,6 +24,23 @@ export class BasicAuthorization implements AuthorizationProvider {
   }
 }
 
+/**
+ * The `roles` claim of a `Bearer <JWT>` header: the application permissions Entra put in the token
+ * (`full_access_as_app`, `MailboxSettings.ReadWrite`, ...). Undefined when the token is not a JWT with a
+ * readable payload. The signature is the resource's to check; this only reads what the token says, for
+ * the privilege audit (shared/audit/scopeAudit.ts), and never returns the token itself.
+ */
+export function rolesClaim(authorizationHeader: string): string[] | undefined {
+  const payload = authorizationHeader.replace(/^Bearer\s+/i, '').split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown };
+    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return undefined;
+  }
+}
+
 // Refresh a little before expiry so a token never lapses mid-request.
 const REFRESH_MARGIN_MS = 5 * 60_000;
 

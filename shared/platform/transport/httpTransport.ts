@@ -29,6 +29,7 @@ import {
   createTokenCredential,
   TokenAuthorization,
   type AuthorizationProvider,
+  rolesClaim,
 } from './authorization';
 import { MailboxError } from '../../mailbox/mailboxError';
 import { callWithRetries, type MailboxCallEvent } from './retryingCall';
@@ -192,6 +193,16 @@ export class HttpTransport {
   /** Calls in flight to the endpoint right now may not exceed this (lowered when the server says so). */
   get endpointConcurrency(): number {
     return this.endpointSlots.limit;
+  }
+
+  /**
+   * The roles claim of the access token this transport sends (app-only OAuth; the token it already has,
+   * or the one it would fetch for its next call): which application permissions the app holds. Undefined
+   * with Basic, or when the token is not a readable JWT. For the privilege audit only.
+   */
+  async grantedRoles(): Promise<string[] | undefined> {
+    if (this.authorization.kind !== 'oauth') return undefined;
+    return rolesClaim(await this.authorization.header());
   }
 
   /**

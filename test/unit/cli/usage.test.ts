@@ -109,7 +109,7 @@ describe('a group without its subcommand lists the subcommands', () => {
   const groups = groupNames(COMMANDS);
 
   it('the groups are the first words shared by commands', () => {
-    expect(groups).toEqual(['oof', 'archive', 'group', 'sweep', 'hr']);
+    expect(groups).toEqual(['oof', 'archive', 'group', 'sweep', 'hr', 'audit']);
   });
 
   it.each(groups)('%s alone: incomplete, so the list goes to stderr with exit 2', async (group) => {
