@@ -27,6 +27,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { ReportsStorageSettings } from '../platform/config';
 import { ConfigError } from '../platform/configError';
+import { openBlobContainer } from '../platform/blobContainer';
 import { METER_NAME } from '../sweep/sweepCounters';
 import { dayBlobName, journalLine, type JournalEntry } from './journalEntry';
 
@@ -138,24 +139,8 @@ export class BlobChangeJournal extends JournalBase {
   }
 
   private client(): Promise<ContainerClient> {
-    this.container ??= (async () => {
-      // Loaded on first use, as the report store does: most invocations never write a line.
-      const { BlobServiceClient } = await import('@azure/storage-blob');
-      let service;
-      if (this.settings.kind === 'connectionString') {
-        service = BlobServiceClient.fromConnectionString(this.settings.connectionString);
-      } else {
-        const { DefaultAzureCredential } = await import('@azure/identity');
-        const credential = new DefaultAzureCredential(
-          this.settings.clientId ? { managedIdentityClientId: this.settings.clientId } : {},
-        );
-        service = new BlobServiceClient(this.settings.blobServiceUrl, credential);
-      }
-      const container = service.getContainerClient(this.settings.container);
-      // In Azure the template made it (with its immutability policy); locally Azurite starts empty.
-      await container.createIfNotExists();
-      return container;
-    })();
+    // In Azure the template made it (with its immutability policy); locally Azurite starts empty.
+    this.container ??= openBlobContainer(this.settings);
     this.container.catch(() => (this.container = undefined));
     return this.container;
   }

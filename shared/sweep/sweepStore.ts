@@ -5,6 +5,7 @@
  */
 import type { ReportsStorageSettings } from '../platform/config';
 import { ConfigError } from '../platform/configError';
+import { openBlobContainer } from '../platform/blobContainer';
 import type { MailboxRow } from './sweepTypes';
 
 export interface SweepStore {
@@ -71,8 +72,6 @@ export class MemorySweepStore implements SweepStore {
   }
 }
 
-// @azure/storage-blob and @azure/identity load on first use: they are heavy, and most function
-// invocations (the leave workflow) never need them.
 type ContainerClient = import('@azure/storage-blob').ContainerClient;
 
 export class BlobSweepStore implements SweepStore {
@@ -82,22 +81,7 @@ export class BlobSweepStore implements SweepStore {
   constructor(private readonly settings: ReportsStorageSettings) {}
 
   private client(): Promise<ContainerClient> {
-    this.container ??= (async () => {
-      const { BlobServiceClient } = await import('@azure/storage-blob');
-      let service;
-      if (this.settings.kind === 'connectionString') {
-        service = BlobServiceClient.fromConnectionString(this.settings.connectionString);
-      } else {
-        const { DefaultAzureCredential } = await import('@azure/identity');
-        const credential = new DefaultAzureCredential(
-          this.settings.clientId ? { managedIdentityClientId: this.settings.clientId } : {},
-        );
-        service = new BlobServiceClient(this.settings.blobServiceUrl, credential);
-      }
-      const container = service.getContainerClient(this.settings.container);
-      await container.createIfNotExists();
-      return container;
-    })();
+    this.container ??= openBlobContainer(this.settings);
     this.container.catch(() => (this.container = undefined));
     return this.container;
   }
