@@ -29,12 +29,13 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { ActivityOutcome } from '../shared/app/activityOutcome';
-import { ACTIVITY } from './archiveSweepActivities';
+import { ACTIVITY, saveParts } from './archiveSweepActivities';
 import type {
-  DiscoverInput,
+  DiscoverActivityInput,
   Discovered,
+  SaveBatchInput,
   SweepMailboxInput,
-  WriteReportInput,
+  WriteReportActivityInput,
 } from './archiveSweepActivities';
 import { instanceLine } from '../shared/platform/logging/invocationLog';
 import { gaveUpRow } from '../shared/sweep/sweepMailbox';
@@ -158,11 +159,11 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     sweepStatus('discovering', dryRun, 0, emptyCounts(), { total: 0, done: 0, inFlight: 0 }),
   );
 
-  const discoverInput: DiscoverInput = {
+  const discoverInput: DiscoverActivityInput = {
     sweepId: context.df.instanceId,
     startedAt: startedAt.toISOString(),
     dryRun,
-    mailboxes: input.mailboxes,
+    mailboxList: input.mailboxList,
   };
   const found = (yield context.df.callActivityWithRetry(
     ACTIVITY.discover,
@@ -212,7 +213,8 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     sweepStatus('reporting', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
   );
   const summary: SweepSummary = summarize(job, discovery, counts, context.df.currentUtcDateTime);
-  const reportInput: WriteReportInput = {
+  const reportInput: WriteReportActivityInput = {
+    mailboxList: input.mailboxList,
     job,
     batches,
     summary,
@@ -322,11 +324,18 @@ export const archiveSweepBatch: OrchestrationHandler = function* (context: Orche
     logOnce(context, 'error', `archive sweep: ${row.mailbox} gave up after ${job.maxAttempts} attempts`);
     return row;
   });
-  yield context.df.callActivityWithRetry(ACTIVITY.saveBatch, retry, {
-    reportPath: job.reportPath,
-    batch,
-    rows,
-  });
+  // In parts, each one queue message of the extension's (SAVE_PART_BYTES), one after another.
+  const parts = saveParts(rows);
+  for (const [part, partRows] of parts.entries()) {
+    const save: SaveBatchInput = {
+      reportPath: job.reportPath,
+      batch,
+      part,
+      parts: parts.length,
+      rows: partRows,
+    };
+    yield context.df.callActivityWithRetry(ACTIVITY.saveBatch, retry, save);
+  }
   const counts = rows.reduce(countRow, emptyCounts());
   reportMetricsOnce(context, 'batch', job.dryRun, sweepMetrics(mailboxes.length, counts));
   return { batches: 1, counts } satisfies BatchResult;

@@ -4,6 +4,7 @@
  * malformed or the configuration could not carry it (shared/sweep/sweepPreflight.ts); the status sums
  * the lanes' progress while the sweep archives. The orchestrations are functions/archiveSweepOrchestrator.ts.
  */
+import { randomUUID } from 'node:crypto';
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 import { isSmtpAddress } from '../mailbox/address';
 import type { AppServices } from '../app/appServices';
@@ -20,12 +21,33 @@ export const SWEEP_INSTANCE_ID = 'archive-sweep';
 /** The sweep's orchestrator function name (functions/archiveSweepOrchestrator.ts registers it). */
 export const SWEEP_ORCHESTRATOR = 'archiveSweepOrchestrator';
 
-/** What a starter passes in. */
+/**
+ * The sweep orchestration's input. It stays small whatever a request lists: a start limited to some
+ * mailboxes (up to 10,000, about 260 KB) stores its list in the sweep store and passes the list's name,
+ * which discovery reads; an orchestration's input travels in queue messages and every replay of its
+ * history, and one over 45 KB goes the Durable extension's slower large-message way through blobs.
+ */
 export interface SweepInput {
   dryRun?: boolean;
-  /** Limit this run to these mailboxes (still resolved and scope-checked). */
-  mailboxes?: string[];
+  /** Limit this run to the mailboxes of this stored list (still resolved and scope-checked). */
+  mailboxList?: string;
   trigger?: 'timer' | 'http' | 'test';
+}
+
+/** `POST /api/sweeps/archive`'s body, checked. */
+export interface SweepRequest {
+  dryRun: boolean;
+  /** Limit this run to these mailboxes (lower case, trimmed). */
+  mailboxes?: string[];
+  trigger: 'http';
+}
+
+/** Where a request's mailbox list is kept until its sweep has read it: one name per request. */
+export function requestedListName(at: Date): string {
+  return `archive-requests/${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')}-${randomUUID()}`;
 }
 
 /** A lane's custom status, read by `readSweep` to show progress. */
@@ -69,8 +91,8 @@ const invalid = (message: string, field: string): Refusal<'InvalidRequest'> => (
 });
 
 /** `POST /api/sweeps/archive`'s body: nothing, or `{dryRun?, mailboxes?}`. */
-export function parseSweepRequest(raw: string): SweepInput | Refusal<'InvalidRequest'> {
-  if (raw.trim() === '') return {};
+export function parseSweepRequest(raw: string): SweepRequest | Refusal<'InvalidRequest'> {
+  if (raw.trim() === '') return { dryRun: false, trigger: 'http' };
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -111,7 +133,7 @@ async function configurationRefused(services: AppServices, mailboxes?: readonly 
 export type SweepRequestOutcome =
   | { kind: 'refused'; refusal: Refusal<'InvalidRequest' | 'Configuration'> }
   | { kind: 'running'; running: DurableOrchestrationStatus | undefined }
-  | { kind: 'started'; instanceId: string; input: SweepInput };
+  | { kind: 'started'; instanceId: string; input: SweepRequest };
 
 /** A start asked for over HTTP: checked, then started unless a sweep runs. */
 export async function requestSweep(
@@ -123,10 +145,29 @@ export async function requestSweep(
   if ('error' in input) return { kind: 'refused', refusal: input };
   const refused = await configurationRefused(services, input.mailboxes);
   if (refused) return { kind: 'refused', refusal: configurationRefusal(refused) };
-  const outcome = await startSweep(client, input);
+  const outcome = await startWithList(client, services, input);
   return outcome.started
     ? { kind: 'started', instanceId: outcome.instanceId, input }
     : { kind: 'running', running: outcome.running };
+}
+
+/** Starts the requested sweep, its list (if any) stored first; a list no sweep will read is removed. */
+async function startWithList(
+  client: DurableClient,
+  services: AppServices,
+  request: SweepRequest,
+): Promise<StartOutcome> {
+  const { dryRun, trigger, mailboxes } = request;
+  if (!mailboxes) return startSweep(client, { dryRun, trigger });
+  const store = services.reports();
+  const mailboxList = requestedListName(services.now());
+  await store.putMailboxes(mailboxList, mailboxes);
+  const outcome = await startSweep(client, { dryRun, trigger, mailboxList }).catch(async (error: unknown) => {
+    await store.deleteParts(mailboxList, 0);
+    throw error;
+  });
+  if (!outcome.started) await store.deleteParts(mailboxList, 0);
+  return outcome;
 }
 
 /**
