@@ -116,8 +116,6 @@ type optionalAppSettings = {
   @description('First retry interval of those activities.')
   @minValue(1)
   SWEEP_RETRY_INTERVAL_MS: int?
-  @description('Blob container of the change journal: one append blob per day, a JSON line per change the app made to a mailbox (protected by a time-based immutability policy in Azure).')
-  JOURNAL_CONTAINER: string?
   @description('When to ask Exchange whether the service account can reach mailboxes outside the scope (six-field NCRONTAB, UTC); unset: no scheduled audit.')
   SCOPE_AUDIT_SCHEDULE: string?
   @description('Mailboxes outside MAILBOX_SCOPE that the service account must not reach (e.g. a canary mailbox in another domain or OU); the audit reads each once, read-only.')

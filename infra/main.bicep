@@ -133,6 +133,11 @@ param maximumInstanceCount int = 40
 @minValue(0)
 param durableAlwaysReadyInstances int = 1
 
+@description('Days each change journal blob (one per day) stays immutable: nobody can delete or overwrite it before (docs/operations.md, "The change journal").')
+@minValue(1)
+@maxValue(146000)
+param journalRetentionDays int = 400
+
 @description('Days to keep logs in Log Analytics.')
 @minValue(30)
 @maxValue(730)
@@ -151,6 +156,7 @@ var names = {
 }
 var deploymentContainerName = 'app-package-${take(resourceToken, 32)}'
 var reportsContainerName = 'reports'
+var journalContainerName = 'journal'
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -169,6 +175,8 @@ module storage 'modules/storage.bicep' = {
     tags: allTags
     deploymentContainerName: deploymentContainerName
     reportsContainerName: reportsContainerName
+    journalContainerName: journalContainerName
+    journalRetentionDays: journalRetentionDays
   }
 }
 
@@ -207,6 +215,7 @@ module roles 'modules/roleAssignments.bicep' = {
     storageAccountName: names.storage
     applicationInsightsName: names.applicationInsights
     keyVaultName: names.keyVault
+    journalContainerName: journalContainerName
   }
   // Names are known before deployment (precise what-if), so the order is stated here.
   dependsOn: [
@@ -238,6 +247,7 @@ module functionApp 'modules/functionApp.bicep' = {
     mailboxBackend: mailboxBackend
     ewsServiceMailbox: ewsServiceMailbox
     reportsContainerName: reportsContainerName
+    journalContainerName: journalContainerName
     ewsUrl: ewsUrl
     ewsAuth: ewsAuth
     ewsTenantId: ewsTenantId
@@ -287,3 +297,4 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_CLIENT_ID string = identity.outputs.clientId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output REPORTS_CONTAINER string = reportsContainerName
+output JOURNAL_CONTAINER string = journalContainerName

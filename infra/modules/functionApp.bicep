@@ -64,6 +64,9 @@ param ewsServiceMailbox string
 @description('Blob container for the sweep reports.')
 param reportsContainerName string
 
+@description('Blob container of the change journal.')
+param journalContainerName string
+
 @description('Mailboxes swept besides the group members, or empty.')
 param sweepMailboxes string
 
@@ -222,6 +225,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       EWS_SERVICE_MAILBOX: ewsServiceMailbox
       SWEEP_MAILBOXES: sweepMailboxes
       REPORTS_CONTAINER: reportsContainerName
+      JOURNAL_CONTAINER: journalContainerName
       // The cloud's own Entra endpoint (sovereign clouds included) for every credential the app builds.
       AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
       // Generated from shared/platform/settings.ts (npm run docs:settings); "" means not set.
@@ -270,7 +274,6 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       BAMBOOHR_LOOKAHEAD_DAYS: string(optionalSettings.?BAMBOOHR_LOOKAHEAD_DAYS ?? '')
       SWEEP_MAX_ATTEMPTS: string(optionalSettings.?SWEEP_MAX_ATTEMPTS ?? '')
       SWEEP_RETRY_INTERVAL_MS: string(optionalSettings.?SWEEP_RETRY_INTERVAL_MS ?? '')
-      JOURNAL_CONTAINER: optionalSettings.?JOURNAL_CONTAINER ?? ''
       SCOPE_AUDIT_SCHEDULE: optionalSettings.?SCOPE_AUDIT_SCHEDULE ?? ''
       SCOPE_AUDIT_CANARIES: optionalSettings.?SCOPE_AUDIT_CANARIES ?? ''
       DURABLE_HISTORY_RETENTION_DAYS: string(optionalSettings.?DURABLE_HISTORY_RETENTION_DAYS ?? '')

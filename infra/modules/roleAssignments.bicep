@@ -12,6 +12,9 @@ param applicationInsightsName string
 @description('Name of the Key Vault.')
 param keyVaultName string
 
+@description('Blob container of the change journal: the app may read and append there, never delete.')
+param journalContainerName string
+
 // Storage Blob Data Owner: host leases and deployment package, Durable large messages, sweep reports.
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 // Storage Queue Data Contributor: Durable control and work-item queues.
@@ -39,7 +42,20 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
 
-// Storage Blob Data Owner on the storage account
+// Storage Blob Data Owner on the storage account, except deleting in the change journal's container.
+// The host needs the account-wide role (leases, the deployment package, Durable large messages, the
+// reports); the journal's lines are appended with it. A role assignment condition (Azure ABAC,
+// conditionVersion 2.0: "Azure role assignment condition format and syntax") takes away, in that container
+// only, the actions that remove or unprotect what is there: delete a blob, delete a blob version, and act
+// as the immutability super user. So even before the container's retention policy is locked, this
+// identity cannot remove a line; the policy (storage.bicep) stops everyone else and every overwrite.
+var journalProtectedActions = [
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/deleteBlobVersion/action'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action'
+]
+var journalCondition = '((${join(map(journalProtectedActions, action => '!(ActionMatches{\'${action}\'})'), ' AND ')}) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotEquals \'${journalContainerName}\'))'
+
 resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, identity.id, storageBlobDataOwner)
   scope: storage
@@ -47,7 +63,9 @@ resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
-    description: 'Storage Blob Data Owner for the function app identity'
+    description: 'Storage Blob Data Owner for the function app identity, no deletes in the change journal'
+    condition: journalCondition
+    conditionVersion: '2.0'
   }
 }
 

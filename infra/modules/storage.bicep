@@ -17,6 +17,14 @@ param deploymentContainerName string
 @description('Blob container for sweep reports (reports/archive/<date>-<instance>.json|csv).')
 param reportsContainerName string
 
+@description('Blob container of the change journal (<yyyy>/<mm>/<dd>.jsonl append blobs).')
+param journalContainerName string
+
+@description('Days each journal blob is kept immutable after it is created (time-based retention).')
+@minValue(1)
+@maxValue(146000)
+param journalRetentionDays int
+
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name
   location: location
@@ -64,6 +72,28 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
       name: reportsContainerName
       properties: {
         publicAccess: 'None'
+      }
+    }
+
+    // The change journal (shared/journal/changeJournal.ts): write once, read many. A time-based retention
+    // policy at container level: no blob can be overwritten or deleted until journalRetentionDays after
+    // it was created, by anyone, the app's identity and the account's owners included; protected append
+    // writes let the app add lines (Append Block) to a day's blob, and nothing else. The policy is
+    // deployed unlocked so that a test deployment can be removed (delete the policy, then the group); a
+    // production deployment locks it once (docs/operations.md, "The change journal"): a locked policy
+    // can only be lengthened, and the account cannot be deleted while it protects a blob.
+    resource journalContainer 'containers' = {
+      name: journalContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+
+      resource journalImmutability 'immutabilityPolicies' = {
+        name: 'default'
+        properties: {
+          immutabilityPeriodSinceCreationInDays: journalRetentionDays
+          allowProtectedAppendWrites: true
+        }
       }
     }
   }

@@ -751,7 +751,7 @@ export const SETTINGS = [
     meaning:
       'Blob container of the change journal: one append blob per day, a JSON line per change the app made to a mailbox (protected by a time-based immutability policy in Azure).',
     feature: 'reports',
-    deploy: optional,
+    deploy: template,
   },
 
   // ---- audits and housekeeping ----

@@ -110,6 +110,23 @@ describe('compiled infra/main.bicep', () => {
     });
   });
 
+  it('keeps the change journal write-once: a retention policy with appends only, no deletes for the app', () => {
+    const policy = the(
+      template,
+      'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies',
+    );
+    expect(propertiesOf(policy)).toEqual({
+      immutabilityPeriodSinceCreationInDays: "[parameters('journalRetentionDays')]",
+      allowProtectedAppendWrites: true,
+    });
+    const retention = (template.parameters as JsonObject).journalRetentionDays as JsonObject;
+    expect(retention).toMatchObject({ type: 'int', defaultValue: 400, minValue: 1 });
+    const owner = propertiesOf(roleAssignment(template, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'));
+    expect(owner.conditionVersion).toBe('2.0');
+    expect(appSettings(template).JOURNAL_CONTAINER).toBe("[parameters('journalContainerName')]");
+    expect((template.outputs as JsonObject).JOURNAL_CONTAINER).toBeDefined();
+  });
+
   it('gives the app every setting it reads, host storage by identity, and no secret', () => {
     const settings = appSettings(template);
     for (const name of REQUIRED_APP_SETTINGS) expect(settings).toHaveProperty([name]);
@@ -198,6 +215,32 @@ const mutations: [string, (t: JsonObject) => void, RegExp][] = [
       (propertiesOf(roleAssignment(t, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b')).principalId =
         "[parameters('someoneElse')]"),
     /Storage Blob Data Owner: must be granted to the app's user-assigned identity/,
+  ],
+  [
+    'a journal container without its immutability policy',
+    (t) => {
+      const policy = the(t, 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies');
+      policy.resource.type = 'Microsoft.Storage/storageAccounts/blobServices/containers/legalHolds';
+    },
+    /journal: the journal container has no time-based immutability policy/,
+  ],
+  [
+    'a journal policy that refuses appends',
+    (t) =>
+      (propertiesOf(
+        the(t, 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies'),
+      ).allowProtectedAppendWrites = false),
+    /journal: the immutability policy must allow protected append writes/,
+  ],
+  [
+    'a journal retention of 0 days',
+    (t) => (((t.parameters as JsonObject).journalRetentionDays as JsonObject).defaultValue = 0),
+    /journal: the immutability policy keeps blobs 0 days/,
+  ],
+  [
+    'the app allowed to delete journal blobs',
+    (t) => delete propertiesOf(roleAssignment(t, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b')).condition,
+    /journal: the Storage Blob Data Owner assignment must carry a condition denying blob deletes/,
   ],
   [
     'a role granted as a User',

@@ -179,6 +179,55 @@ function checkStorage(ctx: Context, v: string[]): void {
   if (containerNames.length < 2) v.push('storage: the deployment package container is missing');
 }
 
+/** The change journal's container: write once (a retention policy with appends only), never deleted by the app. */
+function checkJournal(ctx: Context, v: string[]): void {
+  const policies = ofType(
+    ctx.resources,
+    'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies',
+  );
+  const policy = policies.find((p) => /parameters\('journalContainerName'\)/.test(text(p.resource.name)));
+  if (!policy) {
+    v.push('journal: the journal container has no time-based immutability policy');
+    return;
+  }
+  const p = propertiesOf(policy);
+  const days = resolve(policy, p.immutabilityPeriodSinceCreationInDays, ctx.main);
+  if (typeof days !== 'number' || days < 1)
+    v.push(`journal: the immutability policy keeps blobs ${text(days)} days, not a positive number`);
+  if (p.allowProtectedAppendWrites !== true)
+    v.push('journal: the immutability policy must allow protected append writes (the app appends lines)');
+  if (p.allowProtectedAppendWritesAll === true)
+    v.push(
+      'journal: the immutability policy must not allow appending to block blobs (allowProtectedAppendWritesAll)',
+    );
+  const journalName = text(policy.moduleParams.journalContainerName);
+
+  const owner = ofType(ctx.resources, 'Microsoft.Authorization/roleAssignments').find((a) =>
+    text(propertiesOf(a).roleDefinitionId).includes('storageBlobDataOwner'),
+  );
+  const variables = isObject(owner?.template.variables) ? owner.template.variables : {};
+  const conditionRef = /^\[variables\('([^']+)'\)\]$/.exec(text(owner && propertiesOf(owner).condition))?.[1];
+  const condition = conditionRef ? text(variables[conditionRef]) : '';
+  const denied = JSON.stringify(variables.journalProtectedActions ?? []);
+  if (
+    !owner ||
+    propertiesOf(owner).conditionVersion !== '2.0' ||
+    !/StringNotEquals ''\{1\}''/.test(condition) ||
+    !condition.includes("parameters('journalContainerName')") ||
+    !denied.includes('containers/blobs/delete"') ||
+    text(owner.moduleParams.journalContainerName) !== journalName
+  ) {
+    v.push(
+      'journal: the Storage Blob Data Owner assignment must carry a condition denying blob deletes in the journal container',
+    );
+  }
+  const settings = ofType(ctx.resources, 'Microsoft.Web/sites/config')[0];
+  if (settings && text(propertiesOf(settings).JOURNAL_CONTAINER) !== "[parameters('journalContainerName')]")
+    v.push('journal: JOURNAL_CONTAINER must name the journal container');
+  else if (settings && text(settings.moduleParams.journalContainerName) !== journalName)
+    v.push('journal: JOURNAL_CONTAINER must name the journal container');
+}
+
 function checkKeyVault(ctx: Context, v: string[]): void {
   const vault = one(ctx, 'Microsoft.KeyVault/vaults', v);
   if (!vault) return;
@@ -368,6 +417,7 @@ export function checkPosture(template: JsonObject): string[] {
         : identity.moduleParams[/parameters\('([^']+)'\)/.exec(text(identity.resource.name))?.[1] ?? ''];
   const ctx: Context = { main: template, resources, identityName };
   checkStorage(ctx, v);
+  checkJournal(ctx, v);
   checkKeyVault(ctx, v);
   checkMonitoring(ctx, v);
   checkRoleAssignments(ctx, v);
