@@ -18,6 +18,8 @@ export const MUTATED_MODULES = [
   // mailbox writes (schedule, leave alone, restore).
   'shared/leave/leaveCalendar.ts',
   'shared/leave/mailboxSync.ts',
+  // The privilege audit: what Exchange's answer for a canary means, the verdict, the fix commands.
+  'shared/audit/scopeAudit.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

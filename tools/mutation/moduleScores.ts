@@ -10,6 +10,8 @@
 export const MODULE_THRESHOLDS: Readonly<Record<string, number>> = {
   'shared/mailbox/scope.ts': 100,
   'shared/leave/sources/signature.ts': 100,
+  // The privilege audit's verdict: the default until a first run has measured it (not run yet).
+  'shared/audit/scopeAudit.ts': 90,
 };
 export const DEFAULT_THRESHOLD = 90;
 
