@@ -170,6 +170,8 @@ export class LocalDurableHost {
   private readonly events = new Map<string, { name: string; data: unknown }[]>();
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly terminations = new Map<string, string>();
+  /** Instances asleep with nothing to do until this time (Infinity: until an event). */
+  private readonly idleUntil = new Map<string, number>();
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly activitySlots: Semaphore | undefined;
   readonly clock: DevClock;
@@ -314,6 +316,21 @@ export class LocalDurableHost {
     this.events.set(instanceId, [...(this.events.get(instanceId) ?? []), { name, data }]);
     this.wake(instanceId);
     return true;
+  }
+
+  /**
+   * True when the instance is asleep with nothing to do: no event queued for it, no timer due, no activity
+   * running. Tests wait for this instead of guessing from the status (a raised event or a clock change
+   * leaves the status as it was until the instance has run).
+   */
+  isIdle(instanceId: string): boolean {
+    const until = this.idleUntil.get(instanceId);
+    return (
+      until !== undefined &&
+      until > this.clock.now() &&
+      (this.events.get(instanceId)?.length ?? 0) === 0 &&
+      !this.terminations.has(instanceId)
+    );
   }
 
   /** Ends a running instance at its next step. False when it is unknown or already finished. */
@@ -528,7 +545,9 @@ export class LocalDurableHost {
         );
       }
       // wait for an event, a termination, a clock change or the next timer
+      this.idleUntil.set(instanceId, timers.length ? due : Infinity);
       await this.sleep(instanceId, timers.length ? due - this.clock.now() : Infinity);
+      this.idleUntil.delete(instanceId);
     }
   }
 

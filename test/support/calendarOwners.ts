@@ -66,7 +66,8 @@ export async function settleOwnerIds(
       )
       .join('|');
     const waiting = views.every(
-      ({ view }) => view?.runtimeStatus === 'Running' && view.status.phase === 'waiting',
+      ({ id, view }) =>
+        view?.runtimeStatus === 'Running' && view.status.phase === 'waiting' && durable.isIdle(id),
     );
     quiet = waiting && snapshot === last ? quiet + 1 : 0;
     last = snapshot;
