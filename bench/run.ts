@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, figures printed as a table (and as JSON with --json). */
 import { archiveThroughputBenchmark, oofCpuBenchmark } from './clientBench';
 import { runSweepBenchmark } from './sweepBench';
+import { runSweepSimulations, type SweepSimulationResult } from './sweepSimulation';
 import { pinningAvailable } from './cpuPinning';
 
 async function main(): Promise<void> {
@@ -70,7 +71,54 @@ async function main(): Promise<void> {
     }
   }
 
+  // Skippable: BENCH_SIMULATION=0; BENCH_SIMULATION_SIZES=10000,100000 for fewer or other sizes.
+  if (process.env.BENCH_SIMULATION !== '0') {
+    const sizes = simulationSizes(process.env.BENCH_SIMULATION_SIZES ?? '10000,100000,1000000');
+    const simulations = await runSweepSimulations(sizes);
+    results.sweepSimulation = simulations;
+    if (!json) printSimulations(simulations);
+  }
+
   if (json) console.log(JSON.stringify(results, null, 2));
+}
+
+function simulationSizes(text: string): number[] {
+  const sizes = text.split(',').map((part) => Number(part.trim()));
+  const bad = sizes.findIndex((n) => !Number.isInteger(n) || n < 1);
+  if (bad >= 0) {
+    throw new Error(
+      `BENCH_SIMULATION_SIZES: "${text.split(',')[bad]}" is not a number of mailboxes (whole, at least 1)`,
+    );
+  }
+  return sizes;
+}
+
+function printSimulations(runs: SweepSimulationResult[]): void {
+  console.log(
+    '\nSweep simulation (the real orchestrations on the in-process durable host, every activity answering at once, ' +
+      'default plan: batches of 50, 10 lanes; each size in a process of its own after a 5,000-mailbox warm-up; ' +
+      'live heap: after forced full collections, heap: sampled, garbage included; peaks):',
+  );
+  console.log(
+    'mailboxes  batches  seconds  CPU ms/1,000  lane µs/batch  largest lane history  generations  live heap MiB  heap MiB  RSS MiB',
+  );
+  for (const r of runs) {
+    console.log(
+      `${String(r.mailboxes).padStart(9)} ${String(r.batches).padStart(8)} ${r.seconds.toFixed(1).padStart(8)} ` +
+        `${r.cpuMsPer1000.toFixed(1).padStart(13)} ${r.laneEpisodeMicrosPerBatch.toFixed(0).padStart(14)} ` +
+        `${String(r.largestLaneHistory).padStart(21)} ${String(r.laneGenerations).padStart(12)} ` +
+        `${r.peakLiveHeapMiB.toFixed(0).padStart(14)} ${r.peakHeapMiB.toFixed(0).padStart(9)} ${r.peakRssMiB.toFixed(0).padStart(8)}`,
+    );
+  }
+  const first = runs[0];
+  const last = runs.at(-1);
+  if (!first || !last || first === last) return;
+  const cpu = last.cpuMsPer1000 / first.cpuMsPer1000;
+  const heap = last.peakLiveHeapMiB / first.peakLiveHeapMiB;
+  console.log(
+    `  ${last.mailboxes} against ${first.mailboxes}: CPU per 1,000 mailboxes ×${cpu.toFixed(2)}, peak live heap ×${heap.toFixed(2)} ` +
+      `(target ≤ 1.5: ${cpu <= 1.5 && heap <= 1.5 ? 'met' : 'MISSED'})`,
+  );
 }
 
 main().catch((error: unknown) => {

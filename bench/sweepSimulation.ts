@@ -1,0 +1,250 @@
+/**
+ * Sweep simulation: what the orchestrations themselves cost as the tenant grows. The real sweep, lane and
+ * batch orchestrators (functions/archiveSweepOrchestrator.ts) run on the dev host's in-process durable
+ * driver (dev/host/localDurableHost.ts, the durable-functions replay engine with every episode replayed
+ * over its whole history, as the extension does without extended sessions), with the default plan
+ * (SWEEP_BATCH_SIZE 50, SWEEP_MAX_BATCHES_IN_FLIGHT 10). Every activity answers at once: discovery
+ * reports `mailboxes` found, a batch's list is made up from its positions, each mailbox is archived,
+ * saves and the report store nothing. So all the CPU and memory measured is the orchestrations' and the
+ * driver's; what the activities cost (the mailbox calls, the report and discovery's memory) is measured
+ * by the sweep and report benchmarks.
+ *
+ * Each size runs in a process of its own (`node --expose-gc dist/bench/sweepSimulation.js <mailboxes>`),
+ * so the peak RSS is that size's alone, after an unmeasured warm-up sweep of WARM_UP mailboxes (without
+ * it the smallest size would mostly measure the compiler). An answer comes on the next turn of the event
+ * loop (setImmediate), as an answer from the network would, so the heap sampler runs during the sweep.
+ *
+ * Memory is read two ways. heapUsed sampled every 50 ms is what the process holds, garbage included:
+ * V8 lets the heap grow before it collects, more so the longer a run allocates. The live heap is heapUsed
+ * right after a full collection, forced at 20 points spread over the sweep's batches: what the sweep
+ * really keeps. Those collections' CPU is taken out of the CPU figure.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  installFunctionsCoreStandIn,
+  registrations,
+  type Registration,
+} from '../dev/host/functionsCoreStandIn';
+
+export interface SweepSimulationResult {
+  mailboxes: number;
+  batchSize: number;
+  lanes: number;
+  batches: number;
+  seconds: number;
+  /** User + system CPU of the whole run (orchestrations, driver, instant activities), s. */
+  cpuSeconds: number;
+  /** cpuSeconds per 1,000 mailboxes, ms: flat when the orchestrations' cost per mailbox does not grow. */
+  cpuMsPer1000: number;
+  /** Time spent inside the lane orchestrator's episodes (replay included), per batch, µs. */
+  laneEpisodeMicrosPerBatch: number;
+  /** The most history events one lane episode replayed. */
+  largestLaneHistory: number;
+  /** Lane generations started (a lane that continues as new starts another one). */
+  laneGenerations: number;
+  /** Highest heapUsed sampled (every 50 ms and after every batch), MiB: garbage not yet collected included. */
+  peakHeapMiB: number;
+  /** Highest heapUsed right after a forced full collection (20 in a run), MiB. */
+  peakLiveHeapMiB: number;
+  /** process.resourceUsage().maxRSS, MiB. */
+  peakRssMiB: number;
+}
+
+/** Mailboxes swept, unmeasured, before the measured sweep. */
+const WARM_UP = 5_000;
+/** Forced full collections in the measured sweep, spread over its batches. */
+const LIVE_SAMPLES = 20;
+
+/** Answers on the next turn of the event loop. */
+function soon<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(() => resolve(value)));
+}
+
+export async function simulateSweep(mailboxes: number): Promise<SweepSimulationResult> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error('run with node --expose-gc: the live heap is read after forced collections');
+  installFunctionsCoreStandIn();
+  const { LocalDurableHost } = await import('../dev/host/localDurableHost');
+  const { ACTIVITY } = await import('../functions/archiveSweepActivities');
+  const { ORCHESTRATOR } = await import('../functions/archiveSweepOrchestrator');
+  const { loadSweepSettings } = await import('../shared/platform/config');
+  const { sweepJobFor } = await import('../shared/sweep/sweepJob');
+  const { sweepPlanFor } = await import('../shared/sweep/sweepPlan');
+  type Discovered = import('../functions/archiveSweepActivities').Discovered;
+  type DiscoverInput = import('../functions/archiveSweepActivities').DiscoverInput;
+  type MailboxRow = import('../shared/sweep/sweepTypes').MailboxRow;
+  type SweepSummary = import('../shared/sweep/sweepTypes').SweepSummary;
+  if (!registrations.has(ORCHESTRATOR.sweep)) {
+    throw new Error(
+      'the sweep orchestrator did not register: load @azure/functions only after installFunctionsCoreStandIn()',
+    );
+  }
+
+  // The default plan, from the settings' declared defaults.
+  const settings = loadSweepSettings({
+    MAILBOX_SCOPE: 'contoso.com',
+    MAILBOX_SCOPE_GROUP: 'all-staff@contoso.com',
+    EWS_SERVICE_MAILBOX: 'sweep@contoso.com',
+  });
+  let peakHeap = 0;
+  const sampleHeap = (): void => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  };
+  // What discovery finds: the warm-up's size first, then the measured one.
+  let discovered = WARM_UP;
+  let measuring = false;
+  let batchesSaved = 0;
+  let liveEvery = Infinity;
+  let peakLive = 0;
+  let collectingMicros = 0;
+  const sampleLiveHeap = (): void => {
+    const before = process.cpuUsage();
+    collect();
+    const spent = process.cpuUsage(before);
+    collectingMicros += spent.user + spent.system;
+    peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
+  };
+
+  const instant: Record<string, (input: never) => unknown> = {
+    [ACTIVITY.discover]: (input: DiscoverInput) => {
+      const job = sweepJobFor(settings, {
+        sweepId: input.sweepId,
+        startedAt: new Date(input.startedAt),
+        dryRun: input.dryRun,
+      });
+      const discovery = {
+        total: discovered,
+        groupsExpanded: 1,
+        notMailboxes: 0,
+        duplicates: 0,
+        unresolved: 0,
+        outOfScope: 0,
+      };
+      return { ok: true, value: { job, discovery, droppedExamples: [] } satisfies Discovered };
+    },
+    [ACTIVITY.loadBatch]: ({ start, end }: { start: number; end: number }) =>
+      Array.from({ length: end - start }, (_, i) => `user${start + i}@contoso.com`),
+    [ACTIVITY.sweepMailbox]: ({ mailbox }: { mailbox: string }) =>
+      ({ mailbox, outcome: 'archived', itemsPlanned: 2, itemsMoved: 2 }) satisfies MailboxRow,
+    [ACTIVITY.saveBatch]: () => {
+      sampleHeap();
+      if (measuring && ++batchesSaved % liveEvery === 0) sampleLiveHeap();
+      return null;
+    },
+    [ACTIVITY.writeReport]: (input: { job: { reportPath: string } }) => ({
+      json: `${input.job.reportPath}.json`,
+      csv: `${input.job.reportPath}.csv`,
+    }),
+  };
+
+  // The registry the driver runs: the real orchestrators (the lane's episodes timed), instant activities.
+  let laneMicros = 0;
+  let largestLaneHistory = 0;
+  let laneGenerations = 0;
+  const unanswered = Object.values(ACTIVITY).filter((name) => !(name in instant));
+  if (unanswered.length > 0) {
+    throw new Error(
+      `the simulation has no instant answer for ${unanswered.join(', ')}: it would run the real one`,
+    );
+  }
+  const registry = new Map<string, Registration>(registrations);
+  for (const [name, answer] of Object.entries(instant)) {
+    const real = registrations.get(name);
+    if (!real) throw new Error(`activity ${name} is not registered`);
+    registry.set(name, { ...real, callback: (input) => soon(answer(input as never)) });
+  }
+  const lane = registrations.get(ORCHESTRATOR.lane);
+  if (!lane) throw new Error(`orchestrator ${ORCHESTRATOR.lane} is not registered`);
+  registry.set(ORCHESTRATOR.lane, {
+    ...lane,
+    callback: async (trigger, context) => {
+      const { history } = trigger as { history: unknown[] };
+      largestLaneHistory = Math.max(largestLaneHistory, history.length);
+      if (history.length === 2) laneGenerations++; // OrchestratorStarted + ExecutionStarted: a new generation
+      const started = process.hrtime.bigint();
+      try {
+        return await lane.callback(trigger, context);
+      } finally {
+        laneMicros += Number(process.hrtime.bigint() - started) / 1000;
+      }
+    },
+  });
+
+  const host = new LocalDurableHost(registry, { timers: 'skip', maxEpisodes: 1_000_000 });
+  const warmUp = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep-warm-up');
+  if (warmUp.status !== 'Completed') throw new Error(`warm-up sweep ${warmUp.status}: ${warmUp.error ?? ''}`);
+  discovered = mailboxes;
+  const plan = sweepPlanFor(settings, mailboxes);
+  liveEvery = Math.max(1, Math.floor(plan.batches / LIVE_SAMPLES));
+  largestLaneHistory = 0;
+  laneGenerations = 0;
+  laneMicros = 0;
+  collect();
+  peakHeap = 0;
+  measuring = true;
+
+  const sampler = setInterval(sampleHeap, 50);
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  let summary: SweepSummary;
+  try {
+    const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep-simulation');
+    if (run.status !== 'Completed') throw new Error(`sweep ${run.status}: ${run.error ?? ''}`);
+    summary = run.output as SweepSummary;
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  if (summary.mailboxes.archived !== mailboxes) {
+    throw new Error(`the simulation archived ${summary.mailboxes.archived} of ${mailboxes} mailboxes`);
+  }
+  const cpuSeconds = (cpu.user + cpu.system - collectingMicros) / 1e6;
+  const mib = (bytes: number): number => round(bytes / 1024 / 1024);
+  return {
+    mailboxes,
+    batchSize: plan.batchSize,
+    lanes: plan.lanes,
+    batches: plan.batches,
+    seconds: round(seconds),
+    cpuSeconds: round(cpuSeconds),
+    cpuMsPer1000: round((cpuSeconds * 1e6) / mailboxes),
+    laneEpisodeMicrosPerBatch: round(laneMicros / plan.batches),
+    largestLaneHistory,
+    laneGenerations,
+    peakHeapMiB: mib(peakHeap),
+    peakLiveHeapMiB: mib(peakLive),
+    peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+/** Each size in a fresh process (this file's CLI), smallest first. */
+export async function runSweepSimulations(sizes: number[]): Promise<SweepSimulationResult[]> {
+  const results: SweepSimulationResult[] = [];
+  for (const size of sizes) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', __filename, String(size)],
+      {
+        maxBuffer: 1024 * 1024,
+      },
+    );
+    results.push(JSON.parse(stdout) as SweepSimulationResult);
+  }
+  return results;
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+if (require.main === module) {
+  simulateSweep(Number(process.argv[2] ?? 10_000))
+    .then((r) => console.log(JSON.stringify(r)))
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
