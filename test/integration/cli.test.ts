@@ -306,8 +306,11 @@ describe('--json: one JSON document on stdout with the fields --help documents',
     await webhook.close();
   });
 
-  /** A valid invocation of every command, run in this order against the demo tenant. */
-  const invocations: [string, string[]][] = [
+  /**
+   * A valid invocation of every command, run in this order against the demo tenant; settings of its own
+   * where it needs them (the audit's canary must lie outside MAILBOX_SCOPE).
+   */
+  const invocations: [string, string[], Record<string, string>?][] = [
     ['check', ['alice@contoso.com']],
     ['oof set', ['bob@contoso.com', '--internal', 'Away']],
     ['oof get', ['bob@contoso.com']],
@@ -318,18 +321,19 @@ describe('--json: one JSON document on stdout with the fields --help documents',
     ['sweep archive', ['--dry-run', '--mailbox', 'alice@contoso.com', '--report-dir', '{files}']],
     ['hr send', ['{files}/leave.json']],
     ['sandbox', ['--port', '0']],
+    ['audit scope', ['--canary', 'dave@fabrikam.com'], { MAILBOX_SCOPE: 'contoso.com' }],
   ];
 
   it('covers every command', () => {
     expect(invocations.map(([name]) => name).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
   });
 
-  it.each(invocations)('%s %j --json', async (name, args) => {
+  it.each(invocations)('%s %j --json', async (name, args, own = {}) => {
     const command = COMMANDS.find((c) => c.name === name)!;
     const argv = [...name.split(' '), ...args.map((a) => a.replace('{files}', files)), '--json'];
     const hrEnv = { HR_WEBHOOK_URL: `${webhook.origin}/api/hr/generic`, HR_WEBHOOK_SECRETS: 's3cret' };
     // The sandbox runs until stopped: here, as soon as it has said where it listens.
-    const result = await cliWithEnv({ ...env, ...hrEnv }, argv, Promise.resolve());
+    const result = await cliWithEnv({ ...env, ...hrEnv, ...own }, argv, Promise.resolve());
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const document = JSON.parse(result.stdout) as Record<string, unknown>; // all of stdout: one document
