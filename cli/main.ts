@@ -12,6 +12,7 @@ import type { MailboxOperations } from '../shared/mailbox/mailboxOperations';
 import { OutOfScopeError } from '../shared/mailbox/scope';
 import { EXIT, UsageError, type CliContext } from './cliContext';
 import { archivePlanCommand, archiveRunCommand } from './commands/archive';
+import { auditJournalCommand } from './commands/auditJournal';
 import { auditScopeCommand } from './commands/auditScope';
 import { checkCommand } from './commands/check';
 import { groupExpandCommand } from './commands/group';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CliCommand[] = [
   sweepArchiveCommand,
   hrSendCommand,
   auditScopeCommand,
+  auditJournalCommand,
   sandboxCommand,
 ];
 
