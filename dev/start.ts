@@ -26,8 +26,8 @@ const DEMO_SCOPE = 'contoso.com';
 
 /**
  * The function app's settings for the demo: the sandbox as EWS endpoint with the seed's service account,
- * the demo scope, a dev webhook secret, Azurite for the sweep reports and the change journal, and a sweep that runs: the first
- * group of the seed in scope (all-staff@contoso.com in the demo tenant) as MAILBOX_SCOPE_GROUP and the
+ * the demo scope, a dev webhook secret, Azurite for the sweep reports and the change journal, and a sweep
+ * that runs: the first group of the seed in scope (all-staff@contoso.com in the demo tenant) as MAILBOX_SCOPE_GROUP and the
  * first mailbox in scope (alice@contoso.com) as EWS_SERVICE_MAILBOX, the mailbox directory calls act as.
  * `npm start` and the test of what it starts both use this.
  */
@@ -141,7 +141,8 @@ async function main(): Promise<void> {
     console.log(['', ...devGraph.lines].join('\n'));
     for (const [name, value] of Object.entries(devGraph.env)) process.env[name] ??= value;
   }
-  // Azurite (in memory, 127.0.0.1) holds the sweep reports and the change journal (JOURNAL_CONTAINER), as the app's storage account does in Azure.
+  // Azurite (in memory, 127.0.0.1) holds the sweep reports and the change journal (JOURNAL_CONTAINER), as
+  // the app's storage account does in Azure.
   const azurite = await startAzurite({ blobPort: Number(process.env.AZURITE_BLOB_PORT ?? 10000) });
   console.log(`Azurite (blob storage for sweep reports and the change journal): ${azurite.blobEndpoint}`);
   // The dev host runs the function app against this sandbox; settings already exported win.
