@@ -27,8 +27,9 @@ const DEMO_SCOPE = 'contoso.com';
 /**
  * The function app's settings for the demo: the sandbox as EWS endpoint with the seed's service account,
  * the demo scope, a dev webhook secret, Azurite for the sweep reports and the change journal, and a sweep
- * that runs: the first group of the seed in scope (all-staff@contoso.com in the demo tenant) as MAILBOX_SCOPE_GROUP and the
- * first mailbox in scope (alice@contoso.com) as EWS_SERVICE_MAILBOX, the mailbox directory calls act as.
+ * that runs: the first group of the seed in scope (all-staff@contoso.com in the demo tenant) as
+ * MAILBOX_SCOPE_GROUP and the first mailbox in scope (alice@contoso.com) as EWS_SERVICE_MAILBOX, the
+ * mailbox directory calls act as.
  * `npm start` and the test of what it starts both use this.
  */
 export function demoAppSettings(
