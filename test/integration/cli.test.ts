@@ -6,6 +6,7 @@ import { startEwsSandbox, type EwsSandbox } from '../../dev/ews-sandbox';
 import { demoSeedPath } from '../../dev/seeds/demoSeedPath';
 import { loadSeedFile } from '../../dev/ews-sandbox/seed';
 import { listenOnLoopback } from '../../dev/loopback/listenOnLoopback';
+import { startAzurite, type Azurite } from '../../dev/azurite';
 import { COMMANDS, runCli } from '../../cli/main';
 import type { CliContext } from '../../cli/cliContext';
 
@@ -287,7 +288,9 @@ function documentedFields(shape: string): { always: string[]; sometimes: string[
 describe('--json: one JSON document on stdout with the fields --help documents', () => {
   let webhook: { origin: string; close: () => Promise<void> };
   let files: string;
+  let azurite: Azurite;
   beforeAll(async () => {
+    azurite = await startAzurite(); // the change journal `audit journal` reads
     files = mkdtempSync(join(tmpdir(), 'cli-json-'));
     writeFileSync(join(files, 'leave.json'), '{"eventId":"e-json-1"}');
     // An HR webhook that accepts everything, answering as the app's does: an id and a status.
@@ -304,6 +307,7 @@ describe('--json: one JSON document on stdout with the fields --help documents',
   afterAll(async () => {
     rmSync(files, { recursive: true, force: true });
     await webhook.close();
+    await azurite.stop();
   });
 
   /**
@@ -322,6 +326,7 @@ describe('--json: one JSON document on stdout with the fields --help documents',
     ['hr send', ['{files}/leave.json']],
     ['sandbox', ['--port', '0']],
     ['audit scope', ['--canary', 'dave@fabrikam.com'], { MAILBOX_SCOPE: 'contoso.com' }],
+    ['audit journal', ['alice@contoso.com'], { AzureWebJobsStorage: '{azurite}' }],
   ];
 
   it('covers every command', () => {
@@ -333,7 +338,10 @@ describe('--json: one JSON document on stdout with the fields --help documents',
     const argv = [...name.split(' '), ...args.map((a) => a.replace('{files}', files)), '--json'];
     const hrEnv = { HR_WEBHOOK_URL: `${webhook.origin}/api/hr/generic`, HR_WEBHOOK_SECRETS: 's3cret' };
     // The sandbox runs until stopped: here, as soon as it has said where it listens.
-    const result = await cliWithEnv({ ...env, ...hrEnv, ...own }, argv, Promise.resolve());
+    const ownEnv = Object.fromEntries(
+      Object.entries(own).map(([k, v]) => [k, v.replace('{azurite}', azurite.connectionString)]),
+    );
+    const result = await cliWithEnv({ ...env, ...hrEnv, ...ownEnv }, argv, Promise.resolve());
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const document = JSON.parse(result.stdout) as Record<string, unknown>; // all of stdout: one document
