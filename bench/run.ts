@@ -96,7 +96,7 @@ function simulationSizes(text: string): number[] {
 function printSimulations(runs: SweepSimulationResult[]): void {
   console.log(
     '\nSweep simulation (the real orchestrations on the in-process durable host, every activity answering at once, ' +
-      'default plan: batches of 50, 10 lanes; each size in a process of its own after a 5,000-mailbox warm-up; ' +
+      'default plan: batches of 50, 10 lanes; each size in a process of its own after a 20,000-mailbox warm-up; ' +
       'live heap: after forced full collections, heap: sampled, garbage included; peaks):',
   );
   console.log(

@@ -213,7 +213,8 @@ export async function runSweepBenchmark(
   };
 }
 
-function round(value: number, digits = 1): number {
+/** `value` to `digits` decimals, for printed figures. */
+export function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
