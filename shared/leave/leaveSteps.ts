@@ -15,7 +15,6 @@ import { plannedOof } from './leavePlan';
 import { formatDay, pickTemplate, DEFAULT_TEMPLATES, type TemplateSet } from './templates';
 import type { SecretProvider } from '../platform/secrets';
 import type { LeaveNotice } from './sources/hibob';
-import { checkLeaveDates, LeaveEventError } from './leaveEvent';
 import type { HibobFetchResult } from './sources/hibobApi';
 import { appServices } from '../app/appServices';
 import type { CalendarOwnerInput } from './leaveDispatch';
@@ -284,14 +283,15 @@ export async function fetchHibobRequest(
   now: Date,
 ): Promise<HibobFetchResult> {
   // Loaded on first use: registering the functions does not need HiBob's client.
-  const { fetchHibobLeave, HibobApiError } = await import('./sources/hibobApi');
-  let result: HibobFetchResult;
+  const { fetchHibobLeave } = await import('./sources/hibobApi');
   try {
-    result = await fetchHibobLeave(notice, {
+    return await fetchHibobLeave(notice, {
       apiBase: settings.hibobApiUrl,
       ...user,
       timeZone: settings.hibobTimeZone,
       locale: settings.hibobLocale,
+      // The same dates as the webhook accepts (LEAVE_START_MAX_PAST_DAYS, …): HiBob's are checked too.
+      dates: { bounds: settings.dateBounds, now },
     });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'HibobAccessDenied') {
@@ -301,20 +301,4 @@ export async function fetchHibobRequest(
     }
     throw error;
   }
-  if (result.state === 'approved') {
-    // The same dates as the webhook accepts (LEAVE_START_MAX_PAST_DAYS, …): HiBob's are checked too.
-    try {
-      checkLeaveDates(result.event, settings.dateBounds, now);
-    } catch (err) {
-      if (err instanceof LeaveEventError) {
-        throw new HibobApiError(
-          'HibobInvalidRequest',
-          false,
-          `HiBob request ${notice.leaveId}: ${err.message}`,
-        );
-      }
-      throw err;
-    }
-  }
-  return result;
 }

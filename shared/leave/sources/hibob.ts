@@ -11,6 +11,7 @@ import {
   LeaveEventError,
   isInstant,
   parseLeaveEvent,
+  type LeaveDateCheck,
   type LeaveEvent,
   type LeaveEventType,
 } from '../leaveEvent';
@@ -192,7 +193,7 @@ export function mapHibobRequest(
   notice: LeaveNotice,
   request: HibobTimeOffRequest,
   employee: HibobEmployee,
-  settings: { timeZone: string; locale: string },
+  settings: { timeZone: string; locale: string; dates?: LeaveDateCheck },
 ): LeaveEvent {
   if (request.endDate === null || request.endDate === undefined) {
     throw new LeaveEventError(
@@ -200,15 +201,18 @@ export function mapHibobRequest(
       'open-ended leave has no end date: no automatic replies are scheduled',
     );
   }
-  return parseLeaveEvent({
-    eventId: notice.eventId,
-    type: notice.type === 'cancelled' ? 'updated' : notice.type,
-    occurredAt: notice.occurredAt,
-    leaveId: notice.leaveId,
-    start: request.startDate,
-    end: request.endDate,
-    timeZone: settings.timeZone,
-    employee: { email: employee.email, displayName: employee.displayName },
-    locale: settings.locale,
-  });
+  return parseLeaveEvent(
+    {
+      eventId: notice.eventId,
+      type: notice.type === 'cancelled' ? 'updated' : notice.type,
+      occurredAt: notice.occurredAt,
+      leaveId: notice.leaveId,
+      start: request.startDate,
+      end: request.endDate,
+      timeZone: settings.timeZone,
+      employee: { email: employee.email, displayName: employee.displayName },
+      locale: settings.locale,
+    },
+    settings.dates,
+  );
 }

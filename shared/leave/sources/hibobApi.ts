@@ -12,7 +12,7 @@ import {
   type HibobTimeOffRequest,
   type LeaveNotice,
 } from './hibob';
-import { LeaveEventError, type LeaveEvent } from '../leaveEvent';
+import { LeaveEventError, type LeaveDateCheck, type LeaveEvent } from '../leaveEvent';
 
 /** What HiBob says about the request now. */
 export type HibobFetchResult =
@@ -41,6 +41,8 @@ export interface HibobApiOptions {
   serviceUserToken: string;
   timeZone: string;
   locale: string;
+  /** The dates a leave may have, as the webhook checks them (a request outside them is HibobInvalidRequest). */
+  dates?: LeaveDateCheck;
   timeoutMs?: number;
 }
 
@@ -167,7 +169,11 @@ export async function fetchHibobLeave(
   try {
     return {
       state: 'approved',
-      event: mapHibobRequest(notice, request, person, { timeZone: options.timeZone, locale: options.locale }),
+      event: mapHibobRequest(notice, request, person, {
+        timeZone: options.timeZone,
+        locale: options.locale,
+        ...(options.dates ? { dates: options.dates } : {}),
+      }),
     };
   } catch (err) {
     if (err instanceof LeaveEventError) {
