@@ -16,8 +16,8 @@ import type { JournalEntry } from '../../shared/journal/journalEntry';
 import { loadJournalStorage } from '../../shared/platform/config';
 import { SWEEP_INSTANCE_ID } from '../../shared/sweep/sweepControl';
 import { settleOwners } from '../support/calendarOwners';
-import { demoSeed, startDemoSandbox } from '../support/demoTenant';
-import { postGenericHrEvent, startLeaveDevHost, type LeaveDevHost } from '../support/leaveDevHost';
+import { demoSeed } from '../support/demoTenant';
+import { startLeaveBackends, type LeaveBackends } from '../support/leaveBackends';
 
 jest.setTimeout(120_000);
 
@@ -32,62 +32,30 @@ const CHANGES = new Set([
   'MoveItem',
 ]);
 
-let sandbox: EwsSandbox;
 let azurite: Azurite;
-let devHost: LeaveDevHost;
+let backends: LeaveBackends;
+let sandbox: EwsSandbox;
 let host: DevHost;
-let env: Record<string, string | undefined>;
 let journal: ChangeJournal;
 const startedAt = new Date();
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  // The sandbox judges scheduled windows on the host's virtual clock, as the leave tests do.
-  sandbox = await startDemoSandbox({ knobs: { latencyMs: 0 }, now: () => host?.clock.now() ?? Date.now() });
-  env = {
-    ...demoAppSettings(demoSeed, { ewsUrl: sandbox.url, reportsConnectionString: azurite.connectionString }),
+  backends = await startLeaveBackends('ews', (ews) => ({
+    ...demoAppSettings(demoSeed, { ewsUrl: ews.url, reportsConnectionString: azurite.connectionString }),
     LEAVE_CALENDAR_EVENT: 'on',
     LEAVE_RETRY_FIRST_MS: '10',
     JOURNAL_CONTAINER: 'journal',
-  };
-  devHost = await startLeaveDevHost({ env });
-  host = devHost.host;
+  }));
+  ({ sandbox, host } = backends);
   // A reader of its own, as `mailbox-automation audit journal` is: nothing shared with the app's writer.
-  journal = createChangeJournal(loadJournalStorage(env), () => new Date());
+  journal = createChangeJournal(loadJournalStorage(backends.env), () => new Date());
 });
 
 afterAll(async () => {
-  await devHost?.close();
-  await sandbox?.close();
+  await backends?.close();
   await azurite?.stop();
 });
-
-let seq = 0;
-async function send(
-  type: 'approved' | 'cancelled',
-  person: string,
-  leaveId: string,
-  start: string,
-  end: string,
-) {
-  seq++;
-  const event = {
-    eventId: `journal-e2e-${seq}`,
-    type,
-    occurredAt: new Date(host.clock.now() - 60_000 + seq).toISOString(),
-    leaveId,
-    start,
-    end,
-    timeZone: 'Europe/Berlin',
-    employee: { email: person, displayName: person.split('@')[0] },
-    locale: 'en-GB',
-  };
-  const answer = await postGenericHrEvent(host, JSON.stringify(event), {
-    secret: DEV_WEBHOOK_SECRET,
-    signedAt: Math.floor(Date.now() / 1000),
-  });
-  expect(answer.status).toBe(202);
-}
 
 /** Waits until both owners have done what their last delivery or wake asked of them. */
 function settled(): Promise<void> {
@@ -140,9 +108,9 @@ test('a leave and a sweep: one journal line per change the sandbox saw, in order
   expect(carolOwn).not.toBe('');
   replyTexts.push(carolOwn, sandbox.inspectMailbox(CAROL)?.oof.externalReply ?? '');
 
-  await send('approved', ALICE, 'J-JUL', '2030-07-01', '2030-07-12');
-  await send('approved', ALICE, 'J-AUG', '2030-08-05', '2030-08-16');
-  await send('approved', CAROL, 'J-C', '2030-07-08', '2030-07-12');
+  await backends.send('approved', ALICE, 'J-JUL', '2030-07-01', '2030-07-12');
+  await backends.send('approved', ALICE, 'J-AUG', '2030-08-05', '2030-08-16');
+  await backends.send('approved', CAROL, 'J-C', '2030-07-08', '2030-07-12');
   await settled();
   const scheduled = sandbox.inspectMailbox(ALICE)?.oof;
   expect(scheduled?.state).toBe('Scheduled');
@@ -152,7 +120,7 @@ test('a leave and a sweep: one journal line per change the sandbox saw, in order
   expect(ownEvents()).toHaveLength(2);
   replyTexts.push(...ownEvents());
   // August is cancelled: its event goes
-  await send('cancelled', ALICE, 'J-AUG', '2030-08-05', '2030-08-16');
+  await backends.send('cancelled', ALICE, 'J-AUG', '2030-08-05', '2030-08-16');
   await settled();
   expect(ownEvents()).toHaveLength(1);
   await advanceTo('2030-07-09T08:00:00Z');
@@ -201,7 +169,7 @@ test('no line holds a reply text, an event body or a secret', async () => {
   for (const entry of await journalLines()) raw.push(JSON.stringify(entry));
   expect(raw.length).toBeGreaterThan(0);
   const secrets = [
-    env.EWS_PASSWORD,
+    backends.env.EWS_PASSWORD,
     DEV_WEBHOOK_SECRET,
     azurite.connectionString.match(/AccountKey=([^;]+)/)?.[1],
   ];
