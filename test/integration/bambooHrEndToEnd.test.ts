@@ -4,84 +4,40 @@
  * the EWS sandbox (sharing that clock). A new, a changed and a cancelled request are each seen by the next
  * poll and shown by the mailbox.
  */
-import path from 'node:path';
-import {
-  DEMO_BAMBOOHR_EMPLOYEES,
-  startBambooHrApi,
-  type BambooHrApiServer,
-} from '../../dev/bamboohr/bambooHrApiServer';
 import type { EwsSandbox, MailboxSnapshot } from '../../dev/ews-sandbox';
-import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { DevClock } from '../../dev/host/devClock';
-import { useAppServices } from '../../shared/app/appServices';
+import { POLL_EVERY_MS, startBambooHrDevHost, type BambooHrDevHost } from '../support/bambooHrDevHost';
 import { demoEwsSettings, startDemoSandbox } from '../support/demoTenant';
+import { eventually } from '../support/eventually';
+import { oofOf as sandboxOof } from '../support/leaveBackends';
 
 const API_KEY = 'f0e1d2c3b4a5968778695a4b3c2d1e0f12345678';
 const ALICE = 'alice@contoso.com';
-const POLL_EVERY_MS = 15 * 60_000;
 
 const clock = new DevClock();
-let bamboo: BambooHrApiServer;
 let sandbox: EwsSandbox;
-let host: DevHost;
-const logs: string[] = [];
+let world: BambooHrDevHost;
 
 beforeAll(async () => {
-  bamboo = await startBambooHrApi({
-    companyDomain: 'contoso',
-    apiKey: API_KEY,
-    employees: [...DEMO_BAMBOOHR_EMPLOYEES],
-    today: () => new Date(clock.now()).toISOString().slice(0, 10),
-  });
   sandbox = await startDemoSandbox({ knobs: { latencyMs: 0 }, now: () => clock.now() });
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    KEY_VAULT_URI: undefined,
-    ...demoEwsSettings(sandbox),
-    MAILBOX_SCOPE: 'contoso.com',
-    LEAVE_RETRY_FIRST_MS: '10',
-    BAMBOOHR_POLL_SCHEDULE: '0 */15 * * * *',
-    BAMBOOHR_COMPANY_DOMAIN: 'contoso',
-    BAMBOOHR_API_URL: bamboo.url,
-    BAMBOOHR_API_KEY: API_KEY,
-    BAMBOOHR_TIME_ZONE: 'Europe/Berlin',
-  };
-  await useAppServices({ env, now: () => new Date(clock.now()) });
-  host = await startDevHost({
-    port: 0,
-    functionsDir: path.resolve(__dirname, '../../functions'),
-    env,
+  world = await startBambooHrDevHost({
+    apiKey: API_KEY,
+    timeZone: 'Europe/Berlin',
     clock,
-    log: (line) => logs.push(line),
+    env: { ...demoEwsSettings(sandbox), LEAVE_RETRY_FIRST_MS: '10' },
   });
 });
 
 afterAll(async () => {
-  await host?.close();
-  await useAppServices(undefined);
+  await world?.close();
   await sandbox?.close();
-  await bamboo?.close();
 });
 
-const oofOf = (address: string): MailboxSnapshot['oof'] => {
-  const snapshot = sandbox.inspectMailbox(address);
-  if (!snapshot) throw new Error(`no ${address} in the sandbox`);
-  return snapshot.oof;
-};
+const oofOf = (address: string): MailboxSnapshot['oof'] => sandboxOof(sandbox, address);
 
-/** Retries `check` until it passes (the poll and the owner run asynchronously), at most 15 s. */
-async function eventually(check: () => void): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${(error as Error).message}\nlogs:\n${logs.join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+/** Retries `check` until it passes (the poll and the owner run asynchronously); on failure, the host's lines. */
+const eventuallyOnHost = (check: () => void): Promise<void> =>
+  eventually(check, { explain: () => `logs:\n${world.devHost.logs.join('\n')}` });
 
 /** `YYYY-MM-DD`, `days` after the virtual today: inside the poll's window whenever the test runs. */
 const day = (days: number): string => new Date(clock.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -96,9 +52,9 @@ const berlinMidnight = (date: string): string => {
 test('a new, a changed and a cancelled BambooHR request, each seen by the next poll, end to end to the mailbox', async () => {
   const before = oofOf(ALICE);
   const first = day(40);
-  const id = bamboo.addRequest({ employeeId: '101', start: first, end: day(45) });
+  const id = world.bamboo.addRequest({ employeeId: '101', start: first, end: day(45) });
   clock.advance(POLL_EVERY_MS);
-  await eventually(() =>
+  await eventuallyOnHost(() =>
     expect(oofOf(ALICE)).toMatchObject({
       state: 'Scheduled',
       start: berlinMidnight(first),
@@ -106,14 +62,15 @@ test('a new, a changed and a cancelled BambooHR request, each seen by the next p
     }),
   );
 
-  bamboo.changeRequest(id, { end: day(50) });
+  world.bamboo.changeRequest(id, { end: day(50) });
   clock.advance(POLL_EVERY_MS);
-  await eventually(() => expect(oofOf(ALICE).end).toBe(berlinMidnight(day(51))));
+  await eventuallyOnHost(() => expect(oofOf(ALICE).end).toBe(berlinMidnight(day(51))));
 
-  bamboo.cancelRequest(id);
+  world.bamboo.cancelRequest(id);
   clock.advance(POLL_EVERY_MS);
-  await eventually(() => expect(oofOf(ALICE)).toEqual(before));
+  await eventuallyOnHost(() => expect(oofOf(ALICE)).toEqual(before));
 
+  const { logs } = world.devHost;
   const polls = logs.filter((l) => l.includes('bamboohr poll '));
   expect(polls.length).toBeGreaterThanOrEqual(3);
   expect(logs.filter((l) => / failed: /.test(l))).toEqual([]);

@@ -5,68 +5,32 @@
  * starts the leave's owner under source `bamboohr`. What the owner then does to the mailbox is the leave
  * workflow's tests' to show.
  */
-import path from 'node:path';
-import {
-  DEMO_BAMBOOHR_EMPLOYEES,
-  startBambooHrApi,
-  type BambooHrApiServer,
-} from '../../dev/bamboohr/bambooHrApiServer';
-import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { registrations } from '../../dev/host/functionsCoreStandIn';
-import { useAppServices } from '../../shared/app/appServices';
 import { calendarInstanceId } from '../../shared/leave/instanceId';
+import { POLL_EVERY_MS, startBambooHrDevHost, type BambooHrDevHost } from '../support/bambooHrDevHost';
 import { FakeMailbox } from '../support/durableMailboxFake';
+import { until } from '../support/eventually';
 
 const API_KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
-let bamboo: BambooHrApiServer;
-let host: DevHost;
-const logs: string[] = [];
+let world: BambooHrDevHost;
 
 beforeAll(async () => {
-  bamboo = await startBambooHrApi({
-    companyDomain: 'contoso',
+  world = await startBambooHrDevHost({
     apiKey: API_KEY,
-    employees: [...DEMO_BAMBOOHR_EMPLOYEES],
-  });
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    KEY_VAULT_URI: undefined,
-    MAILBOX_SCOPE: 'contoso.com',
-    BAMBOOHR_POLL_SCHEDULE: '0 */15 * * * *',
-    BAMBOOHR_COMPANY_DOMAIN: 'contoso',
-    BAMBOOHR_API_URL: bamboo.url,
-    BAMBOOHR_API_KEY: API_KEY,
-    BAMBOOHR_TIME_ZONE: 'Europe/Lisbon',
-  };
-  // The app's clock is the host's virtual clock, as in `npm start`: each poll's instant follows it.
-  await useAppServices({ env, mailbox: new FakeMailbox(), now: () => new Date(host.clock.now()) });
-  host = await startDevHost({
-    port: 0,
-    functionsDir: path.resolve(__dirname, '../../functions'),
-    env,
-    log: (line) => logs.push(line),
+    timeZone: 'Europe/Lisbon',
+    mailbox: new FakeMailbox(),
   });
 });
 
-afterAll(async () => {
-  await host?.close();
-  await useAppServices(undefined);
-  await bamboo?.close();
-});
+afterAll(() => world?.close());
 
 /** The poll's one-line summaries, as the timer logged them. */
-const summaries = (): string[] => logs.filter((l) => l.includes('bamboohr poll '));
+const summaries = (): string[] => world.devHost.logs.filter((l) => l.includes('bamboohr poll '));
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs:\n${logs.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Waits for `what`, at most 10 s; on failure, the host's lines. */
+const waitFor = <T>(what: string, probe: () => T | undefined): Promise<T> =>
+  until(what, probe, { timeoutMs: 10_000, explain: () => `logs:\n${world.devHost.logs.join('\n')}` });
 
 test('the poll timer is registered on %BAMBOOHR_POLL_SCHEDULE% with a durable client', () => {
   const bindings = Object.values(registrations.get('bamboohrPoll')?.metadata.bindings ?? {});
@@ -79,16 +43,16 @@ test('the poll timer is registered on %BAMBOOHR_POLL_SCHEDULE% with a durable cl
 test("when the timer fires, an approved BambooHR request reaches its person's calendar; the next poll is a duplicate", async () => {
   // A leave next month: inside the poll's window (365 days ahead by default) whenever the test runs.
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-  bamboo.addRequest({ employeeId: '101', start: day(30), end: day(41) });
-  host.clock.advance(15 * 60_000);
-  const first = await until('the first poll summary', () => summaries()[0]);
+  world.bamboo.addRequest({ employeeId: '101', start: day(30), end: day(41) });
+  world.clock.advance(POLL_EVERY_MS);
+  const first = await waitFor('the first poll summary', () => summaries()[0]);
   expect(first).toContain('1 requests seen, 1 delivered, 0 ignored as duplicates, 0 skipped, 0 failed');
   const owner = calendarInstanceId('alice@contoso.com');
-  await until("alice's calendar owner", () => host.durable.getStatus(owner));
+  await waitFor("alice's calendar owner", () => world.devHost.host.durable.getStatus(owner));
 
   // Nothing changed in BambooHR: the next poll's event says what the calendar already holds.
-  host.clock.advance(15 * 60_000);
-  const second = await until('the second poll summary', () => summaries()[1]);
+  world.clock.advance(POLL_EVERY_MS);
+  const second = await waitFor('the second poll summary', () => summaries()[1]);
   expect(second).toContain('1 requests seen, 0 delivered, 1 ignored as duplicates, 0 skipped, 0 failed');
-  expect(bamboo.calls.every((c) => c.authorized)).toBe(true);
+  expect(world.bamboo.calls.every((c) => c.authorized)).toBe(true);
 });

@@ -6,6 +6,7 @@
  * Secrets come from those settings too, never from a Key Vault a developer's shell may name.
  */
 import path from 'node:path';
+import type { DevClock } from '../../dev/host/devClock';
 import { startDevHost, type DevHost } from '../../dev/host/devHost';
 import { useAppServices } from '../../shared/app/appServices';
 import { signGeneric } from '../../shared/leave/sources/signature';
@@ -27,6 +28,12 @@ export interface LeaveDevHostOptions {
   env: Record<string, string | undefined>;
   /** The leave activities' mailbox; without it they build the real back end from the environment. */
   mailbox?: MailboxOperations;
+  /** Timer-triggered functions fire on their schedules, on the host's clock (default: they never fire). */
+  timers?: boolean;
+  /** The host's virtual clock (default: one of its own), for stand-ins started before the host. */
+  clock?: DevClock;
+  /** The app's clock (default real time), e.g. the host's clock where a timer's instant must follow it. */
+  now?: () => Date;
 }
 
 export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<LeaveDevHost> {
@@ -35,7 +42,7 @@ export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<L
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
-  await useAppServices({ env, mailbox: options.mailbox });
+  await useAppServices({ env, mailbox: options.mailbox, now: options.now });
   const restore = async (): Promise<void> => {
     await useAppServices(undefined);
   };
@@ -46,7 +53,8 @@ export async function startLeaveDevHost(options: LeaveDevHostOptions): Promise<L
     host = await startDevHost({
       port: 0,
       functionsDir: path.resolve(__dirname, '../../functions'),
-      timers: false,
+      timers: options.timers ?? false,
+      clock: options.clock,
       env,
       log: (m, level) => {
         logs.push(m);
