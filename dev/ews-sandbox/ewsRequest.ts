@@ -206,6 +206,43 @@ export function requireChild(el: XmlElement, ns: string, name: string): XmlEleme
   return found[0] as XmlElement;
 }
 
+/**
+ * The children of `el`'s only `name` child, at least one: the schema's NonEmptyArrayOf… types (ItemIds,
+ * FolderIds, ParentFolderIds, Items; test/fixtures/ews-schema/types.xsd) have minOccurs="1".
+ */
+export function requireNonEmptyList(el: XmlElement, ns: string, name: string): XmlElement[] {
+  const list = requireChild(el, ns, name).children;
+  if (list.length === 0) throw new SchemaViolation(`The element '${name}' has incomplete content.`);
+  return list;
+}
+
+/** t:DefaultShapeNamesType: the BaseShape of an ItemShape or FolderShape. */
+export const BASE_SHAPES = ['IdOnly', 'Default', 'AllProperties', 'PcxPeopleSearch'] as const;
+export type BaseShape = (typeof BASE_SHAPES)[number];
+
+/** The BaseShape an ItemShape or FolderShape asks for (required, one of t:DefaultShapeNamesType). */
+export function readBaseShape(shape: XmlElement): BaseShape {
+  const base = requireChild(shape, NS.types, 'BaseShape').text.trim();
+  checkEnum(base, BASE_SHAPES, "'BaseShape' element", 'DefaultShapeNamesType');
+  return base as BaseShape;
+}
+
+/**
+ * A GetItem or GetFolder request (messages.xsd's GetItemType / GetFolderType: an ItemShape or FolderShape,
+ * then ItemIds or FolderIds, at least one id): the shape, its BaseShape and the ids.
+ */
+export function readGetRequest(
+  payload: XmlElement,
+  of: 'Item' | 'Folder',
+): { shape: XmlElement; base: BaseShape; ids: XmlElement[] } {
+  checkChildren(payload, [
+    [NS.messages, `${of}Shape`],
+    [NS.messages, `${of}Ids`],
+  ]);
+  const shape = requireChild(payload, NS.messages, `${of}Shape`);
+  return { shape, base: readBaseShape(shape), ids: requireNonEmptyList(payload, NS.messages, `${of}Ids`) };
+}
+
 /** Checks that every child of `el` is one of `allowed` (namespace, name) and in schema order. */
 export function checkChildren(
   el: XmlElement,

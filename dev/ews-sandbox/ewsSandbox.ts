@@ -41,7 +41,14 @@ import { EwsSchemaValidator } from './schemaValidation';
 import { serverVersionFault } from './serverVersions';
 import { loadSeedFile, validateSeed, type SandboxSeed } from './seed';
 import { FAULTS, errorResponse, faultEnvelope, type SoapFault } from './soapResponses';
-import { TenantStore, encodeItemId, stripSmtpPrefix, type Mailbox, type Principal } from './tenantStore';
+import {
+  TenantStore,
+  encodeItemId,
+  stripSmtpPrefix,
+  type CalendarEvent,
+  type Mailbox,
+  type Principal,
+} from './tenantStore';
 import { NS, XmlError, parseXml } from './xml';
 
 export interface EwsSandboxOptions {
@@ -103,20 +110,18 @@ export interface SandboxRequestLogEntry {
   durationMs: number;
 }
 
-/** One event of `GET /sandbox/mailboxes/{address}/calendar`. */
-export interface CalendarEventSnapshot {
+/**
+ * One event of `GET /sandbox/mailboxes/{address}/calendar`: the stored event (tenantStore's CalendarEvent)
+ * as JSON, with its EWS item id instead of the store's serial and version, without the body's type.
+ */
+export interface CalendarEventSnapshot extends Omit<
+  CalendarEvent,
+  'serial' | 'version' | 'bodyType' | 'start' | 'end' | 'extendedProperties'
+> {
   id: string;
-  subject: string;
-  body: string;
   /** UTC instants. */
   start: string;
   end: string;
-  isAllDay: boolean;
-  freeBusy: string;
-  reminderIsSet: boolean;
-  startTimeZone?: string;
-  endTimeZone?: string;
-  attendees: number;
   /** Extended properties' values by PropertyName (the app's tag is MailboxAutomationAbsence). */
   extendedProperties: Record<string, string>;
 }

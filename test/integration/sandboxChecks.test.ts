@@ -190,6 +190,16 @@ describe('EWS sandbox checks', () => {
       );
     });
 
+    it('refuses a GetFolder or GetItem without an id, as Microsoft’s schema does (FolderIds and ItemIds are NonEmptyArrayOf… types)', async () => {
+      const requests = [
+        '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds/></m:GetFolder>',
+        '<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds/></m:GetItem>',
+      ].map((body) => soap(body, { as: 'alice@contoso.com' }));
+      for (const xml of requests)
+        expectSchemaFault(await call(xml), /'(Folder|Item)Ids' has incomplete content/);
+      expect((await validateEwsRequests(requests)).map((r) => r.valid)).toEqual([false, false]);
+    });
+
     it('refuses misspelt headers, unknown versions, unknown elements and the wrong envelope namespace', async () => {
       const header = soap(bodies.getOof('alice@contoso.com'), {
         as: 'alice@contoso.com',
@@ -299,7 +309,7 @@ describe('EWS sandbox checks', () => {
   it('every well-formed request these tests built without meaning to break the schema is valid EWS', async () => {
     const meantValid = sent.filter(
       (x) =>
-        !/inbox1|RequestServerVersoin|Exchange2019|GetOofSettings|soap-envelope"|DOCTYPE|folder:Bogus|<s:Body>$|request-public-dl|<t:PrimarySmtpAddress> <\//.test(
+        !/inbox1|<m:FolderIds\/>|<m:ItemIds\/>|RequestServerVersoin|Exchange2019|GetOofSettings|soap-envelope"|DOCTYPE|folder:Bogus|<s:Body>$|request-public-dl|<t:PrimarySmtpAddress> <\//.test(
           x,
         ) && !x.includes('TheDistributionList'),
     );

@@ -15,7 +15,9 @@ import {
   checkEnum,
   parseBoolean,
   parseDateTime,
+  readGetRequest,
   requireChild,
+  requireNonEmptyList,
 } from '../ewsRequest';
 import { FREE_BUSY_STATUSES } from '../seed';
 import { errorMessage, responseMessages, successMessage, type ResponseError } from '../soapResponses';
@@ -260,8 +262,7 @@ export function createItem(ctx: OperationContext): OperationResult {
     [M, 'SavedItemFolderId'],
     [M, 'Items'],
   ]);
-  const items = requireChild(payload, M, 'Items').children;
-  if (items.length === 0) throw new SchemaViolation("The element 'Items' has incomplete content.");
+  const items = requireNonEmptyList(payload, M, 'Items');
   const sendInvitations = payload.attrs.SendMeetingInvitations;
   if (sendInvitations !== undefined)
     checkEnum(
@@ -464,8 +465,7 @@ export function deleteItem(ctx: OperationContext): OperationResult {
       "'SendMeetingCancellations' attribute",
       'CalendarItemCreateOrDeleteOperationType',
     );
-  const ids = requireChild(payload, M, 'ItemIds').children;
-  if (ids.length === 0) throw new SchemaViolation("The element 'ItemIds' has incomplete content.");
+  const ids = requireNonEmptyList(payload, M, 'ItemIds');
   const mailbox = ctx.mailbox;
   const messages: string[] = [];
   const codes: string[] = [];
@@ -517,22 +517,8 @@ export function deleteItem(ctx: OperationContext): OperationResult {
 }
 
 export function getItem(ctx: OperationContext): OperationResult {
-  const payload = ctx.request.payload;
-  checkChildren(payload, [
-    [M, 'ItemShape'],
-    [M, 'ItemIds'],
-  ]);
-  const shapeEl = requireChild(payload, M, 'ItemShape');
-  const base = requireChild(shapeEl, T, 'BaseShape').text.trim();
-  checkEnum(
-    base,
-    ['IdOnly', 'Default', 'AllProperties', 'PcxPeopleSearch'],
-    "'BaseShape' element",
-    'DefaultShapeNamesType',
-  );
-  const extended = requestedExtendedProperties(shapeEl);
-  const ids = requireChild(payload, M, 'ItemIds').children;
-  if (ids.length === 0) throw new SchemaViolation("The element 'ItemIds' has incomplete content.");
+  const { shape, base, ids } = readGetRequest(ctx.request.payload, 'Item');
+  const extended = requestedExtendedProperties(shape);
   const mailbox = ctx.mailbox;
   const messages: string[] = [];
   const codes: string[] = [];

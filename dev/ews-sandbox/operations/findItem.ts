@@ -9,7 +9,9 @@ import {
   checkEnum,
   parseDateTime,
   parseInt32,
+  readBaseShape,
   requireChild,
+  requireNonEmptyList,
 } from '../ewsRequest';
 import { errorMessage, responseMessages, successMessage, type ResponseError } from '../soapResponses';
 import { encodeChangeKey, encodeItemId, type ItemRecord, type Mailbox } from '../tenantStore';
@@ -176,14 +178,7 @@ function readShape(el: XmlElement): Shape {
     [T, 'MaximumBodySize'],
     [T, 'AdditionalProperties'],
   ]);
-  const base = requireChild(el, T, 'BaseShape').text.trim();
-  checkEnum(
-    base,
-    ['IdOnly', 'Default', 'AllProperties', 'PcxPeopleSearch'],
-    "'BaseShape' element",
-    'DefaultShapeNamesType',
-  );
-  const full = base !== 'IdOnly';
+  const full = readBaseShape(el) !== 'IdOnly';
   const extra = new Set(
     (child(el, T, 'AdditionalProperties')?.children ?? []).map((c) =>
       c.name === 'FieldURI' ? (c.attrs.FieldURI ?? '') : '',
@@ -320,9 +315,7 @@ export function findItem(ctx: OperationContext): OperationResult {
     'ItemQueryTraversalType',
   );
   const shape = readShape(requireChild(payload, M, 'ItemShape'));
-  const folderIds = requireChild(payload, M, 'ParentFolderIds').children;
-  if (folderIds.length === 0)
-    throw new SchemaViolation("The element 'ParentFolderIds' has incomplete content.");
+  const folderIds = requireNonEmptyList(payload, M, 'ParentFolderIds');
   const view = readView(payload);
   const restrictionEl = child(payload, M, 'Restriction');
 

@@ -1,5 +1,5 @@
 /** GetFolder: display name and counts of primary and archive folders (the client's "has an archive?" probe). */
-import { checkChildren, checkEnum, requireChild } from '../ewsRequest';
+import { readGetRequest } from '../ewsRequest';
 import { errorMessage, responseMessages, successMessage } from '../soapResponses';
 import type { Folder } from '../tenantStore';
 import { NS, child, escapeXml } from '../xml';
@@ -7,34 +7,21 @@ import { resolveFolderId } from './folderIds';
 import type { OperationContext, OperationResult } from './operationContext';
 
 const T = NS.types;
-const M = NS.messages;
 
 /** Folders that sit under the message-folder root (counted as its children). */
 const HIDDEN = new Set(['msgfolderroot', 'root']);
 
 export function getFolder(ctx: OperationContext): OperationResult {
-  const payload = ctx.request.payload;
-  checkChildren(payload, [
-    [M, 'FolderShape'],
-    [M, 'FolderIds'],
-  ]);
-  const shapeEl = requireChild(payload, M, 'FolderShape');
-  const base = requireChild(shapeEl, T, 'BaseShape').text.trim();
-  checkEnum(
-    base,
-    ['IdOnly', 'Default', 'AllProperties', 'PcxPeopleSearch'],
-    "'BaseShape' element",
-    'DefaultShapeNamesType',
-  );
+  const { shape, base, ids } = readGetRequest(ctx.request.payload, 'Folder');
   const extra = new Set(
-    (child(shapeEl, T, 'AdditionalProperties')?.children ?? []).map((c) => c.attrs.FieldURI ?? ''),
+    (child(shape, T, 'AdditionalProperties')?.children ?? []).map((c) => c.attrs.FieldURI ?? ''),
   );
   const want = (field: string, inDefault: boolean): boolean =>
     extra.has(field) || base === 'AllProperties' || (inDefault && base === 'Default');
 
   const messages: string[] = [];
   const codes: string[] = [];
-  for (const idEl of requireChild(payload, M, 'FolderIds').children) {
+  for (const idEl of ids) {
     const lookup = resolveFolderId(idEl, ctx);
     if (lookup.error) {
       messages.push(errorMessage('GetFolder', lookup.error, '<m:Folders/>'));

@@ -2,7 +2,13 @@
  * ArchiveItem and MoveItem. Moves are what the archive sweep is judged by, so they are exact: each id moves
  * at most once per request, a moved item gets a new id, and per-item failures are reported per item.
  */
-import { SchemaViolation, checkChildren, parseBoolean, requireChild } from '../ewsRequest';
+import {
+  SchemaViolation,
+  checkChildren,
+  parseBoolean,
+  requireChild,
+  requireNonEmptyList,
+} from '../ewsRequest';
 import { errorMessage, responseMessages, successMessage, type ResponseError } from '../soapResponses';
 import {
   decodeItemId,
@@ -32,12 +38,6 @@ function singleFolderId(container: XmlElement): XmlElement {
     );
   }
   return container.children[0] as XmlElement;
-}
-
-function readItemIds(payload: XmlElement): XmlElement[] {
-  const ids = requireChild(payload, M, 'ItemIds').children;
-  if (ids.length === 0) throw new SchemaViolation("The element 'ItemIds' has incomplete content.");
-  return ids;
 }
 
 type ItemLookup = { item: ItemRecord; error?: undefined } | { item?: undefined; error: ResponseError };
@@ -108,7 +108,7 @@ export function archiveItem(ctx: OperationContext): OperationResult {
     singleFolderId(requireChild(payload, M, 'ArchiveSourceFolderId')),
     ctx,
   );
-  const idEls = readItemIds(payload);
+  const idEls = requireNonEmptyList(payload, M, 'ItemIds');
   if (source.error) return failAll('ArchiveItem', idEls.length, source.error);
   const mailbox = ctx.mailbox as Mailbox;
   if (!mailbox.archive) return failAll('ArchiveItem', idEls.length, ARCHIVE_NOT_ENABLED);
@@ -138,7 +138,7 @@ export function moveItem(ctx: OperationContext): OperationResult {
     [M, 'ReturnNewItemIds'],
   ]);
   const target = resolveFolderId(singleFolderId(requireChild(payload, M, 'ToFolderId')), ctx);
-  const idEls = readItemIds(payload);
+  const idEls = requireNonEmptyList(payload, M, 'ItemIds');
   const returnEl = child(payload, M, 'ReturnNewItemIds');
   const returnNewIds = parseBoolean(returnEl?.text, 'ReturnNewItemIds') ?? true;
   if (target.error) return failAll('MoveItem', idEls.length, target.error);
