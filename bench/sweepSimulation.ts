@@ -6,8 +6,7 @@
  * (SWEEP_BATCH_SIZE 50, SWEEP_MAX_BATCHES_IN_FLIGHT 10). Every activity answers at once: discovery
  * reports `mailboxes` found, a batch's list is made up from its positions, each mailbox is archived,
  * saves and the report store nothing. So all the CPU and memory measured is the orchestrations' and the
- * driver's; what the activities cost (the mailbox calls, the report and discovery's memory) is measured
- * by the sweep and report benchmarks.
+ * driver's; what the activities cost is not (the mailbox calls: bench/sweepBench.ts).
  *
  * Each size runs in a process of its own (`node --expose-gc dist/bench/sweepSimulation.js <mailboxes>`),
  * so the peak RSS is that size's alone, after an unmeasured warm-up sweep of WARM_UP mailboxes (without
