@@ -9,6 +9,7 @@ import { archiveSweepTimer } from '../../functions/archiveSweep';
 import { useAppServices } from '../../shared/app/appServices';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { MemorySweepStore } from '../../shared/sweep/sweepStore';
+import { MemoryChangeJournal } from '../../shared/journal/changeJournal';
 
 /** The dev host on a free port, no timers firing on their own, logs dropped. */
 export function startQuietDevHost(): Promise<DevHost> {
@@ -36,7 +37,8 @@ export async function fireSweepTimer(): Promise<string[]> {
 
 /**
  * The app's services for a sweep of a fake tenant: MAILBOX_SCOPE contoso.com, the tenant's mailboxes as
- * SWEEP_MAILBOXES, `settings` on top, the fake as the mailbox back end and the reports in memory.
+ * SWEEP_MAILBOXES, `settings` on top, the fake as the mailbox back end, the reports and the change journal in
+ * memory (as the tenant is).
  */
 export async function useFakeSweepTenant(
   fake: MailboxOperations & { mailboxes: ReadonlyMap<string, unknown> },
@@ -52,6 +54,7 @@ export async function useFakeSweepTenant(
     },
     mailbox: fake,
     reports,
+    journal: new MemoryChangeJournal(() => new Date()),
   });
   return reports;
 }
