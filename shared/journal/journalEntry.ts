@@ -27,7 +27,16 @@ export type JournalTrigger =
       /** Its leaves as `<source>:<leave id>`. */
       leaves?: string[];
     }
-  | { kind: 'sweep'; sweepId: string };
+  | { kind: 'sweep'; sweepId: string }
+  | {
+      kind: 'cli';
+      /** The operator's user name on the machine that ran the command (os.userInfo). */
+      user: string;
+      /** The command's words (`oof set`, `archive run`, `sweep archive`): never its arguments, which hold reply texts. */
+      command: string;
+      /** `sweep archive`: the run's id, which names its report. */
+      sweepId?: string;
+    };
 
 export interface JournalEntry {
   /**
@@ -52,7 +61,7 @@ export interface JournalEntry {
   moved?: number;
   refused?: number;
   trigger: JournalTrigger;
-  /** The orchestration that made the change. */
+  /** The orchestration that made the change; for the CLI, the command's run (`cli-<uuid>`). */
   instanceId: string;
   /** client-request-ids of the calls that made it (what Exchange's logs and Microsoft support find). */
   requestIds: string[];

@@ -43,6 +43,9 @@ export async function readJournal(journal: ChangeJournal, query: JournalQuery): 
 function why(entry: JournalEntry): string {
   const { trigger } = entry;
   if (trigger.kind === 'sweep') return `archive sweep ${trigger.sweepId}`;
+  if (trigger.kind === 'cli') {
+    return `${trigger.user} ran mailbox-automation ${trigger.command}${trigger.sweepId ? ` (${trigger.sweepId})` : ''}`;
+  }
   const leaves = trigger.leaves?.length ? ` (leave ${trigger.leaves.join(', ')})` : '';
   return trigger.absence ? `absence ${trigger.absence}${leaves}` : 'leave calendar';
 }

@@ -4,8 +4,11 @@
  * once it has answered — done or failed — one line goes to the journal. The call's own outcome is what the
  * caller gets: the journal never changes it (shared/journal/changeJournal.ts).
  */
+import { randomUUID } from 'node:crypto';
+import type { BatchOutcome, FolderName } from '../mailbox/mailboxOperations';
 import { withCallWitness } from '../platform/logging/invocationLog';
 import type { ChangeJournal, JournalChange, JournalLog } from './changeJournal';
+import type { JournalTrigger } from './journalEntry';
 
 /** The line of a change, without what only the call can tell (its result, request ids and error). */
 export type ChangeDescription = Omit<JournalChange, 'result' | 'requestIds' | 'error'>;
@@ -44,4 +47,38 @@ export async function recordChange<T>(
   }
   await journal.append({ ...change, result: 'ok', ...details(value), requestIds }, log);
   return value;
+}
+
+/** Who is making the changes: the journal, where a failed write is told, the run making them and why. */
+export interface Journaling {
+  journal: ChangeJournal;
+  log: JournalLog;
+  instanceId: string;
+  trigger: JournalTrigger;
+}
+
+/**
+ * runArchive's `archiveCall` (shared/sweep/archiveMailbox.ts) for one mailbox: each ArchiveItem call is one
+ * line, how many items of the folder moved and how many Exchange refused. Every call moves other items
+ * (moved ones leave the folder), so no two calls are the same change and each line's id is new.
+ */
+export function journaledArchiveCalls(
+  journaling: Journaling,
+  mailbox: string,
+): (folder: FolderName, call: () => Promise<BatchOutcome>) => Promise<BatchOutcome> {
+  return (folder, call) =>
+    recordChange(
+      journaling.journal,
+      journaling.log,
+      {
+        id: randomUUID(),
+        mailbox,
+        action: 'items-archived',
+        folder,
+        trigger: journaling.trigger,
+        instanceId: journaling.instanceId,
+      },
+      call,
+      (outcome) => ({ moved: outcome.moved, refused: outcome.failed.length }),
+    );
 }

@@ -4,10 +4,10 @@
  * transient ones are thrown as RetryableSweepError, retried by the sweep plan's policy
  * (shared/sweep/sweepPlan.ts: by the durable extension in the function app, in process in the CLI).
  */
-import { randomUUID } from 'node:crypto';
 import { transientCodeOf, TransientFailure } from '../app/activityOutcome';
 import type { ChangeJournal, JournalLog } from '../journal/changeJournal';
-import { recordChange } from '../journal/recordChange';
+import type { JournalTrigger } from '../journal/journalEntry';
+import { journaledArchiveCalls } from '../journal/recordChange';
 import { planArchive, runArchive, type ArchiveOptions } from './archiveMailbox';
 import { isMailboxError, isNoArchiveError } from '../mailbox/mailboxError';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
@@ -34,6 +34,8 @@ export interface SweepJournaling {
   journal: ChangeJournal;
   log: JournalLog;
   instanceId: string;
+  /** Why: the sweep (its id) unless given; the CLI's `sweep archive` names its operator and command. */
+  trigger?: JournalTrigger;
 }
 
 export async function sweepMailbox(
@@ -51,25 +53,14 @@ export async function sweepMailbox(
     onProgress: (progress) => {
       if (progress.phase === 'run') movedBeforeFailure = progress.done;
     },
-    // Each ArchiveItem call is one line: how many items of the folder moved and how many Exchange refused.
-    // Every call moves other items (moved ones leave the folder), so no two calls are the same change and
-    // each line's id is new.
     archiveCall: journaling
-      ? (folder, call) =>
-          recordChange(
-            journaling.journal,
-            journaling.log,
-            {
-              id: randomUUID(),
-              mailbox,
-              action: 'items-archived',
-              folder,
-              trigger: { kind: 'sweep', sweepId: job.sweepId ?? journaling.instanceId },
-              instanceId: journaling.instanceId,
-            },
-            call,
-            (outcome) => ({ moved: outcome.moved, refused: outcome.failed.length }),
-          )
+      ? journaledArchiveCalls(
+          {
+            ...journaling,
+            trigger: journaling.trigger ?? { kind: 'sweep', sweepId: job.sweepId ?? journaling.instanceId },
+          },
+          mailbox,
+        )
       : undefined,
   };
   try {
