@@ -1,6 +1,9 @@
 /**
  * The archive sweep: discovery, then batches of SWEEP_BATCH_SIZE mailboxes (one sub-orchestration
- * each) with at most SWEEP_MAX_BATCHES_IN_FLIGHT running, then the report. Batches, lanes, limits and
+ * each) with at most SWEEP_MAX_BATCHES_IN_FLIGHT running, each sweeping at most
+ * SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH mailboxes at once, then the report. The orchestration, not the
+ * worker, is what bounds the sweep's load on Exchange: with Flex Consumption scaling out, per-process
+ * limits (EWS_MAX_IN_FLIGHT, host.json's maxConcurrentActivityFunctions) multiply by the instances. Batches, lanes, limits and
  * retries follow the sweep plan (shared/sweep/sweepPlan.ts), the same one the CLI's in-process run follows;
  * what is here is how the durable side carries it out.
  *
@@ -42,7 +45,9 @@ import { gaveUpRow } from '../shared/sweep/sweepMailbox';
 import {
   DISCOVERY_RETRY,
   laneBatches,
+  mailboxesInFlight,
   mailboxLimits,
+  mailboxWaves,
   nextLaneBatch,
   sweepPlanFor,
   sweepRetryPolicy,
@@ -298,17 +303,21 @@ export const archiveSweepBatch: OrchestrationHandler = function* (context: Orche
   })) as string[];
 
   const limits = mailboxLimits(job);
-  const tasks = mailboxes.map((mailbox) => {
-    const input: SweepMailboxInput = { mailbox, job: limits, instanceId: context.df.instanceId };
-    return context.df.callActivityWithRetry(ACTIVITY.sweepMailbox, retry, input);
-  });
-  if (tasks.length > 0) {
+  // At most the plan's mailboxes in flight per batch, wave after wave: with the lanes' batches, that
+  // bounds the whole sweep's calls to Exchange however many instances run its activities.
+  const tasks: Task[] = [];
+  for (const wave of mailboxWaves(mailboxes, mailboxesInFlight(job))) {
+    const waveTasks = wave.map((mailbox) => {
+      const input: SweepMailboxInput = { mailbox, job: limits, instanceId: context.df.instanceId };
+      return context.df.callActivityWithRetry(ACTIVITY.sweepMailbox, retry, input);
+    });
+    tasks.push(...waveTasks);
     try {
-      yield context.df.Task.all(tasks);
+      yield context.df.Task.all(waveTasks);
     } catch {
       // Task.all fails at the first mailbox that ran out of retries; wait for the others one by one
       // (a task yielded again is not scheduled again).
-      for (const task of tasks) {
+      for (const task of waveTasks) {
         if (task.isCompleted || task.isFaulted) continue;
         try {
           yield task;

@@ -110,6 +110,10 @@ type optionalAppSettings = {
   @description('How far ahead each poll reads requests (and it always reads from 31 days back).')
   @minValue(1)
   BAMBOOHR_LOOKAHEAD_DAYS: int?
+  @description('Mailboxes one batch sweeps at once: the sweep has at most SWEEP_MAX_BATCHES_IN_FLIGHT × this many in flight, on any number of instances.')
+  @minValue(1)
+  @maxValue(1000)
+  SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: int?
   @description('Attempts of a sweep activity that failed transiently.')
   @minValue(1)
   SWEEP_MAX_ATTEMPTS: int?

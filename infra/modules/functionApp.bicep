@@ -272,6 +272,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       BAMBOOHR_TIME_ZONE: optionalSettings.?BAMBOOHR_TIME_ZONE ?? ''
       BAMBOOHR_LOCALE: optionalSettings.?BAMBOOHR_LOCALE ?? ''
       BAMBOOHR_LOOKAHEAD_DAYS: string(optionalSettings.?BAMBOOHR_LOOKAHEAD_DAYS ?? '')
+      SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: string(optionalSettings.?SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH ?? '')
       SWEEP_MAX_ATTEMPTS: string(optionalSettings.?SWEEP_MAX_ATTEMPTS ?? '')
       SWEEP_RETRY_INTERVAL_MS: string(optionalSettings.?SWEEP_RETRY_INTERVAL_MS ?? '')
       SCOPE_AUDIT_SCHEDULE: optionalSettings.?SCOPE_AUDIT_SCHEDULE ?? ''

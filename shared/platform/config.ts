@@ -479,6 +479,8 @@ export interface SweepSettings {
   maxItemsPerRun: number;
   batchSize: number;
   maxBatchesInFlight: number;
+  /** Mailboxes one batch sweeps at once (shared/sweep/sweepPlan.ts): lanes × this bounds the whole sweep. */
+  mailboxesInFlightPerBatch: number;
   /** Distribution group whose (nested) members are swept. */
   scopeGroup?: string;
   /** Explicit mailboxes swept in addition to the group's members. */
@@ -568,6 +570,7 @@ export function loadSweepSettings(env: Env): SweepSettings {
     maxItemsPerRun: count(env, 'ARCHIVE_MAX_ITEMS_PER_RUN'),
     batchSize: count(env, 'SWEEP_BATCH_SIZE'),
     maxBatchesInFlight: count(env, 'SWEEP_MAX_BATCHES_IN_FLIGHT'),
+    mailboxesInFlightPerBatch: count(env, 'SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH'),
     scopeGroup: email(env, 'MAILBOX_SCOPE_GROUP'),
     mailboxes: emailList(env, 'SWEEP_MAILBOXES'),
     serviceMailbox: email(env, 'EWS_SERVICE_MAILBOX'),

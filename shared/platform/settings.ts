@@ -579,7 +579,7 @@ export const SETTINGS = [
   {
     name: 'BAMBOOHR_COMPANY_DOMAIN',
     type: 'string',
-    meaning: 'The company\'s BambooHR subdomain (`acme` for acme.bamboohr.com).',
+    meaning: "The company's BambooHR subdomain (`acme` for acme.bamboohr.com).",
     feature: 'bamboohr',
     deploy: optional,
   },
@@ -705,6 +705,18 @@ export const SETTINGS = [
     meaning: 'Batches in flight at once.',
     feature: 'sweep',
     deploy: parameter('sweepMaxBatchesInFlight'),
+  },
+  {
+    name: 'SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH',
+    type: 'count',
+    // 10 batches × 2 = 20 mailboxes, one EWS call each, within Exchange Online's EWSMaxConcurrency of 27
+    // whatever the number of instances (docs/operations.md, "How many calls reach Exchange at once").
+    default: 2,
+    max: 1000,
+    meaning:
+      'Mailboxes one batch sweeps at once: the sweep has at most SWEEP_MAX_BATCHES_IN_FLIGHT × this many in flight, on any number of instances.',
+    feature: 'sweep',
+    deploy: optional,
   },
   {
     name: 'SWEEP_MAX_ATTEMPTS',

@@ -22,6 +22,7 @@ export function sweepJobFor(
     maxItemsPerRun: settings.maxItemsPerRun,
     batchSize: settings.batchSize,
     maxBatchesInFlight: settings.maxBatchesInFlight,
+    mailboxesInFlightPerBatch: settings.mailboxesInFlightPerBatch,
     maxAttempts: settings.maxAttempts,
     firstRetryMs: settings.firstRetryMs,
     reportPath: reportPathFor(run.startedAt, run.sweepId),

@@ -1,7 +1,8 @@
 /**
  * The archive sweep's plan, written once: how the discovered mailboxes are cut into batches of
  * SWEEP_BATCH_SIZE, which lane runs which batch (SWEEP_MAX_BATCHES_IN_FLIGHT lanes, each running its
- * batches one after another), what one mailbox may do in a run (ARCHIVE_MAX_ITEMS_PER_RUN and the
+ * batches one after another), how many of a batch's mailboxes are swept at once
+ * (SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH, so the whole sweep has at most lanes × that many), what one mailbox may do in a run (ARCHIVE_MAX_ITEMS_PER_RUN and the
  * cutoff), and how transient failures are retried (SWEEP_MAX_ATTEMPTS attempts, SWEEP_RETRY_INTERVAL_MS
  * doubling, at most 5 minutes apart). Two executors follow it:
  * - the function app's orchestrations (functions/archiveSweepOrchestrator.ts): one sub-orchestration
@@ -27,6 +28,12 @@ export interface SweepPlan {
   batchSize: number;
   batches: number;
   lanes: number;
+  /**
+   * Mailboxes a batch sweeps at once (mailboxesInFlight): with `lanes` batches running, the sweep never
+   * has more than lanes × this many mailboxes (each with one call to Exchange at a time) in flight, on
+   * however many instances the function app has scaled out to.
+   */
+  mailboxesInFlightPerBatch: number;
   /**
    * The durable side only: batches a lane orchestration runs in one history before it continues as new
    * (LANE_BATCHES_PER_GENERATION). The CLI's in-process lanes keep no history and ignore it.
@@ -60,7 +67,7 @@ export interface BatchSpan {
 }
 
 export function sweepPlanFor(
-  job: Pick<SweepJob, 'batchSize' | 'maxBatchesInFlight'>,
+  job: Pick<SweepJob, 'batchSize' | 'maxBatchesInFlight' | 'mailboxesInFlightPerBatch'>,
   total: number,
 ): SweepPlan {
   const batches = Math.ceil(total / job.batchSize);
@@ -69,8 +76,36 @@ export function sweepPlanFor(
     batchSize: job.batchSize,
     batches,
     lanes: Math.min(job.maxBatchesInFlight, batches),
+    mailboxesInFlightPerBatch: Math.min(mailboxesInFlight(job), job.batchSize),
     batchesPerLaneGeneration: LANE_BATCHES_PER_GENERATION,
   };
+}
+
+/**
+ * Mailboxes one batch sweeps at once. A job fixed before SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH existed has
+ * none: its batches sweep every mailbox at once, as they did when they started (a batch whose history
+ * already scheduled all its mailboxes must schedule the same on replay).
+ */
+export function mailboxesInFlight(job: Pick<SweepJob, 'batchSize' | 'mailboxesInFlightPerBatch'>): number {
+  return job.mailboxesInFlightPerBatch ?? job.batchSize;
+}
+
+/**
+ * A batch's mailboxes in waves of `perWave`, swept one wave after another, every mailbox of a wave at
+ * once. Why waves and not a window that starts the next mailbox the moment one ends: the orchestration
+ * would need `Task.any`, which durable-functions JS 3 cannot replay (see the orchestrator's header); a
+ * wave is one `Task.all` of new tasks. What it costs: a slow mailbox holds up the rest of its wave, not
+ * the other batches (each lane goes on with its own).
+ */
+export function mailboxWaves<T>(mailboxes: readonly T[], perWave: number): T[][] {
+  if (!Number.isInteger(perWave) || perWave <= 0) {
+    throw new Error(`mailboxes in flight per batch must be a positive whole number, got ${perWave}`);
+  }
+  const waves: T[][] = [];
+  for (let start = 0; start < mailboxes.length; start += perWave) {
+    waves.push(mailboxes.slice(start, start + perWave));
+  }
+  return waves;
 }
 
 export function batchSpan(plan: Pick<SweepPlan, 'total' | 'batchSize'>, batch: number): BatchSpan {

@@ -16,6 +16,11 @@ export interface SweepJob {
   maxItemsPerRun: number;
   batchSize: number;
   maxBatchesInFlight: number;
+  /**
+   * Mailboxes a batch sweeps at once (SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH). Absent in a job fixed by a
+   * version without it: its batches sweep all their mailboxes at once, as they started.
+   */
+  mailboxesInFlightPerBatch?: number;
   maxAttempts: number;
   firstRetryMs: number;
   /** Blob path prefix of this run's report, e.g. `archive/2026-11-25T020000Z-archive-sweep`. */

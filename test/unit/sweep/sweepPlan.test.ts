@@ -11,7 +11,9 @@ import {
   DISCOVERY_RETRY,
   LANE_BATCHES_PER_GENERATION,
   laneBatches,
+  mailboxesInFlight,
   mailboxLimits,
+  mailboxWaves,
   nextLaneBatch,
   retryDelayMs,
   runLanes,
@@ -53,6 +55,7 @@ describe('batches and lanes', () => {
       batchSize: 3,
       batches: 4,
       lanes: 2,
+      mailboxesInFlightPerBatch: 2, // SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH's default
       batchesPerLaneGeneration: LANE_BATCHES_PER_GENERATION,
     });
     expect(spans(laneBatches(plan, 0))).toEqual(['0:0-3', '2:6-9']);
@@ -115,6 +118,52 @@ describe('batches and lanes', () => {
     expect(most).toBe(2);
     expect(order.slice(0, 2)).toEqual([1, 3]);
     expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('mailboxes in flight per batch', () => {
+  it('SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH defaults to 2, so the default 10 lanes have at most 20 mailboxes in flight', () => {
+    const settings = loadSweepSettings({ SWEEP_MAILBOXES: 'a@contoso.com' });
+    expect(settings).toMatchObject({ maxBatchesInFlight: 10, mailboxesInFlightPerBatch: 2 });
+    const plan = sweepPlanFor(settings, 10_000);
+    // 20 ≤ 27, Exchange Online's EWSMaxConcurrency (docs/operations.md)
+    expect(plan.lanes * plan.mailboxesInFlightPerBatch).toBe(20);
+    const set = loadSweepSettings({
+      SWEEP_MAILBOXES: 'a@contoso.com',
+      SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: '5',
+    });
+    expect(sweepPlanFor(set, 10_000).mailboxesInFlightPerBatch).toBe(5);
+  });
+
+  it('a bad SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH is refused, naming the setting and the value', () => {
+    for (const bad of ['0', '-1', '1.5', 'two', '1001']) {
+      expect(() =>
+        loadSweepSettings({ SWEEP_MAILBOXES: 'a@contoso.com', SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: bad }),
+      ).toThrow(new RegExp(`SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH must be .*${bad.replace('.', '\\.')}`));
+    }
+  });
+
+  it('never more than the batch: a batch of 3 with 5 in flight sweeps its 3 at once', () => {
+    expect(sweepPlanFor({ ...job, mailboxesInFlightPerBatch: 5 }, 10).mailboxesInFlightPerBatch).toBe(3);
+  });
+
+  it('a job fixed before the setting existed sweeps its whole batch at once, as its batches started', () => {
+    const { mailboxesInFlightPerBatch: _, ...older } = job;
+    expect(mailboxesInFlight(older)).toBe(3);
+    expect(sweepPlanFor(older, 10).mailboxesInFlightPerBatch).toBe(3);
+  });
+
+  it("cuts a batch's mailboxes into waves of that many, in order, each once", () => {
+    const list = ['a', 'b', 'c', 'd', 'e'];
+    expect(mailboxWaves(list, 2)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(mailboxWaves(list, 5)).toEqual([list]);
+    expect(mailboxWaves(list, 9)).toEqual([list]);
+    expect(mailboxWaves([], 2)).toEqual([]);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => mailboxWaves(list, bad)).toThrow(
+        `mailboxes in flight per batch must be a positive whole number, got ${bad}`,
+      );
+    }
   });
 });
 
