@@ -144,7 +144,11 @@ describe('archive sweep, whole runs on the in-process driver', () => {
 
   it("works on at most the worker's activity limit of mailboxes at once, and on that many", async () => {
     const fake = tenant(40, 1, 0);
-    await useFakeSweepTenant(fake, { SWEEP_BATCH_SIZE: '10', SWEEP_MAX_BATCHES_IN_FLIGHT: '4' });
+    await useFakeSweepTenant(fake, {
+      SWEEP_BATCH_SIZE: '10',
+      SWEEP_MAX_BATCHES_IN_FLIGHT: '4',
+      SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: '10',
+    });
     let inFlight = 0;
     let maxInFlight = 0;
     const inner = fake.hasArchiveMailbox.bind(fake);
@@ -160,6 +164,34 @@ describe('archive sweep, whole runs on the in-process driver', () => {
     expect(run.status).toBe('Completed');
     expect((run.output as SweepSummary).mailboxes.archived).toBe(40);
     // 40 mailboxes in batches of 10, 4 batches in flight: without the limit all 40 would run together.
+    expect(maxInFlight).toBe(6);
+  });
+
+  it('sweeps at most SWEEP_MAX_BATCHES_IN_FLIGHT × SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH mailboxes at once, whatever the workers allow', async () => {
+    const fake = tenant(60, 1, 0);
+    await useFakeSweepTenant(fake, {
+      SWEEP_BATCH_SIZE: '10',
+      SWEEP_MAX_BATCHES_IN_FLIGHT: '3',
+      SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: '2',
+    });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const inner = fake.hasArchiveMailbox.bind(fake);
+    fake.hasArchiveMailbox = async (mailbox: string) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 15));
+      inFlight--;
+      return inner(mailbox);
+    };
+    // as if many instances ran the activities: no per-worker limit that could hide the orchestration's
+    const host = new LocalDurableHost(registrations, { timers: 'skip', maxConcurrentActivities: 1000 });
+    const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
+    expect(run.status).toBe('Completed');
+    expect((run.output as SweepSummary).mailboxes).toMatchObject({ total: 60, archived: 60 });
+    for (let i = 0; i < 60; i++)
+      expect(archived(fake, `user${String(i).padStart(4, '0')}@contoso.com`)).toBe(1);
+    // 3 lanes × 2: without the bound, the 3 batches' 30 mailboxes would all run together
     expect(maxInFlight).toBe(6);
   });
 
@@ -342,6 +374,73 @@ describe('archive sweep, episode by episode', () => {
     const save = activityCalls(finished, ACTIVITY.saveBatch);
     expect(save).toHaveLength(1);
     expect(inputOf<{ rows: MailboxRow[] }>(save[0]).rows.map((r) => r.mailbox)).toEqual(mailboxes);
+  });
+
+  /**
+   * Runs a batch of `mailboxes` episode by episode as the extension would: each episode's new mailbox
+   * calls are scheduled, then one outstanding call answers (the newest first) and the next episode
+   * replays everything. (A mailbox that gives up is the whole-run tests': a failed attempt is retried
+   * through the extension's timers.) Returns the most calls that were ever scheduled and not
+   * yet answered, and the rows the batch saved.
+   */
+  async function runBatchByEpisodes(
+    input: BatchInput,
+    mailboxes: string[],
+  ): Promise<{ mostOutstanding: number; saved: MailboxRow[]; episodes: number }> {
+    const history = batchHistoryAfterLoad(input, mailboxes, t);
+    const scheduled: string[] = []; // mailbox of task id i + 1 (loadBatch is task 0)
+    const outstanding = new Set<number>();
+    let mostOutstanding = 0;
+    for (let second = 1; second < 1000; second++) {
+      const episode = await replay(ORCHESTRATOR.batch, history, input);
+      const save = activityCalls(episode, ACTIVITY.saveBatch);
+      if (save.length > 0) {
+        expect(outstanding.size).toBe(0); // rows are saved only once every mailbox has answered
+        return { mostOutstanding, saved: inputOf<{ rows: MailboxRow[] }>(save[0]).rows, episodes: second };
+      }
+      const calls = activityCalls(episode, ACTIVITY.sweepMailbox);
+      // what was scheduled before is scheduled again on replay, in the same order, and nothing twice
+      expect(calls.slice(0, scheduled.length).map((a) => inputOf<{ mailbox: string }>(a).mailbox)).toEqual(
+        scheduled,
+      );
+      for (const call of calls.slice(scheduled.length)) {
+        scheduled.push(inputOf<{ mailbox: string }>(call).mailbox);
+        history.push(h.taskScheduled(scheduled.length, t(second), ACTIVITY.sweepMailbox));
+        outstanding.add(scheduled.length);
+      }
+      mostOutstanding = Math.max(mostOutstanding, outstanding.size);
+      if (outstanding.size === 0) throw new Error(`episode ${second}: nothing scheduled and no rows saved`);
+      const answering = Math.max(...outstanding);
+      outstanding.delete(answering);
+      const mailbox = scheduled[answering - 1]!;
+      history.push(
+        h.orchestratorCompleted(t(second)),
+        h.orchestratorStarted(t(second + 1)),
+        h.taskCompleted(t(second + 1), answering, {
+          mailbox,
+          outcome: 'archived',
+          itemsPlanned: mailbox.length,
+          itemsMoved: answering,
+        } satisfies MailboxRow),
+      );
+    }
+    throw new Error('the batch never saved its rows');
+  }
+
+  it('a batch never has more than SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH mailboxes scheduled and not yet answered; its rows are the same', async () => {
+    const mailboxes = Array.from({ length: 7 }, (_, i) => `m${i}@contoso.com`);
+    const bounded: SweepJob = { ...job, batchSize: 7, mailboxesInFlightPerBatch: 2 };
+    const run = await runBatchByEpisodes({ job: bounded, batch: 0, start: 0, end: 7 }, mailboxes);
+    expect(run.mostOutstanding).toBe(2);
+    // the same rows, in the same order, as a batch that sweeps all seven at once
+    const { mailboxesInFlightPerBatch: _, ...allAtOnce } = bounded;
+    const before = await runBatchByEpisodes({ job: allAtOnce, batch: 0, start: 0, end: 7 }, mailboxes);
+    expect(before.mostOutstanding).toBe(7);
+    expect(run.saved).toEqual(before.saved);
+    expect(run.saved.map((r) => r.mailbox)).toEqual(mailboxes);
+    expect(run.saved.map((r) => r.itemsMoved)).toEqual([1, 2, 3, 4, 5, 6, 7]); // each its own answer
+    // answers arriving one by one, waves add no episode: the next wave is scheduled with the last answer of the one before
+    expect(run.episodes).toBe(before.episodes);
   });
 
   it('a lane resumed after a crash starts only the batch after the last one finished', async () => {
