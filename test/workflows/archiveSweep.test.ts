@@ -59,6 +59,21 @@ function tenant(count: number, oldPerMailbox = 5, recentPerMailbox = 2): FakeMai
 
 afterEach(() => useAppServices(undefined));
 
+/** Each mailbox's first call (the archive check) takes `ms`; `most` is how many were ever in it at once. */
+function countMailboxesInFlight(fake: FakeMailboxes, ms: number): { most: number } {
+  const seen = { most: 0 };
+  let now = 0;
+  const inner = fake.hasArchiveMailbox.bind(fake);
+  fake.hasArchiveMailbox = async (mailbox: string) => {
+    now++;
+    seen.most = Math.max(seen.most, now);
+    await new Promise((r) => setTimeout(r, ms));
+    now--;
+    return inner(mailbox);
+  };
+  return seen;
+}
+
 describe('archive sweep, whole runs on the in-process driver', () => {
   it('archives exactly the old mail of every mailbox and reports per outcome', async () => {
     const fake = tenant(47);
@@ -149,22 +164,13 @@ describe('archive sweep, whole runs on the in-process driver', () => {
       SWEEP_MAX_BATCHES_IN_FLIGHT: '4',
       SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: '10',
     });
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const inner = fake.hasArchiveMailbox.bind(fake);
-    fake.hasArchiveMailbox = async (mailbox: string) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 10));
-      inFlight--;
-      return inner(mailbox);
-    };
+    const mailboxesInFlight = countMailboxesInFlight(fake, 10);
     const host = new LocalDurableHost(registrations, { timers: 'skip', maxConcurrentActivities: 6 });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
     expect(run.status).toBe('Completed');
     expect((run.output as SweepSummary).mailboxes.archived).toBe(40);
     // 40 mailboxes in batches of 10, 4 batches in flight: without the limit all 40 would run together.
-    expect(maxInFlight).toBe(6);
+    expect(mailboxesInFlight.most).toBe(6);
   });
 
   it('sweeps at most SWEEP_MAX_BATCHES_IN_FLIGHT × SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH mailboxes at once, whatever the workers allow', async () => {
@@ -174,16 +180,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
       SWEEP_MAX_BATCHES_IN_FLIGHT: '3',
       SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: '2',
     });
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const inner = fake.hasArchiveMailbox.bind(fake);
-    fake.hasArchiveMailbox = async (mailbox: string) => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 15));
-      inFlight--;
-      return inner(mailbox);
-    };
+    const mailboxesInFlight = countMailboxesInFlight(fake, 15);
     // as if many instances ran the activities: no per-worker limit that could hide the orchestration's
     const host = new LocalDurableHost(registrations, { timers: 'skip', maxConcurrentActivities: 1000 });
     const run = await host.runOrchestration(ORCHESTRATOR.sweep, {}, 'archive-sweep');
@@ -192,7 +189,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
     for (let i = 0; i < 60; i++)
       expect(archived(fake, `user${String(i).padStart(4, '0')}@contoso.com`)).toBe(1);
     // 3 lanes × 2: without the bound, the 3 batches' 30 mailboxes would all run together
-    expect(maxInFlight).toBe(6);
+    expect(mailboxesInFlight.most).toBe(6);
   });
 
   it('a dry run moves nothing and reports what would move', async () => {
