@@ -2,7 +2,8 @@
  * Archive sweep benchmark: 10,000 mailboxes on the EWS sandbox with 20 ms per call, the real EWS client,
  * the real orchestrations through the dev host's in-process durable driver (reports in memory).
  * Throughput is EWS calls per second against the bound: configured concurrency / latency, where the
- * configured concurrency is the smallest of the mailboxes in flight (batch size x batches in flight), the
+ * configured concurrency is the smallest of the mailboxes in flight (batches in flight x the mailboxes a batch
+ * runs at once, SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH, at most the batch size), the
  * activities one worker runs at once (host.json's maxConcurrentActivityFunctions; each mailbox has one
  * call in flight at a time) and the EWS client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Discovery's calls
  * (group expansion) all act as the service mailbox, so their configured concurrency is the per-mailbox
@@ -23,7 +24,9 @@ export interface SweepBenchResult {
   endpointInFlight: number;
   /** host.json's maxConcurrentActivityFunctions (undefined: not limited). */
   maxConcurrentActivities?: number;
-  /** min(batchSize * maxBatchesInFlight, maxConcurrentActivities, endpointInFlight). */
+  /** SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: the mailboxes one batch runs at once. */
+  mailboxesInFlightPerBatch: number;
+  /** min(maxBatchesInFlight * min(mailboxesInFlightPerBatch, batchSize), maxConcurrentActivities, endpointInFlight). */
   concurrency: number;
   ewsCalls: number;
   seconds: number;
@@ -79,6 +82,8 @@ export async function runSweepBenchmark(
   const endpointInFlight = options.endpointInFlight ?? 27;
   const batchSize = 50;
   const maxBatchesInFlight = 10;
+  // The app's default: 10 lanes x 2 = 20 mailboxes in flight for the whole sweep (docs/operations.md).
+  const mailboxesInFlightPerBatch = 2;
 
   const { generatedAddress } = await import('../dev/ews-sandbox/generateTenant');
   const { LocalDurableHost } = await import('../dev/host/localDurableHost');
@@ -115,6 +120,7 @@ export async function runSweepBenchmark(
     ARCHIVE_OLDER_THAN_DAYS: '365',
     SWEEP_BATCH_SIZE: String(batchSize),
     SWEEP_MAX_BATCHES_IN_FLIGHT: String(maxBatchesInFlight),
+    SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH: String(mailboxesInFlightPerBatch),
   };
   const backend = createMailboxBackend(env);
   let calls = 0;
@@ -167,7 +173,7 @@ export async function runSweepBenchmark(
     sandboxCpuMicros = cpuAtEnd === undefined ? undefined : cpuAtEnd - sandbox.cpuMicros;
   }
   const concurrency = Math.min(
-    batchSize * maxBatchesInFlight,
+    maxBatchesInFlight * Math.min(mailboxesInFlightPerBatch, batchSize),
     maxConcurrentActivityFunctions ?? Infinity,
     endpointInFlight,
   );
@@ -186,6 +192,7 @@ export async function runSweepBenchmark(
     maxBatchesInFlight,
     endpointInFlight,
     maxConcurrentActivities: maxConcurrentActivityFunctions,
+    mailboxesInFlightPerBatch,
     concurrency,
     ewsCalls: calls,
     seconds: round(seconds),
