@@ -22,6 +22,8 @@ import { sandboxCommand } from './commands/sandbox';
 import { sweepArchiveCommand } from './commands/sweepArchive';
 import { commandHelp, commandUsage, groupHelp, groupNames, programHelp, type CliCommand } from './command';
 import { packageVersion } from '../shared/platform/appVersion';
+import { witnessMailboxCall } from '../shared/platform/logging/invocationLog';
+import type { MailboxCallEvent } from '../shared/platform/transport/retryingCall';
 
 /** Every command, in the order `--help` and the README list them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -186,13 +188,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     // Created on first use, after the command has checked its arguments: bad input sends nothing.
     const ops = (): MailboxOperations => {
       // Retries are worth a line on a terminal: a slow command otherwise looks hung.
-      const onCall = (event: {
-        outcome: string;
-        operation: string;
-        mailbox: string;
-        code?: string;
-        waitMs?: number;
-      }) => {
+      const onCall = (event: MailboxCallEvent) => {
+        // The change journal's witness (shared/journal/recordChange.ts) hears every attempt's request id.
+        witnessMailboxCall(event);
         if (event.outcome === 'retry') {
           ctx.stderr(
             `retrying ${event.operation} for ${event.mailbox} after ${event.code ?? 'an error'} in ${event.waitMs ?? 0} ms\n`,

@@ -13,6 +13,8 @@ import { UsageError } from '../cliContext';
 import { planArchive, runArchive, type ArchiveOptions } from '../../shared/sweep/archiveMailbox';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { assertArchivingSupported } from '../../shared/platform/config';
+import { journaledArchiveCalls } from '../../shared/journal/recordChange';
+import { cliJournaling } from '../cliJournal';
 import { MAILBOX_ARGUMENT, type CliCommand, type CliOption } from '../command';
 
 const ARCHIVE_OPTIONS: Record<string, CliOption> = {
@@ -86,7 +88,9 @@ export async function archiveRun(
 ): Promise<number> {
   const { mailbox, options, parsed } = archiveArgs(args, archiveRunCommand);
   assertArchivingSupported(ctx.env); // Graph cannot reach the archive: exit 2, nothing sent
-  const result = await runArchive(ops(), mailbox, options);
+  // Each ArchiveItem call is journaled (cli/cliJournal.ts); `archive plan` moves nothing and journals nothing.
+  const archiveCall = journaledArchiveCalls(cliJournaling(ctx, archiveRunCommand.name), mailbox);
+  const result = await runArchive(ops(), mailbox, { ...options, archiveCall });
   if (flag(parsed, 'json')) {
     writeJson(ctx, result);
   } else {

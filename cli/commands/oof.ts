@@ -6,6 +6,9 @@ import type {
   MailboxOperations,
   OofSettings,
 } from '../../shared/mailbox/mailboxOperations';
+import { changeId, digestOf } from '../../shared/journal/journalEntry';
+import { recordChange, type Journaling } from '../../shared/journal/recordChange';
+import { cliJournaling } from '../cliJournal';
 
 const AUDIENCES: Record<string, ExternalAudience> = { none: 'None', known: 'Known', all: 'All' };
 
@@ -75,9 +78,42 @@ export function oofSettingsFromArgs(args: string[]): {
   return { mailbox, settings, json: flag(parsed, 'json') };
 }
 
+/**
+ * Writes automatic replies and journals it (cli/cliJournal.ts): `decision` is what the operator did (set,
+ * disabled), with the sha256 digests of the settings before and after, never their texts.
+ */
+async function writeOof(
+  mailboxes: MailboxOperations,
+  journaling: Journaling,
+  mailbox: string,
+  decision: string,
+  before: OofSettings,
+  after: OofSettings,
+): Promise<void> {
+  await recordChange(
+    journaling.journal,
+    journaling.log,
+    {
+      id: changeId(journaling.instanceId, mailbox, decision),
+      mailbox,
+      action: 'automatic-replies',
+      decision,
+      before: digestOf(before),
+      after: digestOf(after),
+      trigger: journaling.trigger,
+      instanceId: journaling.instanceId,
+    },
+    () => mailboxes.setOof(mailbox, after),
+  );
+}
+
 export async function oofSet(args: string[], ctx: CliContext, ops: () => MailboxOperations): Promise<number> {
   const { mailbox, settings, json } = oofSettingsFromArgs(args);
-  await ops().setOof(mailbox, settings);
+  const journaling = cliJournaling(ctx, oofSetCommand.name);
+  const mailboxes = ops();
+  // Read first for the journal's digest of what the new settings replace (one GetUserOofSettings call).
+  const before = await mailboxes.getOof(mailbox);
+  await writeOof(mailboxes, journaling, mailbox, 'set', before, settings);
   if (json) {
     // Instants as `oof get --json` prints them (Date#toISOString), so a script can compare the two documents.
     const asRead = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso).toISOString());
@@ -97,11 +133,14 @@ export async function oofDisable(
 ): Promise<number> {
   const parsed = parse(args, oofDisableCommand);
   const mailbox = mailboxArgument(parsed.positionals[0] ?? '');
+  const journaling = cliJournaling(ctx, oofDisableCommand.name);
   const mailboxes = ops();
   // Keep the person's texts and audience, as Outlook's "turn off" does; only the state changes.
   const current = await mailboxes.getOof(mailbox);
   const changed = current.state !== 'Disabled';
-  if (changed) await mailboxes.setOof(mailbox, { ...current, state: 'Disabled' });
+  // Already off: nothing is written, so nothing is journaled.
+  if (changed)
+    await writeOof(mailboxes, journaling, mailbox, 'disabled', current, { ...current, state: 'Disabled' });
   if (flag(parsed, 'json')) {
     writeJson(ctx, { mailbox, state: 'Disabled', previousState: current.state, changed });
   } else if (changed) {

@@ -24,6 +24,7 @@ import { discoverySourcesFor, sweepJobFor } from '../../shared/sweep/sweepJob';
 import type { MailboxRow, SweepJob, SweepSummary } from '../../shared/sweep/sweepTypes';
 import { flag, listOption, mailboxArgument, parse, stringOption } from '../arguments';
 import { EXIT, writeJson, type CliContext } from '../cliContext';
+import { cliJournaling } from '../cliJournal';
 import type { CliCommand } from '../command';
 
 function isFailure(row: MailboxRow): boolean {
@@ -92,6 +93,8 @@ export async function sweepArchive(
     .replace(/[^0-9]/g, '')
     .slice(0, 14)}`;
   const job = sweepJobFor(settings, { sweepId, startedAt, dryRun });
+  // Every ArchiveItem call is journaled as the app's sweep journals it, naming the operator (cli/cliJournal.ts).
+  const journaling = dryRun ? undefined : cliJournaling(ctx, sweepArchiveCommand.name, sweepId);
   const { addresses, droppedExamples, ...discoveryCounts } = await discoverMailboxes(
     mailboxes,
     scope,
@@ -106,7 +109,7 @@ export async function sweepArchive(
   await runLanes(sweepPlanFor(job, addresses.length), async ({ start, end }) => {
     await Promise.all(
       addresses.slice(start, end).map(async (mailbox, i) => {
-        const row = await sweepMailboxWithRetries(mailboxes, mailbox, job);
+        const row = await sweepMailboxWithRetries(mailboxes, mailbox, job, undefined, journaling);
         rows[start + i] = row;
         done++;
         items += dryRun ? row.itemsPlanned : row.itemsMoved;

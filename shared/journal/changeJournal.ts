@@ -186,19 +186,18 @@ export class BlobChangeJournal extends JournalBase {
   }
 }
 
+/** Why nothing is journaled without storage, and which setting to set. */
+export const NO_JOURNAL_STORAGE =
+  'no storage for the change journal: set AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite) ' +
+  'or AzureWebJobsStorage__accountName';
+
 /**
  * No storage was configured (a test or dev host given none): every write fails as a write to unreachable
  * storage would (logged and counted, the change stands), and reading says which setting to set.
  */
 class UnconfiguredChangeJournal extends JournalBase {
   protected write(): Promise<void> {
-    return Promise.reject(
-      new ConfigError(
-        'no storage for the change journal: set AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite) ' +
-          'or AzureWebJobsStorage__accountName',
-        'AzureWebJobsStorage',
-      ),
-    );
+    return Promise.reject(new ConfigError(NO_JOURNAL_STORAGE, 'AzureWebJobsStorage'));
   }
   async readDay(): Promise<JournalEntry[]> {
     await this.write();

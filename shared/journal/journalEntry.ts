@@ -74,12 +74,21 @@ export const MAX_LINE_BYTES = 16 * 1024;
 /** Request ids kept per line: a call retried many times still makes a short line. */
 export const MAX_REQUEST_IDS = 10;
 
-/** sha256 of the settings as Exchange holds them, keys in a fixed order: equal settings, equal digests. */
+/**
+ * sha256 of the settings as Exchange holds them, keys in a fixed order and the window's instants in one
+ * form (2030-07-01T08:00:00Z as written by `oof set` is 2030-07-01T08:00:00.000Z as read back): equal
+ * settings, equal digests, so a change's `after` is the next change's `before`.
+ */
 export function digestOf(settings: OofSettings): string {
+  const instant = (key: string, value: unknown): unknown =>
+    (key === 'start' || key === 'end') && typeof value === 'string' && !Number.isNaN(Date.parse(value))
+      ? new Date(value).toISOString()
+      : value;
   const ordered = Object.fromEntries(
     Object.entries(settings)
       .filter(([, value]) => value !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1)),
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, value]) => [key, instant(key, value)]),
   );
   return `sha256:${createHash('sha256').update(JSON.stringify(ordered), 'utf8').digest('hex')}`;
 }

@@ -19,7 +19,13 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
-import { gaveUpRow, RetryableSweepError, sweepMailbox, type SweepJobLimits } from './sweepMailbox';
+import {
+  gaveUpRow,
+  RetryableSweepError,
+  sweepMailbox,
+  type SweepJobLimits,
+  type SweepJournaling,
+} from './sweepMailbox';
 import type { MailboxRow, SweepJob } from './sweepTypes';
 
 /** How a sweep's mailboxes are cut up and run: `batches` batches of `batchSize`, `lanes` at once. */
@@ -208,17 +214,19 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
  * One mailbox, in process, with the sweep's retries: a RetryableSweepError is tried again after the
  * policy's wait, up to its attempts, then becomes the same gave-up row the orchestration writes. No wait
  * follows the last attempt (the durable framework's does, but nothing here would come after it).
+ * `journaling`: where its moves are journaled (the CLI's, cli/cliJournal.ts); none for a dry run.
  */
 export async function sweepMailboxWithRetries(
   ops: MailboxOperations,
   mailbox: string,
   job: SweepJob,
   wait: (ms: number) => Promise<unknown> = delay,
+  journaling?: SweepJournaling,
 ): Promise<MailboxRow> {
   const policy = sweepRetryPolicy(job);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await sweepMailbox(ops, mailbox, mailboxLimits(job));
+      return await sweepMailbox(ops, mailbox, mailboxLimits(job), journaling);
     } catch (error) {
       if (!(error instanceof RetryableSweepError)) throw error;
       if (attempt >= policy.maxAttempts) return gaveUpRow(mailbox, error.message);

@@ -54,7 +54,7 @@ export function withInvocationLog<T>(log: InstanceLog, work: () => Promise<T>): 
  * invocation (the CLI, tests) the line goes to the console as before.
  */
 export function reportMailboxCall(source: 'ews' | 'graph', event: MailboxCallEvent): void {
-  currentWitness.getStore()?.(event);
+  witnessMailboxCall(event);
   if (event.outcome === 'ok') return;
   const line = JSON.stringify({ source, ...event });
   const log = currentLog.getStore();
@@ -79,4 +79,13 @@ export function withCallWitness<T>(
 export interface FromOrchestration {
   /** The calling orchestration's instance id, for the activity's log lines. */
   instanceId: string;
+}
+
+/**
+ * Tells the witness of the call being made (withCallWitness), if any, of one attempt. reportMailboxCall
+ * does; a client whose `onCall` replaces it (the CLI's, which prints its own retry lines) calls this so
+ * that the change journal still hears the call's client-request-ids.
+ */
+export function witnessMailboxCall(event: MailboxCallEvent): void {
+  currentWitness.getStore()?.(event);
 }
