@@ -5,7 +5,8 @@
  * them. Settings: SANDBOX_PORT (default 8443), SANDBOX_SEED (a seed file),
  * SANDBOX_TLS=1 (serve https with a fresh self-signed certificate; its CA is written to a temp file),
  * PORT (dev host, default 7071), HR_WEBHOOK_SECRETS (default a dev secret, printed; a value of your own is
- * never printed).
+ * never printed), SCOPE_AUDIT_CANARIES (default the seed's first mailbox outside the demo scope,
+ * dave@fabrikam.com, so that `audit scope` shows fenced and open: see scopeAuditInstructions).
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -49,6 +50,8 @@ export function demoAppSettings(
     EWS_SERVICE_MAILBOX: seed.mailboxes.find((m) => scope.allows(m.address))?.address,
     HR_WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
     AzureWebJobsStorage: services.reportsConnectionString,
+    // The privilege audit's canary: the seed's first mailbox outside the scope (dave@fabrikam.com).
+    SCOPE_AUDIT_CANARIES: seed.mailboxes.find((m) => !scope.allows(m.address))?.address,
   };
 }
 
@@ -82,6 +85,26 @@ export function devHostInstructions(hostUrl: string, env: Record<string, string 
     `Sweep ${env.MAILBOX_SCOPE_GROUP ?? '(no MAILBOX_SCOPE_GROUP)'} in dry run, then see the result:`,
     `  curl -X POST ${hostUrl}/api/sweeps/archive -d '{"dryRun":true}'`,
     `  curl ${hostUrl}/api/sweeps/archive`,
+  ];
+}
+
+/**
+ * What `npm start` prints about the privilege audit (shared/audit/scopeAudit.ts): `audit scope` with the
+ * canary the dev host has, fenced as the scoped demo account, and open as the seed's unscoped account
+ * (`impersonation: { all: true }`, dev/ews-sandbox/README.md), which prints the commands that would fence it.
+ * Nothing when the seed has no canary or no unscoped account, or on Graph (the accounts are EWS's).
+ */
+export function scopeAuditInstructions(seed: SandboxSeed, env: Record<string, string | undefined>): string[] {
+  const unscoped = seed.serviceAccounts?.find((a) => a.impersonation?.all === true);
+  const canaries = env.SCOPE_AUDIT_CANARIES;
+  if (!unscoped || !canaries || env.MAILBOX_BACKEND?.trim().toLowerCase() === 'graph') return [];
+  return [
+    '',
+    `Privilege audit: can the service account read ${canaries}, outside MAILBOX_SCOPE=${env.MAILBOX_SCOPE ?? ''}?`,
+    `  export SCOPE_AUDIT_CANARIES=${canaries}`,
+    `  npx mailbox-automation audit scope      # fenced, exit 0: ${env.EWS_USERNAME ?? 'the demo account'} is scoped`,
+    `  EWS_USERNAME=${unscoped.username} EWS_PASSWORD='${unscoped.password}' \\`,
+    '    npx mailbox-automation audit scope    # open, exit 2, with the commands that fence it',
   ];
 }
 
@@ -154,7 +177,9 @@ async function main(): Promise<void> {
   });
   applyDemoSettings(process.env, appEnv);
   const host = await startDevHost({ port: Number(process.env.PORT ?? 7071), clock });
-  console.log(devHostInstructions(host.url, process.env).join('\n'));
+  console.log(
+    [...devHostInstructions(host.url, process.env), ...scopeAuditInstructions(seed, process.env)].join('\n'),
+  );
   const stop = (): void => {
     void host
       .close()
