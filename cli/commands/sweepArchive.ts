@@ -17,7 +17,7 @@ import {
 import { transientCodeOf } from '../../shared/app/activityOutcome';
 import type { MailboxOperations } from '../../shared/mailbox/mailboxOperations';
 import { discoverMailboxes } from '../../shared/sweep/discovery';
-import { runLanes, sweepMailboxWithRetries, sweepPlanFor } from '../../shared/sweep/sweepPlan';
+import { mailboxWaves, runLanes, sweepMailboxWithRetries, sweepPlanFor } from '../../shared/sweep/sweepPlan';
 import { countRows, describeSummary, reportCsv, reportJson, summarize } from '../../shared/sweep/sweepReport';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import { discoverySourcesFor, sweepJobFor } from '../../shared/sweep/sweepJob';
@@ -106,17 +106,23 @@ export async function sweepArchive(
   let done = 0;
   let items = 0;
   let failed = 0;
-  await runLanes(sweepPlanFor(job, addresses.length), async ({ start, end }) => {
-    await Promise.all(
-      addresses.slice(start, end).map(async (mailbox, i) => {
-        const row = await sweepMailboxWithRetries(mailboxes, mailbox, job, undefined, journaling);
-        rows[start + i] = row;
-        done++;
-        items += dryRun ? row.itemsPlanned : row.itemsMoved;
-        if (isFailure(row)) failed++;
-        bar?.update(done, { items, failed });
-      }),
-    );
+  const plan = sweepPlanFor(job, addresses.length);
+  await runLanes(plan, async ({ start, end }) => {
+    // The same waves as the batch orchestration: at most SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH of a batch at once.
+    const batch = Array.from({ length: end - start }, (_, i) => start + i);
+    for (const wave of mailboxWaves(batch, plan.mailboxesInFlightPerBatch)) {
+      await Promise.all(
+        wave.map(async (index) => {
+          const mailbox = addresses[index] ?? '';
+          const row = await sweepMailboxWithRetries(mailboxes, mailbox, job, undefined, journaling);
+          rows[index] = row;
+          done++;
+          items += dryRun ? row.itemsPlanned : row.itemsMoved;
+          if (isFailure(row)) failed++;
+          bar?.update(done, { items, failed });
+        }),
+      );
+    }
   });
   bar?.stop();
 
