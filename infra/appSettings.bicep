@@ -124,6 +124,10 @@ type optionalAppSettings = {
   SCOPE_AUDIT_SCHEDULE: string?
   @description('Mailboxes outside MAILBOX_SCOPE that the service account must not reach (e.g. a canary mailbox in another domain or OU); the audit reads each once, read-only.')
   SCOPE_AUDIT_CANARIES: string?
+  @description('How many mailboxes outside MAILBOX_SCOPE the audit also reads, sampled from the directory (the same ones all day); 0: only SCOPE_AUDIT_CANARIES.')
+  @minValue(0)
+  @maxValue(20)
+  SCOPE_AUDIT_SAMPLE: int?
   @description('Completed, failed and terminated orchestrations older than this are purged from the task hub every night (running calendar owners are never purged).')
   @minValue(1)
   DURABLE_HISTORY_RETENTION_DAYS: int?

@@ -277,6 +277,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       SWEEP_RETRY_INTERVAL_MS: string(optionalSettings.?SWEEP_RETRY_INTERVAL_MS ?? '')
       SCOPE_AUDIT_SCHEDULE: optionalSettings.?SCOPE_AUDIT_SCHEDULE ?? ''
       SCOPE_AUDIT_CANARIES: optionalSettings.?SCOPE_AUDIT_CANARIES ?? ''
+      SCOPE_AUDIT_SAMPLE: string(optionalSettings.?SCOPE_AUDIT_SAMPLE ?? '')
       DURABLE_HISTORY_RETENTION_DAYS: string(optionalSettings.?DURABLE_HISTORY_RETENTION_DAYS ?? '')
       // /settings:optional
     }

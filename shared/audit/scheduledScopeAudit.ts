@@ -1,6 +1,6 @@
 /**
  * The privilege audit on its timer (functions/scopeAudit.ts, SCOPE_AUDIT_SCHEDULE): one audit
- * (shared/audit/scopeAudit.ts), its verdict as a log line (error for open, warning for inconclusive), a
+ * (shared/audit/scopeAudit.ts) with the day's directory sample (shared/audit/outOfScopeSample.ts), its verdict as a log line (error for open, warning for inconclusive), a
  * custom metric, and the health route's `scopeAudit` (GET /api/health).
  */
 import { metrics, type Counter, type MeterProvider } from '@opentelemetry/api';
@@ -8,7 +8,8 @@ import type { AppServices } from '../app/appServices';
 import { ConfigError } from '../platform/configError';
 import type { InvocationLogger } from '../platform/logging/invocationLog';
 import { METER_NAME } from '../sweep/sweepCounters';
-import { auditScope, describeScopeAudit, type ScopeAuditReport, type Verdict } from './scopeAudit';
+import { auditScopeWithSample } from './outOfScopeSample';
+import { describeScopeAudit, type ScopeAuditReport, type Verdict } from './scopeAudit';
 
 /** The metric: one count per audit, attribute `verdict` (customMetrics name `scopeAudits`). */
 export const SCOPE_AUDIT_METRIC = 'scopeAudits';
@@ -49,10 +50,17 @@ export async function runScheduledScopeAudit(
   const now = services.now();
   let report: ScopeAuditReport;
   try {
-    const input = { canaries: services.scopeAuditSettings().canaries, scope: services.scope(), now };
+    const settings = services.scopeAuditSettings();
+    const input = {
+      canaries: settings.canaries,
+      scope: services.scope(),
+      now,
+      sample: settings.sample,
+      ...(settings.serviceMailbox === undefined ? {} : { serviceMailbox: settings.serviceMailbox }),
+    };
     const probe = await services.unscopedReadOnlyProbe();
     try {
-      report = await auditScope(probe, input);
+      report = await auditScopeWithSample(probe, input);
     } finally {
       await probe.close();
     }

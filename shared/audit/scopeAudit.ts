@@ -40,6 +40,8 @@ export interface CanaryResult {
   code?: string;
   /** One line for a person. */
   detail: string;
+  /** Taken from the directory by SCOPE_AUDIT_SAMPLE (shared/audit/outOfScopeSample.ts), not configured. */
+  sampled?: boolean;
 }
 
 /** Where the app's mailboxes live, as far as the settings tell: it decides which commands fence it. */

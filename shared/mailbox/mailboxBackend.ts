@@ -244,18 +244,31 @@ export type ProbeIdentity =
  * Exchange itself whether the service account can reach mailboxes outside MAILBOX_SCOPE; for that it
  * must send a request for such a mailbox, which ScopedMailboxOperations exists to prevent. This probe
  * can do exactly one thing as a mailbox: one harmless read (EWS: GetFolder of the inbox, IdOnly; Graph:
- * GET /users/{id}/mailboxSettings). It is not a MailboxOperations and gives no access to the raw client
- * (test/integration/scopeGuard.test.ts proves every other path refuses an out-of-scope mailbox).
+ * GET /users/{id}/mailboxSettings). Besides, it lists one bounded page of the directory's addresses, so
+ * that the audit can sample mailboxes outside the scope (shared/audit/outOfScopeSample.ts): a directory
+ * read that opens no mailbox, made as an in-scope mailbox. It is not a MailboxOperations and gives no
+ * access to the raw client (test/integration/scopeGuard.test.ts proves every other path refuses an
+ * out-of-scope mailbox).
  */
 export interface UnscopedReadOnlyProbe {
   kind: MailboxBackendKind;
   identity: ProbeIdentity;
   /** Resolves when Exchange let us read; rejects with what it answered (a MailboxError, or the token's failure). */
   probeOutOfScopeMailbox(mailbox: string): Promise<void>;
+  /**
+   * At most DIRECTORY_PAGE_SIZE primary addresses of mailboxes whose address starts with `prefix`, one
+   * request: EWS ResolveNames of `SMTP:<prefix>` made as `asMailbox` (EWS_SERVICE_MAILBOX, which must be
+   * inside MAILBOX_SCOPE: OutOfScopeError before any request otherwise); Graph GET /users with
+   * startswith(mail) ($top DIRECTORY_PAGE_SIZE; `asMailbox` unused). Opens no mailbox.
+   */
+  listDirectoryMailboxes(prefix: string, asMailbox: string): Promise<string[]>;
   /** The roles claim of the app's access token; undefined with Basic or an unreadable token. */
   grantedRoles(): Promise<string[] | undefined>;
   close(): Promise<void>;
 }
+
+/** One directory page: ResolveNames answers at most 100 candidates (resolvenames-operation, Remarks); Graph the same. */
+export const DIRECTORY_PAGE_SIZE = 100;
 
 /**
  * The probe, from the same settings as the back end: credentials the settings do not hold come from
@@ -269,6 +282,7 @@ export async function createUnscopedReadOnlyProbe(
 ): Promise<UnscopedReadOnlyProbe> {
   const credentials = secrets ? await readCredentialSecrets(credentialsInSecrets(env), secrets) : {};
   const raw = createMailboxClient({ ...env, ...credentials }, overrides, {}, {});
+  const scope = loadMailboxScope(env);
   const auth = raw.client.settings.auth;
   const identity: ProbeIdentity =
     auth.kind === 'basic'
@@ -279,6 +293,11 @@ export async function createUnscopedReadOnlyProbe(
     identity,
     probeOutOfScopeMailbox: (mailbox) =>
       raw.kind === 'ews' ? raw.client.readInboxIdOnly(mailbox) : raw.client.readMailboxSettings(mailbox),
+    listDirectoryMailboxes: async (prefix, asMailbox) => {
+      if (raw.kind === 'graph') return raw.client.listMailboxAddresses(prefix, DIRECTORY_PAGE_SIZE);
+      scope.assertAllows(asMailbox);
+      return raw.client.listMailboxAddresses(prefix, asMailbox);
+    },
     grantedRoles: () => raw.client.grantedRoles(),
     close: () => raw.client.close(),
   };

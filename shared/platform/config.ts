@@ -46,8 +46,15 @@ function count(env: Env, name: SettingName, computed?: number): number {
     return fallback;
   }
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive whole number, got "${raw}"`, name);
+  const min = definition.min ?? 1;
+  if (!Number.isInteger(value) || value < min) {
+    const what =
+      min === 0
+        ? 'a whole number, 0 or more'
+        : min === 1
+          ? 'a positive whole number'
+          : `a whole number of at least ${min}`;
+    throw new ConfigError(`${name} must be ${what}, got "${raw}"`, name);
   }
   if (definition.max !== undefined && value > definition.max) {
     throw new ConfigError(`${name} must be at most ${definition.max}, got ${value}`, name);
@@ -418,12 +425,18 @@ export interface ScopeAuditSettings {
   /** Undefined: no scheduled audit (the CLI's `audit scope` still runs on demand). */
   schedule?: string;
   canaries: string[];
+  /** SCOPE_AUDIT_SAMPLE: mailboxes outside the scope sampled from the directory each day; 0: none. */
+  sample: number;
+  /** EWS_SERVICE_MAILBOX: the in-scope mailbox EWS reads the directory as, for the sample. */
+  serviceMailbox?: string;
 }
 
 export function loadScopeAuditSettings(env: Env): ScopeAuditSettings {
   return {
     schedule: ncrontab(env, 'SCOPE_AUDIT_SCHEDULE'),
     canaries: emailList(env, 'SCOPE_AUDIT_CANARIES'),
+    sample: count(env, 'SCOPE_AUDIT_SAMPLE'),
+    serviceMailbox: email(env, 'EWS_SERVICE_MAILBOX'),
   };
 }
 

@@ -77,6 +77,8 @@ export interface SettingDefinition {
   requires?: readonly Requirement[];
   /** For counts: the largest value accepted. */
   max?: number;
+  /** For counts: the smallest value accepted when it is not 1 (0 for a count whose 0 turns a feature off). */
+  min?: number;
 }
 
 export const SERVER_VERSIONS = [
@@ -782,6 +784,17 @@ export const SETTINGS = [
     type: 'email-list',
     meaning:
       'Mailboxes outside MAILBOX_SCOPE that the service account must not reach (e.g. a canary mailbox in another domain or OU); the audit reads each once, read-only.',
+    feature: 'audit',
+    deploy: optional,
+  },
+  {
+    name: 'SCOPE_AUDIT_SAMPLE',
+    type: 'count',
+    default: 3,
+    min: 0,
+    max: 20,
+    meaning:
+      'How many mailboxes outside MAILBOX_SCOPE the audit also reads, sampled from the directory (the same ones all day); 0: only SCOPE_AUDIT_CANARIES.',
     feature: 'audit',
     deploy: optional,
   },

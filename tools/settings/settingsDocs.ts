@@ -156,7 +156,7 @@ function bicepType(s: SettingDefinition): string {
 export function appSettingsBicep(): string {
   const properties = optionalSettings().flatMap((s) => {
     const lines = [`  @description(${bicepString(s.meaning)})`];
-    if (INTEGER_TYPES.has(s.type)) lines.push(`  @minValue(${s.type === 'seconds' ? 0 : 1})`);
+    if (INTEGER_TYPES.has(s.type)) lines.push(`  @minValue(${s.min ?? (s.type === 'seconds' ? 0 : 1)})`);
     if (s.max !== undefined) lines.push(`  @maxValue(${s.max})`);
     lines.push(`  ${s.name}: ${bicepType(s)}`);
     return lines;

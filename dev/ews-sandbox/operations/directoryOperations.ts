@@ -94,16 +94,28 @@ function candidates(ctx: OperationContext, entry: string): Recipient[] {
   const byUpn = ctx.store.mailboxByUpn(entry);
   if (byUpn) return [{ kind: 'mailbox', mailbox: byUpn }];
   const q = stripSmtpPrefix(entry).toLowerCase();
-  const matches = (displayName: string, address: string): boolean => {
+  // "The ResolveNames operation performs a partial match against each value of that array when you add
+  // the routing type at the beginning of the unresolved name" (web-service-reference/resolvenames-operation,
+  // Remarks): with `SMTP:` in front, only the start of each SMTP address counts, never the display name,
+  // and `SMTP:` alone matches every recipient with one.
+  const routingType = q.length < entry.length;
+  const matches = (displayName: string, addresses: readonly string[]): boolean => {
+    if (routingType) return addresses.some((a) => a.startsWith(q));
     const name = displayName.toLowerCase();
-    return name.startsWith(q) || name.split(/\s+/).some((w) => w.startsWith(q)) || address.startsWith(q);
+    return (
+      name.startsWith(q) ||
+      name.split(/\s+/).some((w) => w.startsWith(q)) ||
+      (addresses[0] ?? '').startsWith(q)
+    );
   };
   const found: Recipient[] = [];
   for (const mailbox of ctx.store.mailboxes) {
-    if (matches(mailbox.displayName, mailbox.address)) found.push({ kind: 'mailbox', mailbox });
+    if (matches(mailbox.displayName, mailbox.addresses)) {
+      found.push({ kind: 'mailbox', mailbox });
+    }
   }
   for (const group of ctx.store.allGroups()) {
-    if (matches(group.displayName, group.address)) found.push({ kind: 'group', group });
+    if (matches(group.displayName, group.addresses)) found.push({ kind: 'group', group });
   }
   const name = (r: Recipient): string => (r.kind === 'mailbox' ? r.mailbox.displayName : r.group.displayName);
   return found.sort((a, b) => name(a).localeCompare(name(b)));

@@ -54,23 +54,57 @@ export const listUsers: OperationHandler = (ctx) => {
   } else if ((f = /^proxyAddresses\/any\((\w+):\1 eq '((?:[^']|'')*)'\)$/i.exec(filter))) {
     const value = literalValue(f[2] ?? '').toLowerCase();
     found = ctx.directory.users.filter((u) => u.proxyAddresses.some((p) => p.toLowerCase() === value));
+  } else if ((f = /^startswith\(\s*mail\s*,\s*'((?:[^']|'')*)'\s*\)$/i.exec(filter))) {
+    // startsWith on mail is a default query (the user resource's property table); a user without mail
+    // (no mailbox) never matches.
+    const value = literalValue(f[1] ?? '').toLowerCase();
+    found = ctx.directory.users.filter((u) => u.mail !== '' && u.mail.startsWith(value));
   } else {
     return unsupported(`$filter=${filter}`);
   }
   const refused = countRefused(ctx);
   if (refused) return refused;
+  const top = pageSize(ctx);
+  if (typeof top !== 'number') return top;
+  const skip = Number(ctx.url.searchParams.get('$skiptoken') ?? 0) || 0;
+  const page = found.slice(skip, skip + top);
+  const next = new URL(ctx.url.href);
+  next.searchParams.set('$skiptoken', String(skip + top));
   return {
     operation: 'listUsers',
     answer: () =>
       directoryPermission(ctx, USER_READ) ?? {
         status: 200,
         body: {
-          ...counted(ctx, found.length),
-          value: found.map((u) => GraphDirectory.resource(u, selectOf(ctx.url))),
+          ...(skip === 0 ? counted(ctx, found.length) : {}),
+          value: page.map((u) => GraphDirectory.resource(u, selectOf(ctx.url))),
+          // More than a page: Graph names the next one (an opaque $skiptoken; here an offset).
+          ...(skip + top < found.length && {
+            '@odata.nextLink': `${ctx.origin}${next.pathname}${next.search}`,
+          }),
         },
       },
   };
 };
+
+/** Graph's default and largest page of users (user-list: "$top ... 1 and 999"). */
+const DEFAULT_USER_PAGE = 100;
+const LARGEST_USER_PAGE = 999;
+
+/** `$top` of a users list: 1 to 999, else Graph's 400 for a value out of range. */
+function pageSize(ctx: RequestContext): number | ReturnType<typeof graphError> {
+  const raw = ctx.url.searchParams.get('$top');
+  if (raw === null) return DEFAULT_USER_PAGE;
+  const top = Number(raw);
+  if (!Number.isInteger(top) || top < 1 || top > LARGEST_USER_PAGE) {
+    return graphError(
+      400,
+      'Request_BadRequest',
+      `Invalid page size specified: '${raw}'. Must be between 1 and ${LARGEST_USER_PAGE} inclusive.`,
+    );
+  }
+  return top;
+}
 
 export const listGroups: OperationHandler = (ctx) => {
   const filter = ctx.url.searchParams.get('$filter') ?? '';

@@ -195,6 +195,23 @@ export class EwsClient implements MailboxOperations {
     );
   }
 
+  /**
+   * The privilege audit's directory listing: ResolveNames of `SMTP:<prefix>` on the directory only
+   * (SearchScope ActiveDirectory, ReturnFullContactData false), as `asMailbox` (an in-scope mailbox:
+   * app-only EWS needs the impersonation header even for the directory). With a routing type in front,
+   * Exchange matches the start of every address of that type and answers the first 100 candidates
+   * (web-service-reference/resolvenames-operation, Remarks), on Exchange Server and Exchange Online alike.
+   * Not on MailboxOperations: only the unscoped read-only probe calls it.
+   */
+  async listMailboxAddresses(prefix: string, asMailbox: string): Promise<string[]> {
+    return this.call(
+      'ResolveNames',
+      asMailbox,
+      requests.resolveNamesBody(`SMTP:${prefix}`),
+      responses.readResolvedMailboxAddresses,
+    );
+  }
+
   /** The roles claim of the access token in use (app-only OAuth); undefined with Basic. */
   grantedRoles(): Promise<string[] | undefined> {
     return this.transport.grantedRoles();

@@ -220,6 +220,26 @@ export function readResolvedAddress(
 }
 
 /**
+ * The primary SMTP addresses of the mailboxes (MailboxType Mailbox: not groups, contacts or public
+ * folders) a ResolveNames answer lists; none for ErrorNameResolutionNoResults. Several candidates come
+ * as a Warning (ErrorNameResolutionMultipleResults) with the ResolutionSet, at most 100 of them
+ * (web-service-reference/resolutionset, Remarks).
+ */
+export function readResolvedMailboxAddresses(envelope: XmlNode, ctx: ResponseContext): string[] {
+  const [message] = responseMessages(envelope, 'ResolveNames');
+  if (!message) throw new UnexpectedResponseError('ResolveNames', 'no ResponseMessage');
+  const error = errorFromResponseMessage(message, ctx);
+  if (error?.code === 'ErrorNameResolutionNoResults') return [];
+  if (error) throw error;
+  const addresses = children(child(message, 'ResolutionSet'), 'Resolution')
+    .map((r) => children(r, 'Mailbox')[0])
+    .filter((m) => text(m, 'MailboxType')?.trim() === 'Mailbox')
+    .map((m) => text(m, 'EmailAddress')?.trim().toLowerCase())
+    .filter((a): a is string => !!a);
+  return [...new Set(addresses)];
+}
+
+/**
  * The id of the one item a CreateItem or UpdateItem answer names (`m:Items/t:CalendarItem/t:ItemId`),
  * without its change key: the app updates with AlwaysOverwrite and never needs one.
  */
