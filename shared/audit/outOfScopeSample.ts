@@ -4,11 +4,12 @@
  * that a scope which fences the canaries but not the rest of the organisation still shows as open.
  *
  * The directory is read through the unscoped read-only probe (shared/mailbox/mailboxBackend.ts), one
- * bounded page at a time: the addresses starting with a letter or digit (EWS ResolveNames of `SMTP:<c>`,
- * Graph startswith(mail)), at most MAX_DIRECTORY_PAGES pages, stopping as soon as enough mailboxes
- * outside the scope were seen. Which prefixes, in which order, and which of the mailboxes found are
- * taken follow from the day (UTC), so every run of a day probes the same mailboxes and the next day
- * others. A mailbox inside MAILBOX_SCOPE is never taken; neither is a configured canary (it is read
+ * bounded page at a time (at most 100 addresses): first the directory's first page (EWS ResolveNames of
+ * `SMTP:`, Graph /users without a filter), which is the whole directory of a small organisation, then
+ * the addresses starting with a letter or digit (`SMTP:<c>`, startswith(mail)), at most
+ * MAX_DIRECTORY_PAGES pages, stopping as soon as enough mailboxes outside the scope were seen. Which
+ * prefixes, in which order, and which of the mailboxes found are taken follow from the day (UTC), so
+ * every run of a day probes the same mailboxes and the next day others. A mailbox inside MAILBOX_SCOPE is never taken; neither is a configured canary (it is read
  * anyway).
  *
  * The sampled mailboxes are handed to auditScope (shared/audit/scopeAudit.ts) as extra canaries and
@@ -19,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../platform/configError';
 import type { UnscopedReadOnlyProbe } from '../mailbox/mailboxBackend';
+import type { DirectoryPage } from '../mailbox/mailboxOperations';
 import { OutOfScopeError, type MailboxScope } from '../mailbox/scope';
 import {
   auditScope,
@@ -102,8 +104,9 @@ export async function sampleOutOfScopeMailboxes(
   const found = new Set<string>();
   let pagesRead = 0;
   let shortfall: string | undefined;
-  for (const prefix of inDayOrder(day, PREFIXES, (p) => p).slice(0, MAX_DIRECTORY_PAGES)) {
-    let page: string[];
+  const prefixes = ['', ...inDayOrder(day, PREFIXES, (p) => p)].slice(0, MAX_DIRECTORY_PAGES);
+  for (const prefix of prefixes) {
+    let page: DirectoryPage;
     try {
       page = await probe.listDirectoryMailboxes(prefix, asMailbox);
     } catch (error) {
@@ -113,10 +116,11 @@ export async function sampleOutOfScopeMailboxes(
       break;
     }
     pagesRead += 1;
-    for (const address of page) {
+    for (const address of page.addresses) {
       if (!scope.allows(address) && !excluded.has(address)) found.add(address);
     }
-    if (found.size >= count) break;
+    // The first page held the whole directory (a small organisation): the other pages would repeat it.
+    if (found.size >= count || (prefix === '' && page.complete)) break;
   }
   const mailboxes = inDayOrder(day, [...found], (a) => a).slice(0, count);
   if (mailboxes.length < count && shortfall === undefined) {

@@ -18,7 +18,7 @@ import { GraphClient, type GraphCallEvent, type GraphClientOptions } from './gra
 import type { SecretProvider } from '../platform/secrets';
 import { reportMailboxCall } from '../platform/logging/invocationLog';
 import { isMailboxError } from './mailboxError';
-import type { MailboxOperations, OofReadResult } from './mailboxOperations';
+import type { DirectoryPage, MailboxOperations, OofReadResult } from './mailboxOperations';
 import { ScopedMailboxOperations } from './scopedMailboxOperations';
 
 export interface MailboxBackend {
@@ -261,7 +261,7 @@ export interface UnscopedReadOnlyProbe {
    * inside MAILBOX_SCOPE: OutOfScopeError before any request otherwise); Graph GET /users with
    * startswith(mail) ($top DIRECTORY_PAGE_SIZE; `asMailbox` unused). Opens no mailbox.
    */
-  listDirectoryMailboxes(prefix: string, asMailbox: string): Promise<string[]>;
+  listDirectoryMailboxes(prefix: string, asMailbox: string): Promise<DirectoryPage>;
   /** The roles claim of the app's access token; undefined with Basic or an unreadable token. */
   grantedRoles(): Promise<string[] | undefined>;
   close(): Promise<void>;

@@ -76,6 +76,15 @@ export interface FolderInfo {
   totalCount: number;
 }
 
+/**
+ * One page of the directory's mailbox addresses (the privilege audit's sample, through the unscoped
+ * read-only probe only): `complete` when the directory had no more for the query.
+ */
+export interface DirectoryPage {
+  addresses: string[];
+  complete: boolean;
+}
+
 /** A member of an expanded distribution group. */
 export interface GroupMember {
   name: string;

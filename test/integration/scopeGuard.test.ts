@@ -4,7 +4,8 @@
  * in the way): every MailboxOperations method, through the app's back end (appServices().mailbox()) and
  * through the CLI's (createMailboxBackend), refuses dave@fabrikam.com with OutOfScopeError and the sandbox
  * sees no request at all; createUnscopedReadOnlyProbe is the one export of shared/mailbox/mailboxBackend.ts
- * that reaches it, with exactly one read. And no production code builds a raw client anywhere else.
+ * that reaches it, with exactly one read (its directory listing opens no mailbox and is made only as an
+ * in-scope mailbox). And no production code builds a raw client anywhere else.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -142,10 +143,29 @@ test('createUnscopedReadOnlyProbe is the only export that reaches it, with one r
       'grantedRoles',
       'identity',
       'kind',
+      'listDirectoryMailboxes',
       'probeOutOfScopeMailbox',
     ]);
     await expect(probe.probeOutOfScopeMailbox(OUTSIDE)).resolves.toBeUndefined();
     expect(sandbox.requests.map((r) => [r.operation, r.mailbox])).toEqual([['GetFolder', OUTSIDE]]);
+  } finally {
+    await probe.close();
+  }
+});
+
+test("the probe's directory listing opens no mailbox, and is made only as a mailbox inside the scope", async () => {
+  const probe = await backendModule.createUnscopedReadOnlyProbe(env);
+  try {
+    // As a mailbox outside MAILBOX_SCOPE: refused by the guard, nothing sent.
+    await expect(probe.listDirectoryMailboxes('', OUTSIDE)).rejects.toBeInstanceOf(OutOfScopeError);
+    expect(sandbox.requests).toHaveLength(0);
+    // As one inside: one ResolveNames impersonating it, listing the directory; no mailbox read.
+    const page = await probe.listDirectoryMailboxes('', INSIDE);
+    expect(page.addresses).toEqual(expect.arrayContaining([OUTSIDE, INSIDE]));
+    expect(page.complete).toBe(true);
+    expect(sandbox.requests.map((r) => [r.operation, r.impersonation?.value])).toEqual([
+      ['ResolveNames', INSIDE],
+    ]);
   } finally {
     await probe.close();
   }

@@ -47,7 +47,10 @@ export const listUsers: OperationHandler = (ctx) => {
   const filter = ctx.url.searchParams.get('$filter') ?? '';
   let found: DirectoryUser[];
   let f: RegExpExecArray | null;
-  if ((f = /^(mail|userPrincipalName) eq '((?:[^']|'')*)'$/i.exec(filter))) {
+  if (filter === '') {
+    // No $filter: every user, a page at a time (user-list).
+    found = ctx.directory.users;
+  } else if ((f = /^(mail|userPrincipalName) eq '((?:[^']|'')*)'$/i.exec(filter))) {
     const property = f[1]?.toLowerCase() === 'mail' ? 'mail' : 'userPrincipalName';
     const value = literalValue(f[2] ?? '').toLowerCase();
     found = ctx.directory.users.filter((u) => u[property] === value);

@@ -11,6 +11,7 @@ import { ConfigError } from '../../platform/configError';
 import { MailboxError, NO_ARCHIVE_CODES } from '../mailboxError';
 import type {
   BatchOutcome,
+  DirectoryPage,
   FindOldItemsOptions,
   FolderInfo,
   FolderName,
@@ -203,7 +204,7 @@ export class EwsClient implements MailboxOperations {
    * (web-service-reference/resolvenames-operation, Remarks), on Exchange Server and Exchange Online alike.
    * Not on MailboxOperations: only the unscoped read-only probe calls it.
    */
-  async listMailboxAddresses(prefix: string, asMailbox: string): Promise<string[]> {
+  async listMailboxAddresses(prefix: string, asMailbox: string): Promise<DirectoryPage> {
     return this.call(
       'ResolveNames',
       asMailbox,

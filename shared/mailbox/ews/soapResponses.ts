@@ -2,6 +2,7 @@
 import { MailboxError } from '../mailboxError';
 import type {
   BatchOutcome,
+  DirectoryPage,
   ExternalAudience,
   FolderInfo,
   FolderName,
@@ -225,18 +226,21 @@ export function readResolvedAddress(
  * as a Warning (ErrorNameResolutionMultipleResults) with the ResolutionSet, at most 100 of them
  * (web-service-reference/resolutionset, Remarks).
  */
-export function readResolvedMailboxAddresses(envelope: XmlNode, ctx: ResponseContext): string[] {
+export function readResolvedMailboxAddresses(envelope: XmlNode, ctx: ResponseContext): DirectoryPage {
   const [message] = responseMessages(envelope, 'ResolveNames');
   if (!message) throw new UnexpectedResponseError('ResolveNames', 'no ResponseMessage');
   const error = errorFromResponseMessage(message, ctx);
-  if (error?.code === 'ErrorNameResolutionNoResults') return [];
+  if (error?.code === 'ErrorNameResolutionNoResults') return { addresses: [], complete: true };
   if (error) throw error;
-  const addresses = children(child(message, 'ResolutionSet'), 'Resolution')
+  const set = child(message, 'ResolutionSet');
+  const addresses = children(set, 'Resolution')
     .map((r) => children(r, 'Mailbox')[0])
     .filter((m) => text(m, 'MailboxType')?.trim() === 'Mailbox')
     .map((m) => text(m, 'EmailAddress')?.trim().toLowerCase())
     .filter((a): a is string => !!a);
-  return [...new Set(addresses)];
+  // IncludesLastItemInRange="false": Exchange had more than the 100 it answered. A lone Success answer
+  // may be read without attributes (READS_ATTRIBUTES_ON_SUCCESS): one candidate is all there is.
+  return { addresses: [...new Set(addresses)], complete: attr(set, 'IncludesLastItemInRange') !== 'false' };
 }
 
 /**

@@ -16,6 +16,7 @@ import { validateOofSettings } from '../ews/oofValidation';
 import { MailboxError } from '../mailboxError';
 import type {
   BatchOutcome,
+  DirectoryPage,
   FolderInfo,
   GroupMember,
   ItemRef,
@@ -159,23 +160,27 @@ export class GraphClient implements MailboxOperations {
 
   /**
    * The privilege audit's directory listing: one page, at most `top` users whose primary address starts
-   * with `prefix` (`GET /users?$select=mail&$filter=startswith(mail,'...')&$top=`; startsWith on mail is
+   * with `prefix`, or the first users of all with none (`GET /users?$select=mail&$filter=startswith(mail,'...')&$top=`; startsWith on mail is
    * a default query, no ConsistencyLevel needed, and $top takes 1 to 999: user-list and the user
    * resource's property table). User.Read.All, which the app holds for address resolution. Users without
    * a mailbox have no mail and are left out. Not on MailboxOperations: only the unscoped read-only probe
    * calls it.
    */
-  async listMailboxAddresses(prefix: string, top: number): Promise<string[]> {
-    const filter = encodeURIComponent(`startswith(mail,${literal(prefix)})`);
+  async listMailboxAddresses(prefix: string, top: number): Promise<DirectoryPage> {
+    // No prefix: the directory's first page, unfiltered (users without mail come back and are skipped).
+    const filter =
+      prefix === '' ? '' : `&$filter=${encodeURIComponent(`startswith(mail,${literal(prefix)})`)}`;
     const page = await this.call('ListUsers', 'directory', {
       method: 'GET',
-      path: `/users?$select=mail&$filter=${filter}&$top=${top}`,
+      path: `/users?$select=mail${filter}&$top=${top}`,
     });
     const users: unknown[] = isRecord(page.body) && Array.isArray(page.body.value) ? page.body.value : [];
     const addresses = users
       .map((u) => (isRecord(u) && typeof u.mail === 'string' ? u.mail.trim().toLowerCase() : ''))
       .filter((mail) => mail !== '');
-    return [...new Set(addresses)];
+    // No nextLink: the directory had no more users for the query.
+    const complete = !(isRecord(page.body) && typeof page.body['@odata.nextLink'] === 'string');
+    return { addresses: [...new Set(addresses)], complete };
   }
 
   /** The roles claim of the access token in use: the Graph application permissions the app holds. */
