@@ -18,15 +18,18 @@ import type { Journaling } from '../shared/journal/recordChange';
 import { loadJournalStorage } from '../shared/platform/config';
 import type { CliContext } from './cliContext';
 
-/** The operator's user name: the OS account's, else what the shell says; never empty. */
-export function operatorName(env: CliContext['env']): string {
+/**
+ * The operator's user name as the OS knows the account running the command (not the shell's USER, which
+ * anyone can set); `uid <n>` for a container user with no passwd entry (os.userInfo throws then).
+ */
+export function operatorName(): string {
   try {
     const name = userInfo().username;
     if (name) return name;
   } catch {
-    // A container user with no passwd entry: os.userInfo throws (SystemError ENOENT).
+    // SystemError ENOENT: no passwd entry for this uid.
   }
-  return env.USER || env.USERNAME || 'unknown';
+  return typeof process.getuid === 'function' ? `uid ${process.getuid()}` : 'unknown';
 }
 
 /**
@@ -57,6 +60,6 @@ export function cliJournaling(
       },
     },
     instanceId: `cli-${randomUUID()}`,
-    trigger: { kind: 'cli', user: operatorName(ctx.env), command, ...(sweepId ? { sweepId } : {}) },
+    trigger: { kind: 'cli', user: operatorName(), command, ...(sweepId ? { sweepId } : {}) },
   };
 }
