@@ -43,6 +43,24 @@ describe('what one canary read came to', () => {
     expect(result).toMatchObject({ mailbox: CANARY, outcome, code });
   });
 
+  // Graph sends these with HTTP 404, but the code alone says there is no mailbox: an answer whose
+  // status was not kept (httpStatus undefined) is still missing, not failed.
+  it.each(['MailboxNotEnabledForRESTAPI', 'ErrorInvalidUser', 'UserNotFound', 'ResourceNotFound'])(
+    '%s without its HTTP status: missing',
+    (code) => {
+      expect(classifyCanary(CANARY, failure(code, 'permanent'), 'graph').outcome).toBe('missing');
+    },
+  );
+
+  it('an error without a message: the detail says so', () => {
+    expect(classifyCanary(CANARY, { name: 'AbortError' }, 'ews')).toEqual({
+      mailbox: CANARY,
+      outcome: 'failed',
+      code: 'AbortError',
+      detail: 'the read did not reach Exchange: no message',
+    });
+  });
+
   it('no error: readable', () => {
     expect(classifyCanary(CANARY, undefined, 'ews')).toEqual({
       mailbox: CANARY,
@@ -115,13 +133,39 @@ describe('the canaries', () => {
     ]);
   });
 
+  it('written with spaces: trimmed before they are compared', () => {
+    expect(checkCanaries([' Dave@Fabrikam.com ', 'dave@fabrikam.com\t'], scope)).toEqual([
+      'dave@fabrikam.com',
+    ]);
+  });
+
+  /** The ConfigError checkCanaries throws, to read its setting as well as its message. */
+  const refusal = (canaries: string[]): ConfigError => {
+    try {
+      checkCanaries(canaries, scope);
+    } catch (error) {
+      return error as ConfigError;
+    }
+    throw new Error(`checkCanaries accepted ${canaries.join(', ')}`);
+  };
+
   it('none: a configuration error naming SCOPE_AUDIT_CANARIES', () => {
-    expect(() => checkCanaries([], scope)).toThrow(
-      new ConfigError(
-        'SCOPE_AUDIT_CANARIES is not set: name one or more mailboxes outside MAILBOX_SCOPE that the service account must not reach',
-        'SCOPE_AUDIT_CANARIES',
-      ),
+    const error = refusal([]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      'SCOPE_AUDIT_CANARIES is not set: name one or more mailboxes outside MAILBOX_SCOPE that the service account must not reach',
     );
+    expect(error.setting).toBe('SCOPE_AUDIT_CANARIES');
+  });
+
+  it('inside MAILBOX_SCOPE: the error says why a canary must be outside it', () => {
+    const error = refusal(['dave@fabrikam.com', 'alice@contoso.com']);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      'SCOPE_AUDIT_CANARIES: alice@contoso.com is inside MAILBOX_SCOPE=contoso.com,ceo@fabrikam.com; ' +
+        'a canary must be a mailbox the app may not act on (another domain, or an address outside the scope)',
+    );
+    expect(error.setting).toBe('SCOPE_AUDIT_CANARIES');
   });
 
   it('inside MAILBOX_SCOPE: a configuration error naming each one', () => {
