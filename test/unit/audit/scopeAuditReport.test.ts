@@ -111,8 +111,8 @@ describe('what else decides access, by deployment', () => {
       'Exchange Online EWS, only the RBAC role',
       'ews',
       APP,
-      ['EWS.AccessAsApp'],
-      'The token holds no full_access_as_app (roles: EWS.AccessAsApp): access comes from RBAC for Applications assignments ("Application EWS.AccessAsApp").',
+      ['EWS.AccessAsApp', 'User.Read.All'],
+      'The token holds no full_access_as_app (roles: EWS.AccessAsApp, User.Read.All): access comes from RBAC for Applications assignments ("Application EWS.AccessAsApp").',
     ],
     [
       'Exchange Online EWS, no roles at all',
@@ -120,6 +120,14 @@ describe('what else decides access, by deployment', () => {
       APP,
       [],
       'The token holds no full_access_as_app (roles: none): access comes from RBAC for Applications assignments ("Application EWS.AccessAsApp").',
+    ],
+    [
+      'Graph, both MailboxSettings grants held',
+      'graph',
+      APP,
+      ['MailboxSettings.ReadWrite', 'MailboxSettings.Read'],
+      'The token holds MailboxSettings.ReadWrite, MailboxSettings.Read, an Entra grant on every mailbox: ' +
+        'only an application access policy limits it, or remove the grant and use RBAC for Applications ("Application MailboxSettings.ReadWrite").',
     ],
     ['Graph, token unreadable', 'graph', APP, undefined, UNKNOWN],
     [
@@ -134,8 +142,8 @@ describe('what else decides access, by deployment', () => {
       'Graph, no MailboxSettings grant',
       'graph',
       APP,
-      ['User.Read.All'],
-      'The token holds no MailboxSettings permission (roles: User.Read.All): access comes from RBAC for Applications assignments.',
+      ['User.Read.All', 'Calendars.ReadWrite'],
+      'The token holds no MailboxSettings permission (roles: User.Read.All, Calendars.ReadWrite): access comes from RBAC for Applications assignments.',
     ],
     [
       'Graph, no roles at all',
