@@ -52,7 +52,7 @@ export class FakeMailbox implements MailboxOperations {
   }
   private calendar(mailbox: string): Map<string, OofCalendarEvent> {
     let calendar = this.calendars.get(mailbox);
-    if (!calendar) this.calendars.set(mailbox, (calendar = new Map()));
+    if (!calendar) this.calendars.set(mailbox, (calendar = new Map<string, OofCalendarEvent>()));
     return calendar;
   }
   createOofEvent(mailbox: string, event: OofCalendarEvent): Promise<string> {
