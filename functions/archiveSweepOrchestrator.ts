@@ -1,27 +1,34 @@
 /**
- * The archive sweep: discovery, then batches of SWEEP_BATCH_SIZE mailboxes (one sub-orchestration
- * each) with at most SWEEP_MAX_BATCHES_IN_FLIGHT running, each sweeping at most
- * SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH mailboxes at once, then the report. The orchestration, not the
+ * The archive sweep: its job fixed from the settings, then discovery and the batches at once — discovery
+ * writes the mailbox list in parts of SWEEP_BATCH_SIZE as it expands the groups, and batch k (one
+ * sub-orchestration) sweeps part k as soon as it is written — with at most SWEEP_MAX_BATCHES_IN_FLIGHT
+ * batches running, each sweeping at most SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH mailboxes at once, then the
+ * report. The orchestration, not the
  * worker, is what bounds the sweep's load on Exchange: with Flex Consumption scaling out, per-process
  * limits (EWS_MAX_IN_FLIGHT, host.json's maxConcurrentActivityFunctions) multiply by the instances. Batches, lanes, limits and
  * retries follow the sweep plan (shared/sweep/sweepPlan.ts), the same one the CLI's in-process run follows;
  * what is here is how the durable side carries it out.
  *
  * The window is kept by lanes: lane j runs batches j, j+N, j+2N, ... one after another, so each lane
- * starts its next batch the moment its previous one ends and N batches are always in flight until
- * the list runs out. Why not `Task.any` over the in-flight batches in a loop: durable-functions JS 3
+ * starts its next batch the moment its previous one ends (and its part is written) and N batches are
+ * always in flight until the list runs out; a lane asks for its next part (ACTIVITY.awaitPart, which waits
+ * up to 30 s) and ends when discovery's end marker says there is none. Why not `Task.any` over the in-flight batches in a loop: durable-functions JS 3
  * re-sends every task of a new Task.any to the extension, which schedules the already-running ones
  * again (azure-functions-durable-js#574, open; the extension's V2 replay protocol has no task ids).
  * Lanes use only `yield task` and `Task.all` of new tasks, which the protocol replays exactly.
  *
  * Histories stay small: the parent holds one event pair per lane; a lane one per batch, and after the
- * plan's batchesPerLaneGeneration batches it continues as new carrying only its cursor and running totals
+ * LANE_BATCHES_PER_GENERATION batches it continues as new carrying only its cursor and running totals
  * (shared/sweep/sweepPlan.ts says why 50), so its history and the CPU of replaying it stay the same per
  * batch whatever the number of mailboxes. The parent still waits for the lane: the durable task framework
  * starts the next generation with the same parent and tells the parent only when a generation completes
  * without continuing (DurableTask.Core's TaskOrchestrationDispatcher); the dev host does the same. Mailbox
  * addresses and per-mailbox rows never enter the parent's or the lanes' histories (discovery writes
- * the list to blob storage, batches read their slice and write their rows back).
+ * the list to blob storage in parts, batches read their part and write their rows back).
+ *
+ * Upgrades: an instance replays its history against the code deployed; this flow (a start step, then
+ * discovery beside the lanes) does not replay a sweep started before it. Deploy it when no sweep runs
+ * (docs/operations.md, "Deploying while a sweep runs").
  *
  * Orchestrators are deterministic: time from context.df.currentUtcDateTime, all I/O in activities.
  * Their log lines (failures, and the sweep's and each batch's counts as metrics) are written once, not
@@ -34,8 +41,11 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-f
 import type { ActivityOutcome } from '../shared/app/activityOutcome';
 import { ACTIVITY, saveParts } from './archiveSweepActivities';
 import type {
+  BatchMailboxes,
   DiscoverActivityInput,
-  Discovered,
+  LoadBatchInput,
+  PartState,
+  PrepareActivityInput,
   SaveBatchInput,
   SweepMailboxInput,
   WriteReportActivityInput,
@@ -44,12 +54,11 @@ import { instanceLine } from '../shared/platform/logging/invocationLog';
 import { gaveUpRow } from '../shared/sweep/sweepMailbox';
 import {
   DISCOVERY_RETRY,
-  laneBatches,
+  LANE_BATCHES_PER_GENERATION,
   mailboxesInFlight,
   mailboxLimits,
   mailboxWaves,
-  nextLaneBatch,
-  sweepPlanFor,
+  sweepLanes,
   sweepRetryPolicy,
   type RetryPolicy,
 } from '../shared/sweep/sweepPlan';
@@ -72,6 +81,8 @@ import {
   addCounts,
   countRow,
   emptyCounts,
+  mailboxesDone,
+  type DiscoveryFound,
   type MailboxRow,
   type SweepCounts,
   type SweepJob,
@@ -91,14 +102,8 @@ export interface LaneInput {
   job: SweepJob;
   lane: number;
   lanes: number;
-  batches: number;
-  total: number;
-  /**
-   * Batches per generation (the plan's batchesPerLaneGeneration). Absent in a lane started by a version
-   * without generations: it runs all its batches in one history, as it started (continuing as new where
-   * its history already holds the next batch would break its replay).
-   */
-  batchesPerGeneration?: number;
+  /** Batches per generation (LANE_BATCHES_PER_GENERATION). */
+  batchesPerGeneration: number;
   /** From the second generation on: where it starts and what the generations before it did. */
   resume?: LaneCursor;
 }
@@ -109,11 +114,10 @@ export interface LaneCursor {
   done: BatchResult;
 }
 
+/** Batch `batch` sweeps part `batch` of the discovered list. */
 export interface BatchInput {
   job: SweepJob;
   batch: number;
-  start: number;
-  end: number;
 }
 
 /** What a batch (and, summed, a lane) returns: counts only. */
@@ -164,71 +168,117 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     sweepStatus('discovering', dryRun, 0, emptyCounts(), { total: 0, done: 0, inFlight: 0 }),
   );
 
-  const discoverInput: DiscoverActivityInput = {
+  const prepareInput: PrepareActivityInput = {
     sweepId: context.df.instanceId,
     startedAt: startedAt.toISOString(),
     dryRun,
     mailboxList: input.mailboxList,
   };
-  const found = (yield context.df.callActivityWithRetry(
-    ACTIVITY.discover,
+  const prepared = (yield context.df.callActivityWithRetry(
+    ACTIVITY.prepare,
     retryOptionsFor(DISCOVERY_RETRY),
-    discoverInput,
-  )) as ActivityOutcome<Discovered>;
-  if (!found.ok) {
-    const message = `archive sweep not started: ${found.failure.message}`;
+    prepareInput,
+  )) as ActivityOutcome<SweepJob>;
+  if (!prepared.ok) {
+    const message = `archive sweep not started: ${prepared.failure.message}`;
     logOnce(context, 'error', message);
     throw new Error(message);
   }
-  const { job, discovery } = found.value;
+  const job = prepared.value;
+  const retry = retryOptionsFor(sweepRetryPolicy(job));
 
-  const plan = sweepPlanFor(job, discovery.total);
-  const { batches, lanes } = plan;
+  // Discovery and the lanes start together: discovery writes the list in parts, lane j sweeps parts j,
+  // j+N, ... as they appear, and ends when discovery's end marker says there are no more.
+  const lanes = sweepLanes(job);
   // Sub-orchestration ids carry the start time: a sweep never reuses the ids of an earlier one.
   const lanePrefix = `${context.df.instanceId}:${job.startedAt.replace(/[^0-9TZ]/g, '')}:lane`;
+  // 'archiving' from here on: the total and the batches count up while discovery still runs (the parent
+  // hears of discovery's end only with the lanes').
   context.df.setCustomStatus({
-    ...sweepStatus('archiving', dryRun, discovery.total, emptyCounts(), {
-      total: batches,
-      done: 0,
-      inFlight: lanes,
-    }),
+    ...sweepStatus('archiving', dryRun, 0, emptyCounts(), { total: 0, done: 0, inFlight: lanes }),
     lanePrefix,
     lanes,
   } satisfies SweepCustomStatus);
+  const discoverInput: DiscoverActivityInput = { job, mailboxList: input.mailboxList };
+  const discovering = context.df.callActivityWithRetry(
+    ACTIVITY.discover,
+    retryOptionsFor(DISCOVERY_RETRY),
+    discoverInput,
+  );
+  const laneTasks: Task[] = [];
+  for (let lane = 0; lane < lanes; lane++) {
+    const laneInput: LaneInput = { job, lane, lanes, batchesPerGeneration: LANE_BATCHES_PER_GENERATION };
+    laneTasks.push(context.df.callSubOrchestrator(ORCHESTRATOR.lane, laneInput, `${lanePrefix}${lane}`));
+  }
+  try {
+    yield context.df.Task.all([discovering, ...laneTasks]);
+  } catch {
+    // Task.all fails at the first failure; what failed is read below.
+  }
+  if (!discovering.isCompleted && !discovering.isFaulted) {
+    try {
+      yield discovering;
+    } catch {
+      /* read below */
+    }
+  }
+  let found: DiscoveryFound;
+  let discoveryError: string | undefined;
+  const outcome = discovering.isFaulted ? undefined : (discovering.result as ActivityOutcome<DiscoveryFound>);
+  if (outcome?.ok) {
+    found = outcome.value;
+  } else {
+    // Discovery gave up. The parts it wrote are all there will be: the end marker tells the lanes, which
+    // sweep those and stop; the report shows them and the sweep's summary names the error.
+    discoveryError = outcome ? outcome.failure.message : errorMessage(discovering.result);
+    logOnce(context, 'error', `archive sweep discovery failed, sweeping only what it found: ${discoveryError}`);
+    const written = (yield context.df.callActivityWithRetry(ACTIVITY.endDiscovery, retry, {
+      reportPath: job.reportPath,
+      message: discoveryError,
+    })) as { parts: number; total: number };
+    found = { discovery: { ...noDiscoveryCounts(), total: written.total }, parts: written.parts, droppedExamples: [] };
+  }
+  const { discovery, parts } = found;
 
   const counts = emptyCounts();
-  if (lanes > 0) {
-    const laneTasks: Task[] = [];
-    for (let lane = 0; lane < lanes; lane++) {
-      const laneInput: LaneInput = {
-        job,
-        lane,
-        lanes,
-        batches,
-        total: discovery.total,
-        batchesPerGeneration: plan.batchesPerLaneGeneration,
-      };
-      laneTasks.push(context.df.callSubOrchestrator(ORCHESTRATOR.lane, laneInput, `${lanePrefix}${lane}`));
+  for (const [lane, task] of laneTasks.entries()) {
+    try {
+      if (!task.isCompleted && !task.isFaulted) yield task;
+      if (task.isFaulted) throw task.result;
+      addCounts(counts, (task.result as BatchResult).counts);
+    } catch (error) {
+      logOnce(context, 'error', `archive sweep lane ${lane} failed: ${errorMessage(error)}`);
     }
-    const results = (yield context.df.Task.all(laneTasks)) as BatchResult[];
-    for (const r of results) addCounts(counts, r.counts);
+  }
+  // Every discovered mailbox is in the counts: one a failed batch or lane left out counts as failed (the
+  // report lists it with BatchFailed).
+  const unaccounted = discovery.total - mailboxesDone(counts);
+  if (unaccounted > 0) {
+    counts.mailboxes.failed += unaccounted;
+    logOnce(context, 'error', `archive sweep: ${unaccounted} mailbox(es) in failed batches count as failed`);
+  }
+  if (discoveryError !== undefined && parts === 0) {
+    const message = `archive sweep not started: ${discoveryError}`;
+    logOnce(context, 'error', message);
+    throw new Error(message);
   }
 
   context.df.setCustomStatus(
-    sweepStatus('reporting', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
+    sweepStatus('reporting', dryRun, discovery.total, counts, { total: parts, done: parts, inFlight: 0 }),
   );
   const summary: SweepSummary = summarize(job, discovery, counts, context.df.currentUtcDateTime);
+  if (discoveryError !== undefined) summary.discoveryError = discoveryError;
   const reportInput: WriteReportActivityInput = {
     mailboxList: input.mailboxList,
     job,
-    batches,
+    batches: parts,
     summary,
-    droppedExamples: found.value.droppedExamples,
+    droppedExamples: found.droppedExamples,
   };
   try {
     summary.report = (yield context.df.callActivityWithRetry(
       ACTIVITY.writeReport,
-      retryOptionsFor(sweepRetryPolicy(job)),
+      retry,
       reportInput,
     )) as SweepSummary['report'];
   } catch (error) {
@@ -238,30 +288,50 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
   }
   reportMetricsOnce(context, 'sweep', dryRun, sweepMetrics(discovery.total, counts));
   context.df.setCustomStatus(
-    sweepStatus('done', dryRun, discovery.total, counts, { total: batches, done: batches, inFlight: 0 }),
+    sweepStatus('done', dryRun, discovery.total, counts, { total: parts, done: parts, inFlight: 0 }),
   );
   return summary;
 };
 
+/** Discovery's counts when it gave up: only the total of what it wrote is known. */
+function noDiscoveryCounts(): DiscoveryFound['discovery'] {
+  return { total: 0, groupsExpanded: 0, notMailboxes: 0, duplicates: 0, unresolved: 0, outOfScope: 0 };
+}
+
 /**
- * One lane: its batches one after another, `batchesPerGeneration` of them per generation. Its custom
- * status and its result are the running totals since the lane's first generation, so the sweep's
- * progress (readSweep) and counts read the same as if it had one history.
+ * Asks in a row a lane generation makes for parts not written yet before it continues as new, so a lane
+ * waiting through a long discovery keeps a short history too (each ask waits up to PART_WAIT_MS).
+ */
+const WAITS_PER_GENERATION = 50;
+
+/**
+ * One lane: batches lane, lane + lanes, ... one after another, each as soon as discovery has written its
+ * part, `batchesPerGeneration` of them per generation. Its custom status and its result are the running
+ * totals since the lane's first generation, so the sweep's progress (readSweep) and counts read the same
+ * as if it had one history.
  */
 export const archiveSweepLane: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<LaneInput>();
-  const { job, lane, lanes, batches, total, resume } = input;
-  const plan = { total, batchSize: job.batchSize, batches, lanes };
+  const { job, lane, lanes, resume } = input;
+  const retry = retryOptionsFor(sweepRetryPolicy(job));
   const counts = emptyCounts();
   if (resume) addCounts(counts, resume.done.counts);
   let batchesDone = resume?.done.batches ?? 0;
   context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
-  const generation = laneBatches(plan, lane, {
-    from: resume?.nextBatch ?? lane,
-    count: input.batchesPerGeneration ?? Infinity,
-  });
-  for (const { batch, start, end } of generation) {
-    const batchInput: BatchInput = { job, batch, start, end };
+  let batch = resume?.nextBatch ?? lane;
+  let ran = 0;
+  let waits = 0;
+  while (ran < input.batchesPerGeneration && waits < WAITS_PER_GENERATION) {
+    const part = (yield context.df.callActivityWithRetry(ACTIVITY.awaitPart, retry, {
+      reportPath: job.reportPath,
+      part: batch,
+    } satisfies LoadBatchInput)) as PartState;
+    if (part.state === 'none') return { batches: batchesDone, counts } satisfies BatchResult;
+    if (part.state === 'waiting') {
+      waits++;
+      continue;
+    }
+    const batchInput: BatchInput = { job, batch };
     try {
       const result = (yield context.df.callSubOrchestrator(
         ORCHESTRATOR.batch,
@@ -270,37 +340,34 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
       )) as BatchResult;
       addCounts(counts, result.counts);
     } catch (error) {
-      // The batch orchestration itself failed (e.g. its list could not be read): its mailboxes count
-      // as failed, the report lists them with code BatchFailed, and the other batches go on.
-      counts.mailboxes.failed += end - start;
+      // The batch orchestration itself failed (e.g. its rows could not be saved): its mailboxes count as
+      // failed in the sweep's totals, the report lists them with code BatchFailed, and the others go on.
       logOnce(
         context,
         'error',
-        `archive sweep batch ${batch} failed, its ${end - start} mailbox(es) count as failed: ${errorMessage(error)}`,
+        `archive sweep batch ${batch} failed, its ${part.mailboxes} mailbox(es) count as failed: ${errorMessage(error)}`,
       );
     }
     batchesDone++;
+    ran++;
+    batch += lanes;
     context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
   }
-  const last = generation.at(-1);
-  const nextBatch = last === undefined ? undefined : nextLaneBatch(plan, last.batch);
-  if (nextBatch !== undefined) {
-    // Every batch of this generation has ended, so nothing is left pending for continueAsNew to drop.
-    const cursor: LaneCursor = { nextBatch, done: { batches: batchesDone, counts } };
-    context.df.continueAsNew({ ...input, resume: cursor } satisfies LaneInput);
-    return undefined;
-  }
-  return { batches: batchesDone, counts } satisfies BatchResult;
+  // Every batch of this generation has ended, so nothing is left pending for continueAsNew to drop.
+  const cursor: LaneCursor = { nextBatch: batch, done: { batches: batchesDone, counts } };
+  context.df.continueAsNew({ ...input, resume: cursor } satisfies LaneInput);
+  return undefined;
 };
 
 export const archiveSweepBatch: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { job, batch, start, end } = context.df.getInput<BatchInput>();
+  const { job, batch } = context.df.getInput<BatchInput>();
   const retry = retryOptionsFor(sweepRetryPolicy(job));
-  const mailboxes = (yield context.df.callActivityWithRetry(ACTIVITY.loadBatch, retry, {
+  const part = (yield context.df.callActivityWithRetry(ACTIVITY.loadBatch, retry, {
     reportPath: job.reportPath,
-    start,
-    end,
-  })) as string[];
+    part: batch,
+  } satisfies LoadBatchInput)) as BatchMailboxes;
+  if (part.state !== 'ready') throw new Error(`batch ${batch}: its part of the mailbox list is not written`);
+  const { mailboxes } = part;
 
   const limits = mailboxLimits(job);
   // At most the plan's mailboxes in flight per batch, wave after wave: with the lanes' batches, that

@@ -95,11 +95,19 @@ export async function sweepArchive(
   const job = sweepJobFor(settings, { sweepId, startedAt, dryRun });
   // Every ArchiveItem call is journaled as the app's sweep journals it, naming the operator (cli/cliJournal.ts).
   const journaling = dryRun ? undefined : cliJournaling(ctx, sweepArchiveCommand.name, sweepId);
-  const { addresses, droppedExamples, ...discoveryCounts } = await discoverMailboxes(
+  // The CLI's run keeps its list in memory (it sweeps what one process can): the parts land in one array.
+  const listed: string[][] = [];
+  const { parts: _parts, droppedExamples, ...discoveryCounts } = await discoverMailboxes(
     mailboxes,
     scope,
     discoverySourcesFor(settings, limitTo),
+    {
+      write: (part, found) => Promise.resolve(void (listed[part] = [...found])),
+      read: () => Promise.resolve(undefined),
+    },
+    { partSize: job.batchSize, salt: sweepId },
   );
+  const addresses = listed.flat();
 
   const bar = json ? undefined : await progressBar(ctx, addresses.length);
   const rows: MailboxRow[] = new Array<MailboxRow>(addresses.length);

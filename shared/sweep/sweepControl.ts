@@ -13,7 +13,7 @@ import { findInstance, isActive } from '../app/durableInstances';
 import type { InvocationLogger } from '../platform/logging/invocationLog';
 import { sweepDependencies } from './sweepDependencies';
 import { sweepConfigurationError } from './sweepPreflight';
-import { addCounts, emptyCounts, sweepStatus, type SweepCounts, type SweepStatus } from './sweepTypes';
+import { addCounts, emptyCounts, mailboxesDone, sweepStatus, type SweepCounts, type SweepStatus } from './sweepTypes';
 
 /** One archive sweep at a time: every sweep runs under this instance id. */
 export const SWEEP_INSTANCE_ID = 'archive-sweep';
@@ -225,12 +225,14 @@ export async function readSweep(client: DurableClient): Promise<SweepView | unde
       addCounts(counts, laneCustom.counts);
       batchesDone += laneCustom.batchesDone;
     }
+    // While discovery still runs the totals are not known yet: they count up with what the lanes did.
+    const batchesTotal = Math.max(custom.batches.total, batchesDone);
     progress = {
       ...custom,
-      ...sweepStatus(custom.phase, custom.dryRun, custom.total, counts, {
-        total: custom.batches.total,
+      ...sweepStatus(custom.phase, custom.dryRun, Math.max(custom.total, mailboxesDone(counts)), counts, {
+        total: batchesTotal,
         done: batchesDone,
-        inFlight: Math.min(custom.lanes, custom.batches.total - batchesDone),
+        inFlight: custom.batches.total > 0 ? Math.min(custom.lanes, batchesTotal - batchesDone) : custom.lanes,
       }),
     };
   }

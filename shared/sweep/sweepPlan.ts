@@ -40,11 +40,6 @@ export interface SweepPlan {
    * however many instances the function app has scaled out to.
    */
   mailboxesInFlightPerBatch: number;
-  /**
-   * The durable side only: batches a lane orchestration runs in one history before it continues as new
-   * (LANE_BATCHES_PER_GENERATION). The CLI's in-process lanes keep no history and ignore it.
-   */
-  batchesPerLaneGeneration: number;
 }
 
 /**
@@ -83,8 +78,15 @@ export function sweepPlanFor(
     batches,
     lanes: Math.min(job.maxBatchesInFlight, batches),
     mailboxesInFlightPerBatch: Math.min(mailboxesInFlight(job), job.batchSize),
-    batchesPerLaneGeneration: LANE_BATCHES_PER_GENERATION,
   };
+}
+
+/**
+ * Lanes the durable sweep starts: SWEEP_MAX_BATCHES_IN_FLIGHT. They start with discovery, before the
+ * number of batches is known; a lane without a batch ends as soon as discovery has ended.
+ */
+export function sweepLanes(job: Pick<SweepJob, 'maxBatchesInFlight'>): number {
+  return job.maxBatchesInFlight;
 }
 
 /**
@@ -123,35 +125,13 @@ export function batchSpan(plan: Pick<SweepPlan, 'total' | 'batchSize'>, batch: n
  * The batches lane `lane` runs, in order: lane, lane + lanes, lane + 2·lanes, ... Each lane starts its
  * next batch the moment its previous one ends, so `lanes` batches are in flight until the list runs out.
  * (Lanes rather than "start a batch whenever any ends": see the orchestrator's header for why the
- * durable side cannot wait for whichever task ends first.) With a window, only the part of them one
- * generation of a lane orchestration runs.
+ * durable side cannot wait for whichever task ends first; its lanes walk the same batches as discovery
+ * writes their parts.)
  */
-export function laneBatches(
-  plan: Pick<SweepPlan, 'total' | 'batchSize' | 'batches' | 'lanes'>,
-  lane: number,
-  window: LaneWindow = { from: lane, count: Infinity },
-): BatchSpan[] {
-  const { from, count } = window;
-  if (!Number.isInteger(from) || from < lane || (from - lane) % plan.lanes !== 0) {
-    throw new Error(`batch ${from} is not one of lane ${lane}'s (${lane}, ${lane + plan.lanes}, ...)`);
-  }
+export function laneBatches(plan: Pick<SweepPlan, 'total' | 'batchSize' | 'batches' | 'lanes'>, lane: number): BatchSpan[] {
   const spans: BatchSpan[] = [];
-  for (let batch = from; batch < plan.batches && spans.length < count; batch += plan.lanes) {
-    spans.push(batchSpan(plan, batch));
-  }
+  for (let batch = lane; batch < plan.batches; batch += plan.lanes) spans.push(batchSpan(plan, batch));
   return spans;
-}
-
-/** A part of a lane's batches: at most `count` of them, from batch `from` (one of the lane's) on. */
-export interface LaneWindow {
-  from: number;
-  count: number;
-}
-
-/** The lane's batch after `batch`, or undefined when `batch` was its last. */
-export function nextLaneBatch(plan: Pick<SweepPlan, 'batches' | 'lanes'>, batch: number): number | undefined {
-  const next = batch + plan.lanes;
-  return next < plan.batches ? next : undefined;
 }
 
 /** Runs the plan in this process: every lane at once, each lane's batches one after another. */

@@ -130,6 +130,21 @@ export interface DiscoveryCounts {
   outOfScope: number;
 }
 
+/** What discovery found, as its activity returns it and its end marker keeps it. */
+export interface DiscoveryFound {
+  discovery: DiscoveryCounts;
+  /** Parts written: batch k sweeps part k, for k below this. */
+  parts: number;
+  droppedExamples: { address: string; reason: string }[];
+}
+
+/**
+ * Discovery's last word, stored after its last part (shared/sweep/sweepStore.ts): the lanes read it to
+ * know when there are no more batches. `failed`: written by the sweep when discovery gave up; the parts
+ * written until then are still swept.
+ */
+export type DiscoveryEnd = ({ ended: 'complete' } & DiscoveryFound) | { ended: 'failed'; parts: number; message: string };
+
 /** The custom status while a sweep runs. */
 export interface SweepStatus {
   phase: 'discovering' | 'archiving' | 'reporting' | 'done';
@@ -158,4 +173,6 @@ export interface SweepSummary {
   itemsFailed: number;
   report?: { json: string; csv: string };
   reportError?: string;
+  /** Discovery gave up part-way: the mailboxes it had found were swept, the rest were not looked for. */
+  discoveryError?: string;
 }

@@ -165,3 +165,37 @@ export async function mapWithLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * `fn` over `items`, at most `limit` at once, each result handed to `consume` in the items' order as soon
+ * as it and every one before it are in. Unlike mapWithLimit nothing is gathered: at most `limit` results
+ * wait at any time, so a caller can stream thousands of answers (a tenant's groups) in bounded memory.
+ * `consume` is awaited before the next result is handed over, and no call starts beyond `limit` results
+ * ahead of it, so a slow consumer slows the calls instead of piling up their answers. The first failure ends the walk; the calls
+ * already started are left to finish on their own, their results unread.
+ */
+export async function forEachInOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+  consume: (result: R, item: T) => void | Promise<void>,
+): Promise<void> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be >= 1, got ${limit}`);
+  const started: { item: T; result: Promise<R> }[] = [];
+  let next = 0;
+  const startMore = (): void => {
+    while (next < items.length && started.length < limit) {
+      const item = items[next++] as T;
+      const result = fn(item);
+      // Read in order below; until then a failure must not count as unhandled.
+      result.catch(() => undefined);
+      started.push({ item, result });
+    }
+  };
+  startMore();
+  for (let head = started.shift(); head; head = started.shift()) {
+    const result = await head.result;
+    startMore();
+    await consume(result, head.item);
+  }
+}
