@@ -1,6 +1,6 @@
 /**
  * Hand-built histories of the archive sweep's batch orchestration, for episode tests (durableEpisodes.ts
- * replays them): the first two episodes every batch goes through, loading its slice of mailboxes.
+ * replays them): the first two episodes every batch goes through, loading its part of the mailbox list.
  */
 import { h, type WireEvent } from '../../dev/host/history';
 import { ACTIVITY } from '../../functions/archiveSweepActivities';
@@ -21,6 +21,6 @@ export function batchHistoryAfterLoad(
     h.taskScheduled(0, at(0), ACTIVITY.loadBatch),
     h.orchestratorCompleted(at(0)),
     h.orchestratorStarted(at(1)),
-    h.taskCompleted(at(1), 0, mailboxes),
+    h.taskCompleted(at(1), 0, { state: 'ready', mailboxes }),
   ];
 }

@@ -3,21 +3,20 @@
  * carries them out and as the orchestrations hand them to the durable extension.
  */
 import { h } from '../../../dev/host/history';
-import type { WireAction } from '../../../dev/host/localDurableHost';
+import { ActionType, type WireAction } from '../../../dev/host/localDurableHost';
 import { ACTIVITY } from '../../../functions/archiveSweepActivities';
 import { ORCHESTRATOR, type BatchInput } from '../../../functions/archiveSweepOrchestrator';
 import { MailboxError } from '../../../shared/mailbox/mailboxError';
 import {
   DISCOVERY_RETRY,
-  LANE_BATCHES_PER_GENERATION,
   laneBatches,
   mailboxesInFlight,
   mailboxLimits,
   mailboxWaves,
-  nextLaneBatch,
   retryDelayMs,
   runLanes,
   sweepMailboxWithRetries,
+  sweepLanes,
   sweepPlanFor,
   sweepRetryPolicy,
   type BatchSpan,
@@ -56,35 +55,14 @@ describe('batches and lanes', () => {
       batches: 4,
       lanes: 2,
       mailboxesInFlightPerBatch: 2, // SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH's default
-      batchesPerLaneGeneration: LANE_BATCHES_PER_GENERATION,
     });
     expect(spans(laneBatches(plan, 0))).toEqual(['0:0-3', '2:6-9']);
     expect(spans(laneBatches(plan, 1))).toEqual(['1:3-6', '3:9-10']); // the last batch is short
   });
 
-  it("a lane generation takes at most its count of the lane's batches from its cursor on; the next batch follows the last", () => {
-    // 20 batches in 3 lanes: lane 1 runs 1, 4, 7, 10, 13, 16, 19
-    const plan = sweepPlanFor({ batchSize: 5, maxBatchesInFlight: 3 }, 100);
-    expect(laneBatches(plan, 1, { from: 1, count: 3 }).map((s) => s.batch)).toEqual([1, 4, 7]);
-    expect(nextLaneBatch(plan, 7)).toBe(10);
-    expect(spans(laneBatches(plan, 1, { from: 10, count: 3 }))).toEqual(['10:50-55', '13:65-70', '16:80-85']);
-    expect(laneBatches(plan, 1, { from: 19, count: 3 }).map((s) => s.batch)).toEqual([19]); // the lane's end
-    expect(nextLaneBatch(plan, 19)).toBeUndefined();
-    // the windows, one after another, are the whole lane, each batch once
-    const walked: number[] = [];
-    for (let from: number | undefined = 1; from !== undefined;) {
-      const part = laneBatches(plan, 1, { from, count: 2 });
-      walked.push(...part.map((s) => s.batch));
-      from = nextLaneBatch(plan, part.at(-1)!.batch);
-    }
-    expect(walked).toEqual(laneBatches(plan, 1).map((s) => s.batch));
-  });
-
-  it("refuses a cursor that is not one of the lane's batches, naming it and the lane", () => {
-    const plan = sweepPlanFor({ batchSize: 5, maxBatchesInFlight: 3 }, 100);
-    expect(() => laneBatches(plan, 1, { from: 5, count: 2 })).toThrow("batch 5 is not one of lane 1's");
-    expect(() => laneBatches(plan, 1, { from: -2, count: 2 })).toThrow("batch -2 is not one of lane 1's");
-    expect(() => laneBatches(plan, 1, { from: 1.5, count: 2 })).toThrow("batch 1.5 is not one of lane 1's");
+  it('the durable sweep starts SWEEP_MAX_BATCHES_IN_FLIGHT lanes before it knows how many batches there are', () => {
+    expect(sweepLanes(job)).toBe(2);
+    expect(sweepLanes({ maxBatchesInFlight: 10 })).toBe(10);
   });
 
   it('runs no more lanes than batches, and none for an empty list', async () => {
@@ -225,22 +203,31 @@ describe('the orchestrations hand the same plan to the durable extension', () =>
     maxRetryIntervalInMilliseconds: policy.maxRetryMs,
   });
 
-  it('discovery is retried by DISCOVERY_RETRY', async () => {
-    const first = await replay(
-      ORCHESTRATOR.sweep,
-      [h.orchestratorStarted(t(0)), h.executionStarted(t(0), ORCHESTRATOR.sweep, { dryRun: true })],
-      { dryRun: true },
-    );
-    const [discover] = activityCalls(first, ACTIVITY.discover);
+  it('the start and discovery are retried by DISCOVERY_RETRY', async () => {
+    const started = [h.orchestratorStarted(t(0)), h.executionStarted(t(0), ORCHESTRATOR.sweep, { dryRun: true })];
+    const first = await replay(ORCHESTRATOR.sweep, started, { dryRun: true });
+    const [prepare] = activityCalls(first, ACTIVITY.prepare);
+    expect(prepare?.retryOptions).toMatchObject(onTheWire(DISCOVERY_RETRY)!);
+    const prepared = [
+      ...started,
+      h.taskScheduled(0, t(0), ACTIVITY.prepare),
+      h.orchestratorCompleted(t(0)),
+      h.orchestratorStarted(t(1)),
+      h.taskCompleted(t(1), 0, { ok: true, value: job }),
+    ];
+    const second = await replay(ORCHESTRATOR.sweep, prepared, { dryRun: true });
+    const [discover] = activityCalls(second, ACTIVITY.discover);
     expect(discover?.retryOptions).toMatchObject(onTheWire(DISCOVERY_RETRY)!);
+    // the lanes start in the same episode as discovery, one per SWEEP_MAX_BATCHES_IN_FLIGHT
+    expect(second.actions.filter((a) => a.actionType === ActionType.CallSubOrchestrator)).toHaveLength(2);
   });
 
   it("a batch's activities are retried by the sweep's policy and its mailboxes get the plan's limits", async () => {
-    const input: BatchInput = { job, batch: 1, start: 3, end: 5 };
+    const input: BatchInput = { job, batch: 1 };
     const mailboxes = ['d@contoso.com', 'e@contoso.com'];
     const episode = await replay(ORCHESTRATOR.batch, batchHistoryAfterLoad(input, mailboxes, t), input);
     const [load] = activityCalls(episode, ACTIVITY.loadBatch);
-    expect(inputOf<{ start: number; end: number }>(load)).toMatchObject({ start: 3, end: 5 });
+    expect(inputOf<{ part: number }>(load)).toMatchObject({ part: 1 });
     const calls = activityCalls(episode, ACTIVITY.sweepMailbox);
     expect(calls).toHaveLength(2);
     for (const call of [load, ...calls]) {
