@@ -78,8 +78,9 @@ export async function simulateSweep(mailboxes: number): Promise<SweepSimulationR
   const { loadSweepSettings } = await import('../shared/platform/config');
   const { sweepJobFor } = await import('../shared/sweep/sweepJob');
   const { sweepPlanFor } = await import('../shared/sweep/sweepPlan');
-  type Discovered = import('../functions/archiveSweepActivities').Discovered;
-  type DiscoverInput = import('../functions/archiveSweepActivities').DiscoverInput;
+  type PrepareInput = import('../functions/archiveSweepActivities').PrepareActivityInput;
+  type LoadBatchInput = import('../functions/archiveSweepActivities').LoadBatchInput;
+  type DiscoveryFound = import('../shared/sweep/sweepTypes').DiscoveryFound;
   type MailboxRow = import('../shared/sweep/sweepTypes').MailboxRow;
   type SweepSummary = import('../shared/sweep/sweepTypes').SweepSummary;
   if (!registrations.has(ORCHESTRATOR.sweep)) {
@@ -113,12 +114,15 @@ export async function simulateSweep(mailboxes: number): Promise<SweepSimulationR
   };
 
   const instant: Record<string, (input: never) => unknown> = {
-    [ACTIVITY.discover]: (input: DiscoverInput) => {
-      const job = sweepJobFor(settings, {
+    [ACTIVITY.prepare]: (input: PrepareInput) => ({
+      ok: true,
+      value: sweepJobFor(settings, {
         sweepId: input.sweepId,
         startedAt: new Date(input.startedAt),
         dryRun: input.dryRun,
-      });
+      }),
+    }),
+    [ACTIVITY.discover]: () => {
       const discovery = {
         total: discovered,
         groupsExpanded: 1,
@@ -127,10 +131,20 @@ export async function simulateSweep(mailboxes: number): Promise<SweepSimulationR
         unresolved: 0,
         outOfScope: 0,
       };
-      return { ok: true, value: { job, discovery, droppedExamples: [] } satisfies Discovered };
+      const parts = Math.ceil(discovered / settings.batchSize);
+      return { ok: true, value: { discovery, parts, droppedExamples: [] } satisfies DiscoveryFound };
     },
-    [ACTIVITY.loadBatch]: ({ start, end }: { start: number; end: number }) =>
-      Array.from({ length: end - start }, (_, i) => `user${start + i}@contoso.com`),
+    [ACTIVITY.endDiscovery]: () => ({ parts: Math.ceil(discovered / settings.batchSize), total: discovered }),
+    // Discovery is instant here, so every part is there from the start; past the last, there is none.
+    [ACTIVITY.loadBatch]: ({ part }: LoadBatchInput) => {
+      const start = part * settings.batchSize;
+      const end = Math.min(discovered, start + settings.batchSize);
+      if (start >= discovered) return { state: 'none' };
+      return {
+        state: 'ready',
+        mailboxes: Array.from({ length: end - start }, (_, i) => `user${start + i}@contoso.com`),
+      };
+    },
     [ACTIVITY.sweepMailbox]: ({ mailbox }: { mailbox: string }) =>
       ({ mailbox, outcome: 'archived', itemsPlanned: 2, itemsMoved: 2 }) satisfies MailboxRow,
     [ACTIVITY.saveBatch]: () => {

@@ -10,9 +10,9 @@
  * what is here is how the durable side carries it out.
  *
  * The window is kept by lanes: lane j runs batches j, j+N, j+2N, ... one after another, so each lane
- * starts its next batch the moment its previous one ends (and its part is written) and N batches are
- * always in flight until the list runs out; a lane asks for its next part (ACTIVITY.awaitPart, which waits
- * up to 30 s) and ends when discovery's end marker says there is none. Why not `Task.any` over the in-flight batches in a loop: durable-functions JS 3
+ * starts its next batch the moment its previous one ends and N batches are always in flight until the
+ * list runs out. A batch waits for its part (each ask of ACTIVITY.loadBatch waits up to 30 s) and ends
+ * its lane when discovery's end marker says there is none. Why not `Task.any` over the in-flight batches in a loop: durable-functions JS 3
  * re-sends every task of a new Task.any to the extension, which schedules the already-running ones
  * again (azure-functions-durable-js#574, open; the extension's V2 replay protocol has no task ids).
  * Lanes use only `yield task` and `Task.all` of new tasks, which the protocol replays exactly.
@@ -44,7 +44,6 @@ import type {
   BatchMailboxes,
   DiscoverActivityInput,
   LoadBatchInput,
-  PartState,
   PrepareActivityInput,
   SaveBatchInput,
   SweepMailboxInput,
@@ -124,6 +123,8 @@ export interface BatchInput {
 export interface BatchResult {
   batches: number;
   counts: SweepCounts;
+  /** The batch found that discovery ended below it: its lane has no more batches. */
+  noMore?: boolean;
 }
 
 /** The plan's retry policy as the durable extension takes it: it waits and retries from these fields. */
@@ -299,38 +300,20 @@ function noDiscoveryCounts(): DiscoveryFound['discovery'] {
 }
 
 /**
- * Asks in a row a lane generation makes for parts not written yet before it continues as new, so a lane
- * waiting through a long discovery keeps a short history too (each ask waits up to PART_WAIT_MS).
- */
-const WAITS_PER_GENERATION = 50;
-
-/**
- * One lane: batches lane, lane + lanes, ... one after another, each as soon as discovery has written its
- * part, `batchesPerGeneration` of them per generation. Its custom status and its result are the running
- * totals since the lane's first generation, so the sweep's progress (readSweep) and counts read the same
- * as if it had one history.
+ * One lane: batches lane, lane + lanes, ... one after another, `batchesPerGeneration` of them per
+ * generation, until a batch finds that discovery ended below it. Its custom status and its result are the
+ * running totals since the lane's first generation, so the sweep's progress (readSweep) and counts read
+ * the same as if it had one history.
  */
 export const archiveSweepLane: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<LaneInput>();
   const { job, lane, lanes, resume } = input;
-  const retry = retryOptionsFor(sweepRetryPolicy(job));
   const counts = emptyCounts();
   if (resume) addCounts(counts, resume.done.counts);
   let batchesDone = resume?.done.batches ?? 0;
   context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
   let batch = resume?.nextBatch ?? lane;
-  let ran = 0;
-  let waits = 0;
-  while (ran < input.batchesPerGeneration && waits < WAITS_PER_GENERATION) {
-    const part = (yield context.df.callActivityWithRetry(ACTIVITY.awaitPart, retry, {
-      reportPath: job.reportPath,
-      part: batch,
-    } satisfies LoadBatchInput)) as PartState;
-    if (part.state === 'none') return { batches: batchesDone, counts } satisfies BatchResult;
-    if (part.state === 'waiting') {
-      waits++;
-      continue;
-    }
+  for (let ran = 0; ran < input.batchesPerGeneration; ran++) {
     const batchInput: BatchInput = { job, batch };
     try {
       const result = (yield context.df.callSubOrchestrator(
@@ -338,6 +321,7 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
         batchInput,
         `${context.df.instanceId}:batch${batch}`,
       )) as BatchResult;
+      if (result.noMore) return { batches: batchesDone, counts } satisfies BatchResult;
       addCounts(counts, result.counts);
     } catch (error) {
       // The batch orchestration itself failed (e.g. its rows could not be saved): its mailboxes count as
@@ -345,11 +329,10 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
       logOnce(
         context,
         'error',
-        `archive sweep batch ${batch} failed, its ${part.mailboxes} mailbox(es) count as failed: ${errorMessage(error)}`,
+        `archive sweep batch ${batch} failed, its mailboxes count as failed: ${errorMessage(error)}`,
       );
     }
     batchesDone++;
-    ran++;
     batch += lanes;
     context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
   }
@@ -359,16 +342,31 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
   return undefined;
 };
 
+/**
+ * Asks for its part a batch makes while discovery has not written it yet, each waiting up to
+ * PART_WAIT_MS (30 s): two hours in all. A discovery slower than that ends the batch as failed.
+ */
+export const MAX_PART_ASKS = 240;
+
+/**
+ * One batch: its part of the list once discovery has written it (or, when discovery ended below it,
+ * nothing: the lane's last), its mailboxes in waves, its rows saved.
+ */
 export const archiveSweepBatch: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { job, batch } = context.df.getInput<BatchInput>();
   const retry = retryOptionsFor(sweepRetryPolicy(job));
-  const part = (yield context.df.callActivityWithRetry(ACTIVITY.loadBatch, retry, {
-    reportPath: job.reportPath,
-    part: batch,
-  } satisfies LoadBatchInput)) as BatchMailboxes;
-  if (part.state !== 'ready') throw new Error(`batch ${batch}: its part of the mailbox list is not written`);
+  let part: BatchMailboxes = { state: 'waiting' };
+  for (let asks = 0; part.state === 'waiting'; asks++) {
+    if (asks === MAX_PART_ASKS) {
+      throw new Error(`batch ${batch}: its part of the mailbox list was not written after ${asks} asks`);
+    }
+    part = (yield context.df.callActivityWithRetry(ACTIVITY.loadBatch, retry, {
+      reportPath: job.reportPath,
+      part: batch,
+    } satisfies LoadBatchInput)) as BatchMailboxes;
+  }
+  if (part.state === 'none') return { batches: 0, counts: emptyCounts(), noMore: true } satisfies BatchResult;
   const { mailboxes } = part;
-
   const limits = mailboxLimits(job);
   // At most the plan's mailboxes in flight per batch, wave after wave: with the lanes' batches, that
   // bounds the whole sweep's calls to Exchange however many instances run its activities.

@@ -13,6 +13,7 @@ import {
   type BatchInput,
   type BatchResult,
   type LaneInput,
+  MAX_PART_ASKS,
 } from '../../functions/archiveSweepOrchestrator';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
 import { useAppServices } from '../../shared/app/appServices';
@@ -134,7 +135,7 @@ describe('archive sweep, whole runs on the in-process driver', () => {
     loadBatch.callback = (input, ctx) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      if ((input as { start: number }).start === 0) slowRunning = true;
+      if ((input as { part: number }).part === 0) slowRunning = true;
       return original.load(input, ctx);
     };
     saveBatch.callback = (input, ctx) => {
@@ -446,44 +447,28 @@ describe('archive sweep, episode by episode', () => {
     counts.itemsArchived = items;
     return { batches: 1, counts };
   };
-  type LaneStep = [batch: number, answer?: BatchResult | 'waiting' | 'none'];
+  const noMore: BatchResult = { batches: 0, counts: emptyCounts(), noMore: true };
+  type LaneStep = [batch: number, answer?: BatchResult];
   /**
-   * The history of a generation of lane 0 started at second `at`: for each step the lane asked for the
-   * batch's part (answered ready, or `waiting`/`none`), then started the batch in an episode of its own,
-   * answered (when a result is given) at the start of the next.
+   * The history of a generation of lane 0 started at second `at`: each batch started in an episode of
+   * its own, and answered (when a result is given) at the start of the next.
    */
   const laneHistory = (input: LaneInput, at: number, steps: LaneStep[]): WireEvent[] => {
     const history = [h.orchestratorStarted(t(at)), h.executionStarted(t(at), ORCHESTRATOR.lane, input)];
-    let id = 0;
-    let second = at;
-    for (const [batch, answer] of steps) {
-      const ask = id++;
+    steps.forEach(([batch, answer], i) => {
       history.push(
-        h.taskScheduled(ask, t(second), ACTIVITY.awaitPart),
-        h.orchestratorCompleted(t(second)),
-        h.orchestratorStarted(t(++second)),
-      );
-      if (answer === 'waiting' || answer === 'none') {
-        history.push(h.taskCompleted(t(second), ask, { state: answer }));
-        continue;
-      }
-      history.push(h.taskCompleted(t(second), ask, { state: 'ready', mailboxes: 3 }));
-      const sub = id++;
-      history.push(
-        h.subOrchCreated(sub, t(second), ORCHESTRATOR.batch, `lane0:batch${batch}`),
-        h.orchestratorCompleted(t(second)),
+        h.subOrchCreated(i, t(at + i), ORCHESTRATOR.batch, `lane0:batch${batch}`),
+        h.orchestratorCompleted(t(at + i)),
       );
       if (answer)
-        history.push(h.orchestratorStarted(t(++second)), h.subOrchCompleted(t(second), sub, answer));
-    }
+        history.push(h.orchestratorStarted(t(at + i + 1)), h.subOrchCompleted(t(at + i + 1), i, answer));
+    });
     return history;
   };
   const batchesOf = (e: Awaited<ReturnType<typeof replay>>): number[] =>
     e.actions
       .filter((a) => a.actionType === ActionType.CallSubOrchestrator)
       .map((a) => inputOf<BatchInput>(a).batch);
-  const asksOf = (e: Awaited<ReturnType<typeof replay>>): number[] =>
-    activityCalls(e, ACTIVITY.awaitPart).map((a) => inputOf<{ part: number }>(a).part);
 
   it('a lane resumed after a crash starts only the batch after the last one finished', async () => {
     const input: LaneInput = { job, lane: 0, lanes: 3, batchesPerGeneration: 50 };
@@ -492,18 +477,17 @@ describe('archive sweep, episode by episode', () => {
       [3, result(20)],
     ]);
     const resumed = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
-    expect(asksOf(resumed)).toEqual([0, 3, 6]); // 0 and 3 from history, then it asks for 6
-    expect(batchesOf(resumed)).toEqual([0, 3]);
+    expect(batchesOf(resumed)).toEqual([0, 3, 6]); // 0 and 3 from history, 6 new
     expect(resumed.customStatus).toMatchObject({ batchesDone: 2, counts: { itemsArchived: 30 } });
 
     const further = laneHistory(input, 0, [
       [0, result(10)],
       [3, result(20)],
       [6, result(5)],
-      [9, 'none'],
+      [9, noMore],
     ]);
     const done = await replay(ORCHESTRATOR.lane, further, input, 'lane0');
-    expect(batchesOf(done)).toEqual([0, 3, 6]);
+    expect(batchesOf(done)).toEqual([0, 3, 6, 9]);
     expect(done.done).toBe(true);
     expect(done.output).toMatchObject({
       batches: 3,
@@ -511,29 +495,54 @@ describe('archive sweep, episode by episode', () => {
     });
   });
 
-  it('a lane whose part is not written yet asks again, and starts no batch until it is', async () => {
-    const input: LaneInput = { job, lane: 0, lanes: 3, batchesPerGeneration: 50 };
-    const e = await replay(
-      ORCHESTRATOR.lane,
-      laneHistory(input, 0, [
-        [0, 'waiting'],
-        [0, 'waiting'],
-      ]),
+  /** A batch's history: loadBatch asked once per answer, each answered in the next episode. */
+  const batchHistory = (input: BatchInput, answers: unknown[]): WireEvent[] => {
+    const history = [h.orchestratorStarted(t(0)), h.executionStarted(t(0), ORCHESTRATOR.batch, input)];
+    answers.forEach((answer, i) => {
+      history.push(
+        h.taskScheduled(i, t(i), ACTIVITY.loadBatch),
+        h.orchestratorCompleted(t(i)),
+        h.orchestratorStarted(t(i + 1)),
+        h.taskCompleted(t(i + 1), i, answer),
+      );
+    });
+    return history;
+  };
+
+  it('a batch whose part is not written yet asks again, and sweeps nobody until it is', async () => {
+    const input: BatchInput = { job, batch: 4 };
+    const waiting = await replay(ORCHESTRATOR.batch, batchHistory(input, [{ state: 'waiting' }]), input);
+    expect(activityCalls(waiting, ACTIVITY.loadBatch).map((a) => inputOf<{ part: number }>(a).part)).toEqual([
+      4, 4,
+    ]);
+    expect(activityCalls(waiting, ACTIVITY.sweepMailbox)).toHaveLength(0);
+    const ready = await replay(
+      ORCHESTRATOR.batch,
+      batchHistory(input, [{ state: 'waiting' }, { state: 'ready', mailboxes: ['m@contoso.com'] }]),
       input,
-      'lane0',
     );
-    expect(asksOf(e)).toEqual([0, 0, 0]);
-    expect(batchesOf(e)).toEqual([]);
-    expect(e.done).toBe(false);
+    expect(
+      activityCalls(ready, ACTIVITY.sweepMailbox).map((a) => inputOf<{ mailbox: string }>(a).mailbox),
+    ).toEqual(['m@contoso.com']);
   });
 
-  it('a lane that waited through its generation of asks continues as new from the same batch, and its history stays short', async () => {
-    const input: LaneInput = { job, lane: 1, lanes: 3, batchesPerGeneration: 50 };
-    const steps: LaneStep[] = Array.from({ length: 50 }, () => [1, 'waiting']);
-    const e = await replay(ORCHESTRATOR.lane, laneHistory(input, 0, steps), input, 'lane1');
-    const next = inputOf<LaneInput>(e.actions.find((a) => a.actionType === ActionType.ContinueAsNew));
-    expect(next.resume).toEqual({ nextBatch: 1, done: { batches: 0, counts: emptyCounts() } });
-    expect(batchesOf(e)).toEqual([]);
+  it('a batch below which discovery ended tells its lane there is no more, touching nothing', async () => {
+    const input: BatchInput = { job, batch: 7 };
+    const e = await replay(ORCHESTRATOR.batch, batchHistory(input, [{ state: 'none' }]), input);
+    expect(e.done).toBe(true);
+    expect(e.output).toEqual(noMore);
+    expect(activityCalls(e, ACTIVITY.sweepMailbox)).toHaveLength(0);
+    expect(activityCalls(e, ACTIVITY.saveBatch)).toHaveLength(0);
+  });
+
+  it(`a batch stops waiting after ${MAX_PART_ASKS} asks and fails, naming its part`, async () => {
+    const input: BatchInput = { job, batch: 2 };
+    const asks = Array.from({ length: MAX_PART_ASKS }, () => ({ state: 'waiting' }));
+    const e = await replay(ORCHESTRATOR.batch, batchHistory(input, asks), input);
+    expect(e.failed).toBe(true);
+    expect(e.error).toMatch(
+      `batch 2: its part of the mailbox list was not written after ${MAX_PART_ASKS} asks`,
+    );
   });
 
   describe('a lane in generations of 2 batches (lane 0 of 3: 0, 3 | 6, 9 | 12, then none)', () => {
@@ -558,7 +567,6 @@ describe('archive sweep, episode by episode', () => {
       ]);
       const e = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
       expect(batchesOf(e)).toEqual([0, 3]); // nothing new: the generation is over
-      expect(asksOf(e)).toEqual([0, 3]);
       const next = inputOf<LaneInput>(e.actions.find((a) => a.actionType === ActionType.ContinueAsNew));
       expect(next).toEqual({
         ...input,
@@ -615,10 +623,10 @@ describe('archive sweep, episode by episode', () => {
       input.resume!.done.counts.mailboxes.archived = 12;
       const history = laneHistory(input, 6, [
         [12, result(1)],
-        [15, 'none'],
+        [15, noMore],
       ]);
       const e = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
-      expect(batchesOf(e)).toEqual([12]);
+      expect(batchesOf(e)).toEqual([12, 15]);
       expect(e.actions.some((a) => a.actionType === ActionType.ContinueAsNew)).toBe(false);
       expect(e.done).toBe(true);
       expect(e.output).toMatchObject({

@@ -204,7 +204,10 @@ describe('the orchestrations hand the same plan to the durable extension', () =>
   });
 
   it('the start and discovery are retried by DISCOVERY_RETRY', async () => {
-    const started = [h.orchestratorStarted(t(0)), h.executionStarted(t(0), ORCHESTRATOR.sweep, { dryRun: true })];
+    const started = [
+      h.orchestratorStarted(t(0)),
+      h.executionStarted(t(0), ORCHESTRATOR.sweep, { dryRun: true }),
+    ];
     const first = await replay(ORCHESTRATOR.sweep, started, { dryRun: true });
     const [prepare] = activityCalls(first, ACTIVITY.prepare);
     expect(prepare?.retryOptions).toMatchObject(onTheWire(DISCOVERY_RETRY)!);
