@@ -52,18 +52,31 @@ export function countRows(rows: readonly MailboxRow[]): SweepCounts {
 
 const CSV_COLUMNS = ['mailbox', 'outcome', 'itemsPlanned', 'itemsMoved', 'capped', 'errorCode'] as const;
 
+/*
+ * The report's text is written in pieces: the batches' rows as they finish, the head (summary) and the end
+ * when the sweep ends (shared/sweep/reportBlocks.ts). The pieces below are the only place that text is made:
+ * reportJson and reportCsv join them for a report held whole (the CLI's), the blocks for a streamed one, so
+ * the two cannot drift apart.
+ */
+
+/** The CSV's first line: the column names. */
+export const CSV_HEADER_TEXT = csvText(CSV_COLUMNS, []);
+
+/** One mailbox's CSV line, with its CRLF. */
+export function csvRowText(r: MailboxRow): string {
+  const cells = [
+    r.mailbox,
+    r.outcome,
+    String(r.itemsPlanned),
+    String(r.itemsMoved),
+    r.capped ? 'yes' : '',
+    r.errorCode ?? '',
+  ];
+  return csvText(cells, []);
+}
+
 export function reportCsv(rows: readonly MailboxRow[]): string {
-  return csvText(
-    CSV_COLUMNS,
-    rows.map((r) => [
-      r.mailbox,
-      r.outcome,
-      String(r.itemsPlanned),
-      String(r.itemsMoved),
-      r.capped ? 'yes' : '',
-      r.errorCode ?? '',
-    ]),
-  );
+  return CSV_HEADER_TEXT + rows.map(csvRowText).join('');
 }
 
 export interface SweepReport {
@@ -72,8 +85,42 @@ export interface SweepReport {
   rows: MailboxRow[];
 }
 
+/** A row inside `"rows": [`, at the depth JSON.stringify(report, null, 2) puts it (two levels in). */
+const ROW_INDENT = '\n    ';
+
+/**
+ * One mailbox's JSON as `JSON.stringify(report, null, 2)` prints it inside `"rows": [ ... ]`, with the
+ * comma before it unless it is the first row. (A string in JSON holds no raw line break, so every line
+ * break of the row's own text is one of its indentation's.)
+ */
+export function jsonRowText(row: MailboxRow, first: boolean): string {
+  return (first ? '' : ',') + ROW_INDENT + JSON.stringify(row, null, 2).replace(/\n/g, ROW_INDENT);
+}
+
+/** Everything before the first row: summary, droppedExamples and `"rows": [`. */
+export function jsonHeadText(head: Omit<SweepReport, 'rows'>): string {
+  const empty = JSON.stringify(
+    { summary: head.summary, droppedExamples: head.droppedExamples, rows: [] },
+    null,
+    2,
+  );
+  const end = '[]\n}';
+  if (!empty.endsWith(end)) throw new Error('the report head does not end with its empty rows');
+  return empty.slice(0, -end.length) + '[';
+}
+
+/** Everything after the last row: JSON.stringify prints an empty array as `[]`, a full one on lines. */
+export function jsonEndText(anyRows: boolean): string {
+  return anyRows ? '\n  ]\n}\n' : ']\n}\n';
+}
+
+/** `JSON.stringify(report, null, 2)` and a final line break, from the same pieces as a streamed report. */
 export function reportJson(report: SweepReport): string {
-  return JSON.stringify(report, null, 2) + '\n';
+  return (
+    jsonHeadText(report) +
+    report.rows.map((row, i) => jsonRowText(row, i === 0)).join('') +
+    jsonEndText(report.rows.length > 0)
+  );
 }
 
 /** One line per outcome, for logs and the CLI. */

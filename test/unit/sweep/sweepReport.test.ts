@@ -1,6 +1,16 @@
 import { loadSweepSettings } from '../../../shared/platform/config';
-import { countRows, reportCsv, reportPathFor, summarize } from '../../../shared/sweep/sweepReport';
+import {
+  CSV_HEADER_TEXT,
+  countRows,
+  csvRowText,
+  jsonRowText,
+  reportCsv,
+  reportJson,
+  reportPathFor,
+  summarize,
+} from '../../../shared/sweep/sweepReport';
 import type { MailboxRow } from '../../../shared/sweep/sweepTypes';
+import { reportSummary } from '../../support/sweepReportSummary';
 
 describe('the sweep report', () => {
   const rows: MailboxRow[] = [
@@ -89,5 +99,48 @@ describe('the sweep report', () => {
       kind: 'identity',
       blobServiceUrl: 'https://mystore.blob.core.windows.net',
     });
+  });
+});
+
+describe('the report texts, piece by piece', () => {
+  const summary = reportSummary(2, [], { dryRun: true });
+  const rows: MailboxRow[] = [
+    { mailbox: 'a@contoso.com', outcome: 'archived', itemsPlanned: 10, itemsMoved: 10, capped: true },
+    {
+      mailbox: 'é@contoso.com',
+      outcome: 'failed',
+      itemsPlanned: 0,
+      itemsMoved: 0,
+      errorMessage: 'x\n"y",\tz',
+    },
+    { mailbox: '=cmd@contoso.com', outcome: 'partial', itemsPlanned: 3, itemsMoved: 1, errorCode: undefined },
+  ];
+
+  it.each([
+    ['no rows', [], []],
+    ['one row', rows.slice(0, 1), []],
+    ['several rows and dropped examples', rows, [{ address: 'dave@fabrikam.com', reason: 'outOfScope' }]],
+  ])('reportJson is JSON.stringify(report, null, 2) and a line break (%s)', (_, some, droppedExamples) => {
+    const report = { summary, droppedExamples, rows: some };
+    expect(reportJson(report)).toBe(JSON.stringify(report, null, 2) + '\n');
+  });
+
+  it('reportCsv is the header line and one line per row, each ending in CRLF, formulas neutralised', () => {
+    expect(reportCsv([])).toBe(CSV_HEADER_TEXT);
+    expect(reportCsv(rows)).toBe(
+      'mailbox,outcome,itemsPlanned,itemsMoved,capped,errorCode\r\n' +
+        'a@contoso.com,archived,10,10,yes,\r\n' +
+        'é@contoso.com,failed,0,0,,\r\n' +
+        "'=cmd@contoso.com,partial,3,1,,\r\n",
+    );
+    expect(rows.map(csvRowText).join('')).toBe(reportCsv(rows).slice(CSV_HEADER_TEXT.length));
+  });
+
+  it('a JSON row with or without the comma before it', () => {
+    expect(jsonRowText(rows[0]!, true)).toBe(
+      '\n    {\n      "mailbox": "a@contoso.com",\n      "outcome": "archived",\n      "itemsPlanned": 10,' +
+        '\n      "itemsMoved": 10,\n      "capped": true\n    }',
+    );
+    expect(jsonRowText(rows[0]!, false)).toBe(`,${jsonRowText(rows[0]!, true)}`);
   });
 });

@@ -1,0 +1,130 @@
+/**
+ * Block blobs in memory, kept by the rules Azure Storage keeps them by, for the in-memory sweep store
+ * (MemorySweepStore) that tests, the dev host's tests and the benchmarks use: a report that Azure would
+ * refuse is refused here too, with the service's status and error code.
+ *
+ * - Put Block (https://learn.microsoft.com/rest/api/storageservices/put-block): the block id is a valid
+ *   Base64 string of at most 64 bytes before encoding; all block ids of a blob have the same length
+ *   (400 InvalidBlobOrBlock otherwise); staging an id again replaces that uncommitted block; a blob holds
+ *   at most 100,000 uncommitted blocks (409 BlockCountExceedsLimit).
+ * - Put Block List (https://learn.microsoft.com/rest/api/storageservices/put-block-list): the blob becomes
+ *   the listed blocks in the listed order, each looked up as "Latest" (the uncommitted block first, else the
+ *   committed one: the JavaScript SDK's commitBlockList lists every id so); an id found in neither is
+ *   400 InvalidBlockList; at most 50,000 blocks (400 BlockListTooLong); every uncommitted block not listed
+ *   is discarded.
+ * - Get Block List (https://learn.microsoft.com/rest/api/storageservices/get-block-list): committed ids in
+ *   order, then the uncommitted ones.
+ *
+ * Not modelled: uncommitted blocks expiring after 7 days, and block sizes (a report's blocks are kilobytes).
+ */
+
+export const MAX_BLOCK_ID_BYTES = 64;
+export const MAX_UNCOMMITTED_BLOCKS = 100_000;
+export const MAX_COMMITTED_BLOCKS = 50_000;
+
+/** An error as @azure/storage-blob's RestError carries it: the HTTP status and the service's code. */
+export class BlockBlobRefusal extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${statusCode} ${code}: ${message}`);
+    this.name = 'BlockBlobRefusal';
+  }
+}
+
+interface BlockBlob {
+  committed: { id: string; text: string }[];
+  uncommitted: Map<string, string>;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export class StagedBlocks {
+  private readonly blobs = new Map<string, BlockBlob>();
+
+  private blob(name: string): BlockBlob {
+    let blob = this.blobs.get(name);
+    if (!blob) {
+      blob = { committed: [], uncommitted: new Map() };
+      this.blobs.set(name, blob);
+    }
+    return blob;
+  }
+
+  stage(name: string, id: string, text: string): Promise<void> {
+    if (id === '' || !BASE64.test(id)) {
+      return Promise.reject(
+        new BlockBlobRefusal(400, 'InvalidQueryParameterValue', `block id "${id}" is not Base64`),
+      );
+    }
+    const bytes = Buffer.from(id, 'base64').length;
+    if (bytes > MAX_BLOCK_ID_BYTES) {
+      return Promise.reject(
+        new BlockBlobRefusal(400, 'InvalidQueryParameterValue', `block id of ${bytes} bytes (at most 64)`),
+      );
+    }
+    const blob = this.blob(name);
+    const other = [...blob.uncommitted.keys(), ...blob.committed.map((b) => b.id)].find(
+      (o) => o.length !== id.length,
+    );
+    if (other !== undefined) {
+      return Promise.reject(
+        new BlockBlobRefusal(
+          400,
+          'InvalidBlobOrBlock',
+          `block id "${id}" is not as long as "${other}" of ${name}`,
+        ),
+      );
+    }
+    if (!blob.uncommitted.has(id) && blob.uncommitted.size >= MAX_UNCOMMITTED_BLOCKS) {
+      return Promise.reject(
+        new BlockBlobRefusal(
+          409,
+          'BlockCountExceedsLimit',
+          `${name} holds ${MAX_UNCOMMITTED_BLOCKS} uncommitted blocks`,
+        ),
+      );
+    }
+    blob.uncommitted.set(id, text);
+    return Promise.resolve();
+  }
+
+  /** Committed ids, then uncommitted ones; none for a blob never staged to. */
+  ids(name: string): string[] {
+    const blob = this.blobs.get(name);
+    return blob ? [...blob.committed.map((b) => b.id), ...blob.uncommitted.keys()] : [];
+  }
+
+  /** The uncommitted blocks' count: what Azure would still hold before the 7 days run out. */
+  uncommittedCount(name: string): number {
+    return this.blobs.get(name)?.uncommitted.size ?? 0;
+  }
+
+  /** Writes the blob from `ids` and returns its text. */
+  commit(name: string, ids: readonly string[]): Promise<string> {
+    if (ids.length > MAX_COMMITTED_BLOCKS) {
+      return Promise.reject(
+        new BlockBlobRefusal(
+          400,
+          'BlockListTooLong',
+          `${ids.length} blocks for ${name} (at most ${MAX_COMMITTED_BLOCKS})`,
+        ),
+      );
+    }
+    const blob = this.blob(name);
+    const committed = new Map(blob.committed.map((b) => [b.id, b.text]));
+    const blocks: { id: string; text: string }[] = [];
+    for (const id of ids) {
+      const text = blob.uncommitted.get(id) ?? committed.get(id);
+      if (text === undefined) {
+        return Promise.reject(new BlockBlobRefusal(400, 'InvalidBlockList', `no block "${id}" in ${name}`));
+      }
+      blocks.push({ id, text });
+    }
+    blob.committed = blocks;
+    blob.uncommitted.clear();
+    return Promise.resolve(blocks.map((b) => b.text).join(''));
+  }
+}
