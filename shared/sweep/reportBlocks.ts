@@ -165,10 +165,9 @@ export function batchFailedRow(mailbox: string): MailboxRow {
  * How many parts each batch saved whole (0: not all of them), from the CSV's block ids: a part's CSV block
  * is staged after its JSON ones.
  */
-function savedParts(csvIds: readonly string[]): (batch: number) => number {
+function savedParts(has: ReadonlySet<string>): (batch: number) => number {
   const partsOf = new Map<number, number>();
-  const has = new Set(csvIds);
-  for (const id of csvIds) {
+  for (const id of has) {
     const name = blockName(id);
     if (name?.kind === 'rows') partsOf.set(name.batch, name.parts);
   }
@@ -191,9 +190,8 @@ export async function commitStreamedReport(
   report: StreamedReport,
 ): Promise<{ json: string; csv: string }> {
   const { reportPath, batches } = report;
-  const csvIds = await store.reportBlockIds(reportPath, 'csv');
-  const has = new Set(csvIds);
-  const partsSaved = savedParts(csvIds);
+  const has = new Set(await store.reportBlockIds(reportPath, 'csv'));
+  const partsSaved = savedParts(has);
   // Counted before anything is staged: head, each saved part or one block of BatchFailed rows, end.
   let blocks = 2;
   for (let batch = 0; batch < batches; batch++) blocks += partsSaved(batch) || 1;
