@@ -232,12 +232,20 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     // Discovery gave up. The parts it wrote are all there will be: the end marker tells the lanes, which
     // sweep those and stop; the report shows them and the sweep's summary names the error.
     discoveryError = outcome ? outcome.failure.message : errorMessage(discovering.result);
-    logOnce(context, 'error', `archive sweep discovery failed, sweeping only what it found: ${discoveryError}`);
+    logOnce(
+      context,
+      'error',
+      `archive sweep discovery failed, sweeping only what it found: ${discoveryError}`,
+    );
     const written = (yield context.df.callActivityWithRetry(ACTIVITY.endDiscovery, retry, {
       reportPath: job.reportPath,
       message: discoveryError,
     })) as { parts: number; total: number };
-    found = { discovery: { ...noDiscoveryCounts(), total: written.total }, parts: written.parts, droppedExamples: [] };
+    found = {
+      discovery: { ...noDiscoveryCounts(), total: written.total },
+      parts: written.parts,
+      droppedExamples: [],
+    };
   }
   const { discovery, parts } = found;
 

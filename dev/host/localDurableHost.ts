@@ -68,7 +68,7 @@ export interface WireOrchestratorState {
   customStatus?: unknown;
 }
 
-type SlotState = 'new' | 'run' | 'retryTimer' | 'timer' | 'event' | 'done';
+type SlotState = 'new' | 'run' | 'busy' | 'retryTimer' | 'timer' | 'event' | 'done';
 
 interface Slot {
   action: WireAction;
@@ -81,6 +81,9 @@ interface Slot {
   fireAt?: number;
   /** Final fire time of a timer; differs from fireAt while a long timer runs in pieces. */
   finalAt?: number;
+  /** busy: the activity or sub-orchestration running, and how it ended once it has. */
+  running?: Promise<void>;
+  outcome?: PromiseSettledResult<unknown>;
 }
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
@@ -353,10 +356,12 @@ export class LocalDurableHost {
     for (const id of [...this.wakers.keys()]) this.wake(id);
   }
 
-  private sleep(instanceId: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = (): void => {
+  /** A sleep that can be called off (a completion won the race): its waker is removed at once. */
+  private sleeping(instanceId: string, ms: number): { promise: Promise<void>; cancel: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    let done: () => void = () => undefined;
+    const promise = new Promise<void>((resolve) => {
+      done = (): void => {
         if (timer) clearTimeout(timer);
         this.wakers.get(instanceId)?.delete(done);
         resolve();
@@ -366,6 +371,7 @@ export class LocalDurableHost {
       set.add(done);
       this.wakers.set(instanceId, set);
     });
+    return { promise, cancel: done };
   }
 
   /** Runs one orchestration to its end (used directly by tests; startNew wraps it). */
@@ -515,8 +521,13 @@ export class LocalDurableHost {
     for (;;) {
       if (this.terminations.has(instanceId)) return 'terminated';
       const all = [...slots.values()].sort((a, b) => a.id - b.id);
-      const runnable = all.filter((s) => s.state === 'new' || s.state === 'run');
-      if (runnable.length) return this.runAll(instanceId, runnable, newId, now);
+      for (const s of all) if (s.state === 'new' || s.state === 'run') this.start(s, instanceId);
+      // Each completion is delivered as it comes, as the extension does (one message each): a task that
+      // failed gets its retry timer while the others still run, and what has ended is not held back by
+      // what has not.
+      const ended = all.filter((s) => s.state === 'busy' && s.outcome);
+      if (ended.length) return this.completions(ended, newId, now);
+      const busy = all.filter((s) => s.state === 'busy');
 
       const queued = this.events.get(instanceId) ?? [];
       const waiting = all.filter((s) => s.state === 'event');
@@ -534,40 +545,49 @@ export class LocalDurableHost {
       if (timers.length && this.opts.timers !== 'clock') advance(due); // skip: the instance's clock jumps
       if (timers.length && now().getTime() >= due) return this.fireTimers(schema, timers, now(), newId);
 
-      if (!timers.length && !waiting.length) {
+      if (!timers.length && !waiting.length && !busy.length) {
         throw new Error(
           'LocalDurableHost: orchestration is not done but has nothing pending (unsupported pattern?)',
         );
       }
-      if (waiting.length && !timers.length) {
+      if (waiting.length && !timers.length && !busy.length) {
         this.opts.log?.(
           `[${instanceId}] waiting for event(s): ${waiting.map((s) => s.action.externalEventName).join(', ')}`,
         );
       }
-      // wait for an event, a termination, a clock change or the next timer
-      this.idleUntil.set(instanceId, timers.length ? due : Infinity);
-      await this.sleep(instanceId, timers.length ? due - this.clock.now() : Infinity);
+      // wait for a completion, an event, a termination, a clock change or the next timer
+      if (!busy.length) this.idleUntil.set(instanceId, timers.length ? due : Infinity);
+      const wait = this.sleeping(instanceId, timers.length ? due - this.clock.now() : Infinity);
+      await Promise.race([wait.promise, ...busy.map((s) => s.running)]);
+      wait.cancel();
       this.idleUntil.delete(instanceId);
+      // completions that arrive together are delivered together
+      if (busy.length) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private async runAll(
-    instanceId: string,
-    runnable: Slot[],
-    newId: () => number,
-    now: () => Date,
-  ): Promise<Batch> {
-    const outcomes = await Promise.allSettled(runnable.map((s) => this.execute(s, instanceId)));
+  private start(s: Slot, instanceId: string): void {
+    s.state = 'busy';
+    s.outcome = undefined;
+    s.running = this.execute(s, instanceId).then(
+      (value) => void (s.outcome = { status: 'fulfilled', value }),
+      (reason: unknown) => void (s.outcome = { status: 'rejected', reason }),
+    );
+  }
+
+  private completions(ended: Slot[], newId: () => number, now: () => Date): Batch {
     const t = now();
     const events: WireEvent[] = [];
-    runnable.forEach((s, i) => {
-      const o = outcomes[i];
-      if (!o) return;
+    for (const s of ended) {
+      const o = s.outcome;
+      s.running = undefined;
+      s.outcome = undefined;
+      if (!o) continue;
       const sub = s.action.actionType >= ActionType.CallSubOrchestrator;
       if (o.status === 'fulfilled') {
         s.state = 'done';
         events.push(sub ? h.subOrchCompleted(t, s.id, o.value) : h.taskCompleted(t, s.id, o.value));
-        return;
+        continue;
       }
       const err = o.reason instanceof Error ? o.reason : new Error(String(o.reason));
       events.push(sub ? h.subOrchFailed(t, s.id, err) : h.taskFailed(t, s.id, err, s.action.functionName));
@@ -585,7 +605,7 @@ export class LocalDurableHost {
       } else {
         s.state = 'done';
       }
-    });
+    }
     return { time: t, events };
   }
 

@@ -9,7 +9,7 @@
  * while the expansion goes on. The order is the expansion's (group members level by level, then the listed
  * names), not sorted: sorting would need the whole list.
  */
-import { forEachInOrder, mapWithLimit } from '../platform/transport/concurrency';
+import { forEachInOrder } from '../platform/transport/concurrency';
 import { walkGroupMembers } from '../mailbox/groupExpansion';
 import type { MailboxOperations } from '../mailbox/mailboxOperations';
 import type { MailboxScope } from '../mailbox/scope';
@@ -201,7 +201,7 @@ class PartWriter {
   private next = 0;
   private written = 0;
   private readonly pending = new Set<Promise<void>>();
-  private failure: unknown;
+  private failure?: Error;
 
   constructor(
     private readonly sink: MailboxPartSink,
@@ -229,12 +229,17 @@ class PartWriter {
   async end(): Promise<{ parts: number; total: number }> {
     if (this.current.length > 0) await this.flush();
     await Promise.all(this.pending);
-    if (this.failure !== undefined) throw this.failure;
+    this.throwIfFailed();
     return { parts: this.next, total: this.written };
   }
 
+  /** A write that failed fails discovery (at the next part, or at the end). */
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
   private async flush(): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+    this.throwIfFailed();
     const addresses = this.current;
     this.current = [];
     const write = this.sink.write(this.next++, addresses).then(
@@ -242,13 +247,13 @@ class PartWriter {
         this.written += addresses.length;
       },
       (error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= error instanceof Error ? error : new Error(String(error));
       },
     );
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
     if (this.pending.size >= PART_WRITES_IN_FLIGHT) await Promise.race(this.pending);
-    if (this.failure !== undefined) throw this.failure;
+    this.throwIfFailed();
   }
 }
 
