@@ -1,14 +1,16 @@
 /**
  * Archive sweep benchmark: 10,000 mailboxes on the EWS sandbox with 20 ms per call, the real EWS client,
  * the real orchestrations through the dev host's in-process durable driver (reports in memory).
- * Throughput is EWS calls per second against the bound: configured concurrency / latency, where the
- * configured concurrency is the smallest of the mailboxes in flight (batches in flight x the mailboxes a batch
- * runs at once, SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH, at most the batch size), the
- * activities one worker runs at once (host.json's maxConcurrentActivityFunctions; each mailbox has one
- * call in flight at a time) and the EWS client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Discovery's calls
- * (group expansion) all act as the service mailbox, so their configured concurrency is the per-mailbox
- * cap (EWS_MAX_IN_FLIGHT_PER_MAILBOX); the bound counts them at that rate. Target: at least 90 % of the
- * bound.
+ * Throughput is EWS calls per second, every call counted (discovery's group expansion included), against
+ * the flat bound: configured concurrency / latency, where the configured concurrency is the smallest of
+ * the mailboxes in flight (batches in flight x the mailboxes a batch runs at once,
+ * SWEEP_MAILBOXES_IN_FLIGHT_PER_BATCH, at most the batch size), the activities one worker runs at once
+ * (host.json's maxConcurrentActivityFunctions; each mailbox has one call in flight at a time) and the EWS
+ * client's per-endpoint cap (EWS_MAX_IN_FLIGHT). Discovery runs beside the batches (they start on its
+ * first parts), so its calls take slots like the others'. By default the benchmark runs 3 mailboxes a
+ * batch at once (30 in flight), so that the client's cap (27) is what binds and the bound is
+ * EWS_MAX_IN_FLIGHT / latency = 1,350 calls/s; BENCH_SWEEP_PER_BATCH=2 runs the app's default (20 in
+ * flight, bound 1,000 calls/s). Target: at least 90 % of the bound.
  */
 import { cpus, loadavg } from 'node:os';
 import { installFunctionsCoreStandIn, registrations } from '../dev/host/functionsCoreStandIn';
@@ -35,15 +37,12 @@ export interface SweepBenchResult {
   discoveryCalls: number;
   /** The per-mailbox cap (EWS_MAX_IN_FLIGHT_PER_MAILBOX): discovery's concurrency. */
   discoveryConcurrency: number;
-  /**
-   * Calls over the least time they can take: discovery's calls at discoveryConcurrency, then the rest
-   * at concurrency, each call latencyMs.
-   */
+  /** The flat bound: concurrency / latency, every call counted (discovery runs beside the batches). */
   boundCallsPerSecond: number;
   /** callsPerSecond / boundCallsPerSecond. */
   efficiency: number;
-  /** The archiving phase alone (after discovery): its calls per second / (concurrency / latency). */
-  archivingEfficiency: number;
+  /** From the sweep's start to its first mailbox call: how soon archiving starts while discovery runs. */
+  firstMailboxSeconds: number;
   target: number;
   mailboxesPerSecond: number;
   itemsArchived: number;
@@ -66,7 +65,7 @@ export interface SweepBenchResult {
    * (both processes' CPU on the call's path, waiting for a busy event loop or core, discovery, the tail).
    */
   slotMsPerCall: number;
-  /** From the sweep's start to its first mailbox call (discovery: group expansion, the list to storage). */
+  /** From the sweep's start to discovery's last answer (the group expansion). */
   discoverySeconds: number;
   /** Machine context: cores and the 1-minute load average when the run started (others' work included). */
   cpus: number;
@@ -74,7 +73,12 @@ export interface SweepBenchResult {
 }
 
 export async function runSweepBenchmark(
-  options: { mailboxes?: number; latencyMs?: number; endpointInFlight?: number } = {},
+  options: {
+    mailboxes?: number;
+    latencyMs?: number;
+    endpointInFlight?: number;
+    mailboxesInFlightPerBatch?: number;
+  } = {},
 ): Promise<SweepBenchResult> {
   installFunctionsCoreStandIn();
   const mailboxes = options.mailboxes ?? 10_000;
@@ -82,8 +86,8 @@ export async function runSweepBenchmark(
   const endpointInFlight = options.endpointInFlight ?? 27;
   const batchSize = 50;
   const maxBatchesInFlight = 10;
-  // The app's default: 10 lanes x 2 = 20 mailboxes in flight for the whole sweep (docs/operations.md).
-  const mailboxesInFlightPerBatch = 2;
+  // 10 lanes x 3 = 30 mailboxes in flight, above the client's cap of 27 (the app's default is 2: 20).
+  const mailboxesInFlightPerBatch = options.mailboxesInFlightPerBatch ?? 3;
 
   const { generatedAddress } = await import('../dev/ews-sandbox/generateTenant');
   const { LocalDurableHost } = await import('../dev/host/localDurableHost');
@@ -126,17 +130,21 @@ export async function runSweepBenchmark(
   let calls = 0;
   let discoveryCalls = 0;
   let firstMailboxCall = 0n;
+  let lastDiscoveryAnswer = 0n;
   const counted = new Proxy(backend.operations, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         calls++;
-        if (firstMailboxCall === 0n && prop === 'hasArchiveMailbox') {
-          firstMailboxCall = process.hrtime.bigint();
-          discoveryCalls = calls - 1;
+        const discovering = prop === 'expandGroup' || prop === 'resolvePrimaryAddress';
+        if (discovering) discoveryCalls++;
+        else if (firstMailboxCall === 0n) firstMailboxCall = process.hrtime.bigint();
+        const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (discovering) {
+          void Promise.resolve(answer).finally(() => (lastDiscoveryAnswer = process.hrtime.bigint()));
         }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        return answer;
       };
     },
   }) as Ops;
@@ -178,12 +186,11 @@ export async function runSweepBenchmark(
     endpointInFlight,
   );
   const discoveryConcurrency = loadEwsSettings(env).maxInFlightPerMailbox;
-  const leastSeconds =
-    ((discoveryCalls / discoveryConcurrency + (calls - discoveryCalls) / concurrency) * latencyMs) / 1000;
-  const bound = calls / leastSeconds;
+  // The flat bound: every call, discovery's included, at the configured concurrency.
+  const bound = concurrency / (latencyMs / 1000);
   const callsPerSecond = calls / seconds;
-  const discoverySeconds = firstMailboxCall === 0n ? NaN : Number(firstMailboxCall - started) / 1e9;
-  const archivingCallsPerSecond = (calls - discoveryCalls) / (seconds - discoverySeconds);
+  const discoverySeconds = lastDiscoveryAnswer === 0n ? NaN : Number(lastDiscoveryAnswer - started) / 1e9;
+  const firstMailboxSeconds = firstMailboxCall === 0n ? NaN : Number(firstMailboxCall - started) / 1e9;
   const { total, ...outcome } = summary.mailboxes;
   return {
     mailboxes: total,
@@ -201,7 +208,7 @@ export async function runSweepBenchmark(
     discoveryConcurrency,
     boundCallsPerSecond: round(bound),
     efficiency: round(callsPerSecond / bound, 3),
-    archivingEfficiency: round(archivingCallsPerSecond / (concurrency / (latencyMs / 1000)), 3),
+    firstMailboxSeconds: round(firstMailboxSeconds, 2),
     target: 0.9,
     mailboxesPerSecond: round(total / seconds),
     itemsArchived: summary.itemsArchived,
