@@ -9,24 +9,32 @@ import * as df from 'durable-functions';
 import { activityOutcome, type ActivityOutcome } from '../shared/app/activityOutcome';
 import { instanceLog } from '../shared/platform/logging/invocationLog';
 import { sweepDependencies } from '../shared/sweep/sweepDependencies';
+import { stageBatchPart } from '../shared/sweep/reportBlocks';
 import {
+  batchMailboxes,
   discoverSweep,
+  endFailedDiscovery,
+  prepareSweep,
   sweepOneMailbox,
   writeSweepReport,
-  type Discovered,
-  type DiscoverInput,
+  type BatchMailboxes,
+  type PrepareInput,
   type SweepMailboxInput,
   type WriteReportInput,
 } from '../shared/sweep/sweepSteps';
-import type { MailboxRow } from '../shared/sweep/sweepTypes';
+import type { DiscoveryFound, MailboxRow, SweepJob } from '../shared/sweep/sweepTypes';
 
-export type { Discovered, DiscoverInput, SweepMailboxInput, WriteReportInput };
+export type { BatchMailboxes, SweepMailboxInput, WriteReportInput };
 
 /**
- * Discovery's input as the orchestration sends it: a start limited to some mailboxes names their stored
- * list (shared/sweep/sweepControl.ts) instead of carrying it, so the input stays small.
+ * The sweep's start and discovery as the orchestration sends them: a start limited to some mailboxes
+ * names their stored list (shared/sweep/sweepControl.ts) instead of carrying it, so inputs stay small.
  */
-export interface DiscoverActivityInput extends Omit<DiscoverInput, 'mailboxes'> {
+export interface PrepareActivityInput extends Omit<PrepareInput, 'mailboxes'> {
+  mailboxList?: string;
+}
+export interface DiscoverActivityInput {
+  job: SweepJob;
   mailboxList?: string;
 }
 
@@ -35,49 +43,83 @@ export interface WriteReportActivityInput extends WriteReportInput {
   mailboxList?: string;
 }
 
+/** What a batch orchestration asks for: its part of the discovered list. */
+export interface LoadBatchInput {
+  reportPath: string;
+  part: number;
+}
+
 /** The most a requested list holds (parseSweepRequest's limit); read whole. */
 const WHOLE_LIST = Number.MAX_SAFE_INTEGER;
 
 export const ACTIVITY = {
+  prepare: 'archiveSweepPrepare',
   discover: 'archiveSweepDiscover',
+  endDiscovery: 'archiveSweepEndDiscovery',
   loadBatch: 'archiveSweepLoadBatch',
   sweepMailbox: 'archiveSweepMailbox',
   saveBatch: 'archiveSweepSaveBatch',
   writeReport: 'archiveSweepWriteReport',
 } as const;
 
+async function requestedList(mailboxList: string | undefined): Promise<string[] | undefined> {
+  return mailboxList ? sweepDependencies().store().getMailboxes(mailboxList, 0, WHOLE_LIST) : undefined;
+}
+
 /**
- * A configuration mistake or a permanent refusal will not mend itself with retries: the outcome names it
- * (a setting's with the setting) and the sweep ends; transient failures are retried by the orchestration.
+ * A configuration mistake will not mend itself with retries: the outcome names the setting and the sweep
+ * ends before any call to Exchange. A sweep that will not run reads its requested list no more.
  */
-export async function discover(
-  input: DiscoverActivityInput,
+export async function prepare(
+  input: PrepareActivityInput,
   context: InvocationContext,
-): Promise<ActivityOutcome<Discovered>> {
+): Promise<ActivityOutcome<SweepJob>> {
   const log = instanceLog(context, input.sweepId);
-  const deps = sweepDependencies();
   const { mailboxList, ...run } = input;
   const outcome = await activityOutcome(
-    async () => {
-      const mailboxes = mailboxList ? await deps.store().getMailboxes(mailboxList, 0, WHOLE_LIST) : undefined;
-      return discoverSweep({ ...run, mailboxes }, deps, log);
-    },
+    async () => prepareSweep({ ...run, mailboxes: await requestedList(mailboxList) }, sweepDependencies()),
     {
       permanent: (failure) => log.error(`archive sweep not started: ${failure.message}`),
-      retried: (error) => log.warn(`archive sweep discovery failed, will be retried: ${error.message}`),
+      retried: (error) => log.warn(`archive sweep start failed, will be retried: ${error.message}`),
     },
   );
-  // A sweep that will not run reads its list no more.
-  if (!outcome.ok && mailboxList) await deps.store().deleteParts(mailboxList, 0);
+  if (!outcome.ok && mailboxList) await sweepDependencies().store().deleteParts(mailboxList, 0);
   return outcome;
 }
 
-export async function loadBatch(input: {
+/** Permanent refusals end discovery (the sweep still sweeps the parts written); transient ones are retried. */
+export async function discover(
+  input: DiscoverActivityInput,
+  context: InvocationContext,
+): Promise<ActivityOutcome<DiscoveryFound>> {
+  const log = instanceLog(context, input.job.sweepId);
+  const outcome = await activityOutcome(
+    async () =>
+      discoverSweep(
+        { job: input.job, mailboxes: await requestedList(input.mailboxList) },
+        sweepDependencies(),
+        log,
+      ),
+    {
+      permanent: (failure) => log.error(`archive sweep discovery failed: ${failure.message}`),
+      retried: (error) => log.warn(`archive sweep discovery failed, will be retried: ${error.message}`),
+    },
+  );
+  // A refusal ends discovery now: the lanes waiting for more parts must hear it before the sweep can
+  // (it waits for them). A transient failure is retried instead; if the retries run out, the sweep ends it.
+  if (!outcome.ok) await endDiscovery({ reportPath: input.job.reportPath, message: outcome.failure.message });
+  return outcome;
+}
+
+export async function endDiscovery(input: {
   reportPath: string;
-  start: number;
-  end: number;
-}): Promise<string[]> {
-  return sweepDependencies().store().getMailboxes(input.reportPath, input.start, input.end);
+  message: string;
+}): Promise<{ parts: number; total: number }> {
+  return endFailedDiscovery(input.reportPath, input.message, sweepDependencies().store());
+}
+
+export async function loadBatch(input: LoadBatchInput): Promise<BatchMailboxes> {
+  return batchMailboxes(sweepDependencies().store(), input.reportPath, input.part);
 }
 
 export async function archiveOneMailbox(
@@ -97,7 +139,7 @@ export async function archiveOneMailbox(
  */
 export const SAVE_PART_BYTES = 40 * 1024;
 
-/** One part of a batch's rows: parts 0..parts-2 are staged, the last one writes the batch's rows whole. */
+/** One part of a batch's rows (shared/sweep/reportBlocks.ts BatchPart, as the batch orchestration sends it). */
 export interface SaveBatchInput {
   reportPath: string;
   batch: number;
@@ -135,34 +177,12 @@ export function saveParts(rows: readonly MailboxRow[], budget = SAVE_PART_BYTES)
   return parts;
 }
 
-/** Where a batch's earlier parts wait for its last one. */
-const stagingPath = (reportPath: string, batch: number): string =>
-  `${reportPath}.staging-${String(batch).padStart(6, '0')}`;
-
 /**
- * Saves one part. The batch's rows appear whole or not at all (the report counts a batch without rows as
- * BatchFailed): the last part gathers the staged ones, writes the batch and removes the staging. Each step
- * may run again (activities run at least once): a last part that finds its staging gone and the batch
- * written whole has already run.
+ * Saves one part: its rows go into the report's blobs as staged blocks (shared/sweep/reportBlocks.ts). The
+ * report takes a batch's rows only once all its parts are saved, so they appear whole or not at all.
  */
 export async function saveBatch(input: SaveBatchInput): Promise<void> {
-  const store = sweepDependencies().store();
-  const { reportPath, batch, part, parts, rows } = input;
-  const staging = stagingPath(reportPath, batch);
-  if (part < parts - 1) return store.putBatchRows(staging, part, rows);
-  const all: MailboxRow[] = [];
-  for (let earlier = 0; earlier < part; earlier++) {
-    const staged = await store.getBatchRows(staging, earlier);
-    if (!staged) {
-      const saved = await store.getBatchRows(reportPath, batch);
-      if (saved && saved.length >= all.length + rows.length) return;
-      throw new Error(`batch ${batch}: part ${earlier} of ${parts} is not staged (${staging})`);
-    }
-    all.push(...staged);
-  }
-  all.push(...rows);
-  await store.putBatchRows(reportPath, batch, all);
-  if (part > 0) await store.deleteParts(staging, part);
+  return stageBatchPart(sweepDependencies().store(), input);
 }
 
 export async function writeReport(
@@ -176,11 +196,17 @@ export async function writeReport(
   return where;
 }
 
+df.app.activity(ACTIVITY.prepare, {
+  handler: (input, ctx) => prepare(input as PrepareActivityInput, ctx),
+});
 df.app.activity(ACTIVITY.discover, {
   handler: (input, ctx) => discover(input as DiscoverActivityInput, ctx),
 });
+df.app.activity(ACTIVITY.endDiscovery, {
+  handler: (input) => endDiscovery(input as { reportPath: string; message: string }),
+});
 df.app.activity(ACTIVITY.loadBatch, {
-  handler: (input) => loadBatch(input as { reportPath: string; start: number; end: number }),
+  handler: (input) => loadBatch(input as LoadBatchInput),
 });
 df.app.activity(ACTIVITY.sweepMailbox, {
   handler: (input, ctx) => archiveOneMailbox(input as SweepMailboxInput, ctx),

@@ -12,50 +12,141 @@ import {
   type FromOrchestration,
   type InstanceLog,
 } from '../platform/logging/invocationLog';
-import { discoverMailboxes } from './discovery';
+import { sleep } from '../platform/transport/concurrency';
+import { assertDiscoverable, discoverMailboxes, readWrittenParts, type MailboxPartSink } from './discovery';
 import type { SweepDependencies } from './sweepDependencies';
 import { discoverySourcesFor, sweepJobFor } from './sweepJob';
 import { sweepMailbox, type SweepJobLimits } from './sweepMailbox';
-import { reportCsv, reportJson } from './sweepReport';
+import { commitStreamedReport } from './reportBlocks';
 import type { SweepStore } from './sweepStore';
-import type { DiscoveryCounts, MailboxRow, SweepJob, SweepSummary } from './sweepTypes';
+import type { DiscoveryFound, MailboxRow, SweepJob, SweepSummary } from './sweepTypes';
 
-export interface DiscoverInput {
+export interface PrepareInput {
   sweepId: string;
   startedAt: string;
   dryRun: boolean;
-  mailboxes?: string[];
+  /** The mailboxes a start asked for (read from its stored list), else the configured sources. */
+  mailboxes?: readonly string[];
 }
 
-export interface Discovered {
-  job: SweepJob;
-  discovery: DiscoveryCounts;
-  droppedExamples: { address: string; reason: string }[];
-}
-
-/** Settings become the run's job (fixed for the whole sweep); the mailbox list goes to storage. */
-export async function discoverSweep(
-  input: DiscoverInput,
-  deps: SweepDependencies,
-  log: InstanceLog,
-): Promise<Discovered> {
+/**
+ * Settings become the run's job, fixed for the whole sweep, and what configuration alone says is checked
+ * (discovery.ts assertDiscoverable): a mistake ends the sweep before any call to Exchange.
+ */
+export function prepareSweep(input: PrepareInput, deps: SweepDependencies): SweepJob {
   const settings = deps.settings();
   const job = sweepJobFor(settings, {
     sweepId: input.sweepId,
     startedAt: new Date(input.startedAt),
     dryRun: input.dryRun,
   });
+  assertDiscoverable(deps.scope(), discoverySourcesFor(settings, input.mailboxes));
+  return job;
+}
+
+export interface DiscoverInput {
+  job: SweepJob;
+  mailboxes?: readonly string[];
+}
+
+/** The store's parts of one sweep's list, as discovery writes and reads them. */
+export function mailboxPartsOf(store: SweepStore, reportPath: string): MailboxPartSink {
+  return {
+    write: (part, addresses) => store.putMailboxPart(reportPath, part, addresses),
+    read: (part) => store.getMailboxPart(reportPath, part),
+  };
+}
+
+/**
+ * Writes the sweep's mailboxes in parts as it finds them (batches start on the first ones), then its
+ * end marker. Run again (activities run at least once), it answers from a complete end marker, or
+ * resumes after the parts an earlier attempt wrote.
+ */
+export async function discoverSweep(
+  input: DiscoverInput,
+  deps: SweepDependencies,
+  log: InstanceLog,
+): Promise<DiscoveryFound> {
+  const { job } = input;
+  const store = deps.store();
+  const ended = await store.getDiscoveryEnd(job.reportPath);
+  if (ended?.ended === 'complete') {
+    const { ended: _ended, ...found } = ended;
+    return found;
+  }
+  const settings = deps.settings();
   const operations = await deps.operations();
   const result = await withInvocationLog(log, () =>
-    discoverMailboxes(operations, deps.scope(), discoverySourcesFor(settings, input.mailboxes)),
+    discoverMailboxes(
+      operations,
+      deps.scope(),
+      discoverySourcesFor(settings, input.mailboxes),
+      mailboxPartsOf(store, job.reportPath),
+      { partSize: job.batchSize, salt: job.sweepId + job.startedAt },
+    ),
   );
-  await deps.store().putMailboxes(job.reportPath, result.addresses);
-  const { addresses: _addresses, droppedExamples, ...discovery } = result;
+  const { parts, droppedExamples, ...discovery } = result;
+  const found: DiscoveryFound = { discovery, parts, droppedExamples };
+  await store.putDiscoveryEnd(job.reportPath, { ended: 'complete', ...found });
   log.info(
-    `archive sweep: ${discovery.total} mailbox(es) in scope; dropped ${discovery.outOfScope} out of scope, ` +
+    `archive sweep: ${discovery.total} mailbox(es) in scope in ${parts} part(s); dropped ${discovery.outOfScope} out of scope, ` +
       `${discovery.unresolved} unresolved, ${discovery.notMailboxes} not mailboxes`,
   );
-  return { job, discovery, droppedExamples };
+  return found;
+}
+
+/**
+ * After discovery gave up for good: the parts it wrote (gaps filled) are all there will be; the end
+ * marker says so, and the lanes waiting for more end.
+ */
+export async function endFailedDiscovery(
+  reportPath: string,
+  message: string,
+  store: SweepStore,
+): Promise<{ parts: number; total: number }> {
+  const written = await readWrittenParts(mailboxPartsOf(store, reportPath));
+  await store.putDiscoveryEnd(reportPath, { ended: 'failed', parts: written.parts, message });
+  return written;
+}
+
+/** What a lane is told when it asks for a batch's mailboxes. */
+export type BatchMailboxes =
+  | { state: 'ready'; mailboxes: string[] }
+  /** Discovery ended below this batch: the lane has no more batches. */
+  | { state: 'none' }
+  /** Not written yet and discovery still running: ask again. */
+  | { state: 'waiting' };
+
+/** How long one ask waits for a part before answering `waiting`, and how often it looks. */
+export const PART_WAIT_MS = 30_000;
+export const PART_POLL_MS = 250;
+
+/**
+ * Batch `batch`'s mailboxes: its part once discovery has written it, `none` once discovery ended below
+ * it, else `waiting` after at most `waitMs` (the lane asks again: an activity never waits unbounded, and
+ * the lane's history gains two events per ask). The end marker is read before the part, so a part that
+ * appeared between the two reads is not missed.
+ */
+export async function batchMailboxes(
+  store: SweepStore,
+  reportPath: string,
+  batch: number,
+  waitMs = PART_WAIT_MS,
+  pollMs = PART_POLL_MS,
+): Promise<BatchMailboxes> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const ended = await store.getDiscoveryEnd(reportPath);
+    const mailboxes = await store.getMailboxPart(reportPath, batch);
+    if (mailboxes) return { state: 'ready', mailboxes };
+    if (ended && batch >= ended.parts) return { state: 'none' };
+    if (ended)
+      throw new Error(
+        `batch ${batch}: discovery ended with ${ended.parts} parts but part ${batch} is missing`,
+      );
+    if (Date.now() >= deadline) return { state: 'waiting' };
+    await sleep(pollMs);
+  }
 }
 
 export interface SweepMailboxInput extends FromOrchestration {
@@ -86,30 +177,23 @@ export interface WriteReportInput {
   droppedExamples: { address: string; reason: string }[];
 }
 
-/** Gathers the batches' rows (a batch that left none: its mailboxes are BatchFailed) and writes JSON + CSV. */
+/**
+ * Commits the report the batches streamed into its two blobs (shared/sweep/reportBlocks.ts: a batch that
+ * saved no rows has its mailboxes as BatchFailed) and removes the run's working files.
+ */
 export async function writeSweepReport(
   input: WriteReportInput,
   store: SweepStore,
   log: InstanceLog,
 ): Promise<{ json: string; csv: string }> {
   const { job } = input;
-  const rows: MailboxRow[] = [];
-  for (let batch = 0; batch < input.batches; batch++) {
-    const saved = await store.getBatchRows(job.reportPath, batch);
-    if (saved) {
-      rows.push(...saved);
-      continue;
-    }
-    const start = batch * job.batchSize;
-    for (const mailbox of await store.getMailboxes(job.reportPath, start, start + job.batchSize)) {
-      rows.push({ mailbox, outcome: 'failed', itemsPlanned: 0, itemsMoved: 0, errorCode: 'BatchFailed' });
-    }
-  }
-  const where = await store.putReport(
-    job.reportPath,
-    reportJson({ summary: input.summary, droppedExamples: input.droppedExamples, rows }),
-    reportCsv(rows),
-  );
+  const where = await commitStreamedReport(store, {
+    reportPath: job.reportPath,
+    batches: input.batches,
+    summary: input.summary,
+    droppedExamples: input.droppedExamples,
+    mailboxesOf: async (batch) => (await store.getMailboxPart(job.reportPath, batch)) ?? [],
+  });
   await store.deleteParts(job.reportPath, input.batches);
   log.info(`archive sweep: report ${where.json}`);
   return where;

@@ -6,22 +6,53 @@
 import type { ReportsStorageSettings } from '../platform/config';
 import { ConfigError } from '../platform/configError';
 import { openBlobContainer } from '../platform/blobContainer';
-import type { MailboxRow } from './sweepTypes';
+import { mapWithLimit } from '../platform/transport/concurrency';
+import { StagedBlocks } from './stagedBlocks';
+import type { DiscoveryEnd } from './sweepTypes';
+
+/** The sweep report's two blobs: `<reportPath>.json` and `<reportPath>.csv`. */
+export type ReportFile = 'json' | 'csv';
+
+const REPORT_CONTENT_TYPE: Record<ReportFile, string> = {
+  json: 'application/json',
+  csv: 'text/csv; charset=utf-8',
+};
 
 export interface SweepStore {
+  /**
+   * A list in one blob: the mailboxes an HTTP-started sweep was asked to do (shared/sweep/sweepControl.ts;
+   * at most 10,000), and the whole discovered list of a sweep started by a version before the parts.
+   */
   putMailboxes(reportPath: string, addresses: readonly string[]): Promise<void>;
   /** Addresses [start, end) of the list written by putMailboxes. */
   getMailboxes(reportPath: string, start: number, end: number): Promise<string[]>;
-  putBatchRows(reportPath: string, batch: number, rows: readonly MailboxRow[]): Promise<void>;
-  getBatchRows(reportPath: string, batch: number): Promise<MailboxRow[] | undefined>;
+  /** Part `part` of the discovered mailboxes, i.e. batch `part`'s; discovery writes each once. */
+  putMailboxPart(reportPath: string, part: number, addresses: readonly string[]): Promise<void>;
+  /** Undefined while discovery has not written it (or never will: see getDiscoveryEnd). */
+  getMailboxPart(reportPath: string, part: number): Promise<string[] | undefined>;
+  /** Discovery's last word, written after its last part: how many parts there are, or that it failed. */
+  putDiscoveryEnd(reportPath: string, end: DiscoveryEnd): Promise<void>;
+  getDiscoveryEnd(reportPath: string): Promise<DiscoveryEnd | undefined>;
+  /**
+   * Stages a block of `<reportPath>.<file>` (Put Block): stored, not part of the blob until committed.
+   * `blockId` is Base64, as Azure takes it (shared/sweep/reportBlocks.ts makes them).
+   */
+  stageReportBlock(reportPath: string, file: ReportFile, blockId: string, text: string): Promise<void>;
+  /** The ids of the blob's blocks, committed and staged (Get Block List, all); none for no blob. */
+  reportBlockIds(reportPath: string, file: ReportFile): Promise<string[]>;
+  /** Writes the blob from these blocks in this order (Put Block List); returns where it is. */
+  commitReportBlocks(reportPath: string, file: ReportFile, blockIds: readonly string[]): Promise<string>;
   /** Writes `<reportPath>.json` and `.csv`; returns where they are (URLs for blobs). */
   putReport(reportPath: string, json: string, csv: string): Promise<{ json: string; csv: string }>;
-  /** Removes the working files of a finished run. */
+  /** Removes the working files of a finished run (everything under `<reportPath>.parts/`). */
   deleteParts(reportPath: string, batches: number): Promise<void>;
 }
 
-const mailboxesBlob = (p: string): string => `${p}.parts/mailboxes.json`;
-const batchBlob = (p: string, i: number): string => `${p}.parts/batch-${String(i).padStart(6, '0')}.json`;
+const partsFolder = (p: string): string => `${p}.parts/`;
+const mailboxesBlob = (p: string): string => `${partsFolder(p)}mailboxes.json`;
+const mailboxPartBlob = (p: string, i: number): string =>
+  `${partsFolder(p)}mailboxes-${String(i).padStart(6, '0')}.json`;
+const discoveryEndBlob = (p: string): string => `${partsFolder(p)}discovery-end.json`;
 
 /** Keeps the last mailbox list read, so fifty batches of one run do not each download it. */
 class ListCache {
@@ -42,6 +73,8 @@ class ListCache {
 
 export class MemorySweepStore implements SweepStore {
   readonly blobs = new Map<string, string>();
+  /** The report blobs' blocks, kept by Azure's rules (shared/sweep/stagedBlocks.ts). */
+  readonly blocks = new StagedBlocks();
 
   putMailboxes(reportPath: string, addresses: readonly string[]): Promise<void> {
     this.blobs.set(mailboxesBlob(reportPath), JSON.stringify(addresses));
@@ -52,13 +85,34 @@ export class MemorySweepStore implements SweepStore {
     if (raw === undefined) return Promise.reject(new Error(`no mailbox list for ${reportPath}`));
     return Promise.resolve((JSON.parse(raw) as string[]).slice(start, end));
   }
-  putBatchRows(reportPath: string, batch: number, rows: readonly MailboxRow[]): Promise<void> {
-    this.blobs.set(batchBlob(reportPath, batch), JSON.stringify(rows));
+  putMailboxPart(reportPath: string, part: number, addresses: readonly string[]): Promise<void> {
+    this.blobs.set(mailboxPartBlob(reportPath, part), JSON.stringify(addresses));
     return Promise.resolve();
   }
-  getBatchRows(reportPath: string, batch: number): Promise<MailboxRow[] | undefined> {
-    const raw = this.blobs.get(batchBlob(reportPath, batch));
-    return Promise.resolve(raw === undefined ? undefined : (JSON.parse(raw) as MailboxRow[]));
+  getMailboxPart(reportPath: string, part: number): Promise<string[] | undefined> {
+    const raw = this.blobs.get(mailboxPartBlob(reportPath, part));
+    return Promise.resolve(raw === undefined ? undefined : (JSON.parse(raw) as string[]));
+  }
+  putDiscoveryEnd(reportPath: string, end: DiscoveryEnd): Promise<void> {
+    this.blobs.set(discoveryEndBlob(reportPath), JSON.stringify(end));
+    return Promise.resolve();
+  }
+  getDiscoveryEnd(reportPath: string): Promise<DiscoveryEnd | undefined> {
+    const raw = this.blobs.get(discoveryEndBlob(reportPath));
+    return Promise.resolve(raw === undefined ? undefined : (JSON.parse(raw) as DiscoveryEnd));
+  }
+  stageReportBlock(reportPath: string, file: ReportFile, blockId: string, text: string): Promise<void> {
+    return this.blocks.stage(`${reportPath}.${file}`, blockId, text);
+  }
+  reportBlockIds(reportPath: string, file: ReportFile): Promise<string[]> {
+    return Promise.resolve(this.blocks.ids(`${reportPath}.${file}`));
+  }
+  commitReportBlocks(reportPath: string, file: ReportFile, blockIds: readonly string[]): Promise<string> {
+    const name = `${reportPath}.${file}`;
+    return this.blocks.commit(name, blockIds).then((text) => {
+      this.blobs.set(name, text);
+      return `memory:${name}`;
+    });
   }
   putReport(reportPath: string, json: string, csv: string): Promise<{ json: string; csv: string }> {
     this.blobs.set(`${reportPath}.json`, json);
@@ -67,7 +121,7 @@ export class MemorySweepStore implements SweepStore {
   }
   deleteParts(reportPath: string): Promise<void> {
     for (const key of [...this.blobs.keys()])
-      if (key.startsWith(`${reportPath}.parts/`)) this.blobs.delete(key);
+      if (key.startsWith(partsFolder(reportPath))) this.blobs.delete(key);
     return Promise.resolve();
   }
 }
@@ -116,13 +170,51 @@ export class BlobSweepStore implements SweepStore {
     return list.slice(start, end);
   }
 
-  async putBatchRows(reportPath: string, batch: number, rows: readonly MailboxRow[]): Promise<void> {
-    await this.put(batchBlob(reportPath, batch), JSON.stringify(rows), 'application/json');
+  async putMailboxPart(reportPath: string, part: number, addresses: readonly string[]): Promise<void> {
+    await this.put(mailboxPartBlob(reportPath, part), JSON.stringify(addresses), 'application/json');
   }
 
-  async getBatchRows(reportPath: string, batch: number): Promise<MailboxRow[] | undefined> {
-    const raw = await this.get(batchBlob(reportPath, batch));
-    return raw === undefined ? undefined : (JSON.parse(raw) as MailboxRow[]);
+  async getMailboxPart(reportPath: string, part: number): Promise<string[] | undefined> {
+    const raw = await this.get(mailboxPartBlob(reportPath, part));
+    return raw === undefined ? undefined : (JSON.parse(raw) as string[]);
+  }
+
+  async putDiscoveryEnd(reportPath: string, end: DiscoveryEnd): Promise<void> {
+    await this.put(discoveryEndBlob(reportPath), JSON.stringify(end), 'application/json');
+  }
+
+  async getDiscoveryEnd(reportPath: string): Promise<DiscoveryEnd | undefined> {
+    const raw = await this.get(discoveryEndBlob(reportPath));
+    return raw === undefined ? undefined : (JSON.parse(raw) as DiscoveryEnd);
+  }
+
+  async stageReportBlock(reportPath: string, file: ReportFile, blockId: string, text: string): Promise<void> {
+    const blob = (await this.client()).getBlockBlobClient(`${reportPath}.${file}`);
+    await blob.stageBlock(blockId, text, Buffer.byteLength(text));
+  }
+
+  async reportBlockIds(reportPath: string, file: ReportFile): Promise<string[]> {
+    const blob = (await this.client()).getBlockBlobClient(`${reportPath}.${file}`);
+    try {
+      const list = await blob.getBlockList('all');
+      return [...(list.committedBlocks ?? []), ...(list.uncommittedBlocks ?? [])].map((block) => block.name);
+    } catch (error) {
+      // No blob and no staged block: Get Block List answers 404.
+      if ((error as { statusCode?: number }).statusCode === 404) return [];
+      throw error;
+    }
+  }
+
+  async commitReportBlocks(
+    reportPath: string,
+    file: ReportFile,
+    blockIds: readonly string[],
+  ): Promise<string> {
+    const blob = (await this.client()).getBlockBlobClient(`${reportPath}.${file}`);
+    await blob.commitBlockList([...blockIds], {
+      blobHTTPHeaders: { blobContentType: REPORT_CONTENT_TYPE[file] },
+    });
+    return blob.url;
   }
 
   async putReport(reportPath: string, json: string, csv: string): Promise<{ json: string; csv: string }> {
@@ -132,13 +224,16 @@ export class BlobSweepStore implements SweepStore {
     };
   }
 
-  async deleteParts(reportPath: string, batches: number): Promise<void> {
+  /**
+   * Lists the run's folder and deletes what is in it, a few at a time (a million-mailbox sweep leaves
+   * 20,000 parts); `batches` is not needed any more and kept for the callers' sake.
+   */
+  async deleteParts(reportPath: string, _batches: number): Promise<void> {
     const container = await this.client();
-    const names = [
-      mailboxesBlob(reportPath),
-      ...Array.from({ length: batches }, (_, i) => batchBlob(reportPath, i)),
-    ];
-    for (const name of names) await container.getBlockBlobClient(name).deleteIfExists();
+    const names: string[] = [];
+    for await (const blob of container.listBlobsFlat({ prefix: partsFolder(reportPath) }))
+      names.push(blob.name);
+    await mapWithLimit(names, 16, (name) => container.getBlockBlobClient(name).deleteIfExists());
     this.lists.forget();
   }
 }
