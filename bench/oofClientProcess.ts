@@ -5,9 +5,10 @@
  * Runs the warm-up and prints {"ready":true}; then, for every line read on stdin, runs one round of
  * `calls` sequential calls and prints {"microsPerCall": n} (this process's CPU, user + system); exits when
  * stdin ends. The parent so runs rounds of two clients' processes back to back, in turn, and compares
- * rounds measured seconds apart (this VM's speed drifts within minutes). The warm-up is long on purpose:
- * a young process is still compiling hot code and growing its heap (page faults), which a long-running
- * Functions host has left behind.
+ * rounds measured seconds apart (this VM's speed drifts within minutes). At steady state the warm-up is
+ * long on purpose: a young process is still compiling hot code and growing its heap (page faults), which
+ * a long-running Functions host has left behind. The fresh-process mode measures exactly that young
+ * process instead (a short warm-up, one round without its own warm-up).
  */
 import { createInterface } from 'node:readline';
 import { generatedAddress } from '../dev/ews-sandbox/generateTenant';
@@ -20,6 +21,8 @@ export interface OofClientJob {
   password: string;
   mailboxes: number;
   warmup: number;
+  /** Unmeasured calls before each measured round (default ROUND_WARMUP; 0 in the fresh-process mode). */
+  roundWarmup?: number;
   calls: number;
 }
 
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify({ ready: true }) + '\n');
   for await (const line of createInterface({ input: process.stdin })) {
     if (!line.trim()) continue;
-    for (let i = 0; i < ROUND_WARMUP; i++) await call(i);
+    for (let i = 0; i < (job.roundWarmup ?? ROUND_WARMUP); i++) await call(i);
     const before = process.cpuUsage();
     for (let i = 0; i < job.calls; i++) await call(i);
     const used = process.cpuUsage(before);

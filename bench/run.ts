@@ -1,8 +1,16 @@
 /** `npm run bench`: every benchmark, figures printed as a table (and as JSON with --json). */
-import { archiveThroughputBenchmark, oofCpuBenchmark } from './clientBench';
+import { printDiscoveryMemory, runDiscoveryMemory } from './discoveryMemory';
+import {
+  archiveThroughputBenchmark,
+  FRESH_MEASURED_CALLS,
+  FRESH_PAIRS,
+  FRESH_WARMUP_CALLS,
+  oofCpuBenchmark,
+} from './clientBench';
 import { runSweepBenchmark } from './sweepBench';
 import { runSweepSimulations, type SweepSimulationResult } from './sweepSimulation';
 import { pinningAvailable } from './cpuPinning';
+import { printReportMemory, reportMemorySizes, runReportMemory } from './reportMemory';
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
@@ -16,13 +24,15 @@ async function main(): Promise<void> {
   results.oofCpuPerCall = oof;
   if (!json) {
     console.log(
-      'CPU per call (µs, median of 10 rounds × 1,000 sequential calls per client, rounds of the two clients taken in turn after 10 discarded pairs; ratio: median of the 10 pairs; ' +
-        `each client in its own process, the sandbox in another${pinningAvailable() ? ', on cores of their own' : ''})`,
+      'CPU per call (µs; each client in its own process, the sandbox in another' +
+        `${pinningAvailable() ? ', on cores of their own' : ''}; ratio: median of the pairs' ratios)\n` +
+        '  steady: median of 10 rounds × 1,000 sequential calls per client, rounds of the two clients taken in turn after 10 discarded pairs\n' +
+        `  fresh: a new process per client and run, ${FRESH_WARMUP_CALLS} calls, then ${FRESH_MEASURED_CALLS} measured; ${FRESH_PAIRS} pairs of runs in turn after 1 discarded`,
     );
-    console.log('operation            this client   ews-javascript-api   ratio   target ≤ 0.20');
+    console.log('operation            mode     this client   ews-javascript-api   ratio   target ≤ 0.20');
     for (const r of oof) {
       console.log(
-        `${r.operation.padEnd(20)} ${r.oursMicros.toFixed(0).padStart(11)} ${r.ewsJavascriptApiMicros.toFixed(0).padStart(20)} ${r.ratio
+        `${r.operation.padEnd(20)} ${r.mode.padEnd(6)} ${r.oursMicros.toFixed(0).padStart(13)} ${r.ewsJavascriptApiMicros.toFixed(0).padStart(20)} ${r.ratio
           .toFixed(3)
           .padStart(7)}   ${r.ratio <= 0.2 ? 'met' : 'MISSED'}`,
       );
@@ -41,20 +51,24 @@ async function main(): Promise<void> {
   // Skippable for a quick client-only run: BENCH_SWEEP=0.
   if (process.env.BENCH_SWEEP !== '0') {
     const mailboxes = Number(process.env.BENCH_SWEEP_MAILBOXES ?? 10_000);
-    const sweep = await runSweepBenchmark({ mailboxes });
+    const perBatch = process.env.BENCH_SWEEP_PER_BATCH;
+    const sweep = await runSweepBenchmark({
+      mailboxes,
+      mailboxesInFlightPerBatch: perBatch === undefined ? undefined : Number(perBatch),
+    });
     results.sweep = sweep;
     if (!json) {
       console.log(
         `\nArchive sweep of ${sweep.mailboxes} mailboxes, ${sweep.latencyMs} ms per EWS call, ` +
-          `${sweep.maxBatchesInFlight} batches of ${sweep.batchSize} in flight, ` +
+          `${sweep.maxBatchesInFlight} batches of ${sweep.batchSize} in flight, ${sweep.mailboxesInFlightPerBatch} mailboxes of each at once, ` +
           `${sweep.maxConcurrentActivities ?? 'unlimited'} activities at once (host.json), client cap ${sweep.endpointInFlight}:`,
       );
       console.log(
         `  ${sweep.ewsCalls} calls in ${sweep.seconds.toFixed(1)} s = ${sweep.callsPerSecond.toFixed(0)} calls/s; ` +
-          `bound ${sweep.boundCallsPerSecond.toFixed(0)} calls/s (concurrency ${sweep.concurrency} / latency; ` +
-          `the ${sweep.discoveryCalls} discovery calls at ${sweep.discoveryConcurrency}, the service mailbox's cap); ` +
-          `efficiency ${(sweep.efficiency * 100).toFixed(0)} % (target ${(sweep.target * 100).toFixed(0)} %: ` +
-          `${sweep.efficiency >= sweep.target ? 'met' : 'MISSED'}); archiving phase alone ${(sweep.archivingEfficiency * 100).toFixed(0)} %`,
+          `flat bound ${sweep.boundCallsPerSecond.toFixed(0)} calls/s (concurrency ${sweep.concurrency} / latency, every call counted, ` +
+          `the ${sweep.discoveryCalls} discovery calls included, at most ${sweep.discoveryConcurrency} at once beside the batches); ` +
+          `efficiency ${(sweep.efficiency * 100).toFixed(1)} % (target ${(sweep.target * 100).toFixed(0)} %: ` +
+          `${sweep.efficiency >= sweep.target ? 'met' : 'MISSED'}); first mailbox call after ${sweep.firstMailboxSeconds.toFixed(2)} s`,
       );
       console.log(
         `  ${sweep.mailboxesPerSecond.toFixed(0)} mailboxes/s, ${sweep.itemsArchived} items archived, outcomes ${JSON.stringify(sweep.outcome)}`,
@@ -73,22 +87,41 @@ async function main(): Promise<void> {
 
   // Skippable: BENCH_SIMULATION=0; BENCH_SIMULATION_SIZES=10000,100000 for fewer or other sizes.
   if (process.env.BENCH_SIMULATION !== '0') {
-    const sizes = simulationSizes(process.env.BENCH_SIMULATION_SIZES ?? '10000,100000,1000000');
+    const sizes = simulationSizes(
+      process.env.BENCH_SIMULATION_SIZES ?? '10000,100000,1000000',
+      'BENCH_SIMULATION_SIZES',
+    );
     const simulations = await runSweepSimulations(sizes);
     results.sweepSimulation = simulations;
     if (!json) printSimulations(simulations);
   }
 
+  // Skippable: BENCH_DISCOVERY=0; BENCH_DISCOVERY_SIZES=10000,100000 for fewer or other sizes.
+  if (process.env.BENCH_DISCOVERY !== '0') {
+    const sizes = simulationSizes(
+      process.env.BENCH_DISCOVERY_SIZES ?? '10000,100000,1000000',
+      'BENCH_DISCOVERY_SIZES',
+    );
+    const discoveries = await runDiscoveryMemory(sizes);
+    results.discoveryMemory = discoveries;
+    if (!json) printDiscoveryMemory(discoveries);
+  }
+
+  // Skippable: BENCH_REPORT=0; BENCH_REPORT_SIZES=10000,100000 for fewer or other sizes.
+  if (process.env.BENCH_REPORT !== '0') {
+    const reports = await runReportMemory(reportMemorySizes(process.env.BENCH_REPORT_SIZES));
+    results.reportMemory = reports;
+    if (!json) printReportMemory(reports);
+  }
+
   if (json) console.log(JSON.stringify(results, null, 2));
 }
 
-function simulationSizes(text: string): number[] {
+function simulationSizes(text: string, setting: string): number[] {
   const sizes = text.split(',').map((part) => Number(part.trim()));
   const bad = sizes.findIndex((n) => !Number.isInteger(n) || n < 1);
   if (bad >= 0) {
-    throw new Error(
-      `BENCH_SIMULATION_SIZES: "${text.split(',')[bad]}" is not a number of mailboxes (whole, at least 1)`,
-    );
+    throw new Error(`${setting}: "${text.split(',')[bad]}" is not a number of mailboxes (whole, at least 1)`);
   }
   return sizes;
 }
