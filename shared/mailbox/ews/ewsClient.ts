@@ -35,7 +35,14 @@ import { errorFromSoapFault, retryAfterMs, transportError } from './ewsErrors';
 import { validateOofSettings } from './oofValidation';
 import * as requests from './soapRequests';
 import * as responses from './soapResponses';
-import { child, parseXml, XmlRefusedError, type ParseOptions, type XmlNode } from './xml';
+import {
+  child,
+  parseSuccessElement,
+  parseXml,
+  XmlRefusedError,
+  type ParseOptions,
+  type XmlNode,
+} from './xml';
 
 /** One structured line per HTTP attempt to EWS. */
 export type EwsCallEvent = TransportCallEvent;
@@ -125,6 +132,7 @@ export class EwsClient implements MailboxOperations {
       mailbox,
       requests.getUserOofSettingsBody(mailbox),
       responses.readOofSettings,
+      { onSuccess: responses.OOF_SETTINGS_ON_SUCCESS },
     );
   }
 
@@ -298,14 +306,19 @@ export class EwsClient implements MailboxOperations {
 
   /**
    * Sends one operation as `mailbox` through the transport and reads its answer with `read`;
-   * `idempotent: false` for an operation Exchange must not carry out twice (TransportRequest.idempotent).
+   * `idempotent: false` for an operation Exchange must not carry out twice (TransportRequest.idempotent);
+   * `onSuccess`: a plain-success answer is read from that one element (xml.ts parseSuccessElement), any
+   * other answer with `read`.
    */
   private call<T>(
     operation: string,
     mailbox: string,
     body: string,
     read: (xml: XmlNode, ctx: responses.ResponseContext) => T,
-    { idempotent = true }: { idempotent?: boolean } = {},
+    {
+      idempotent = true,
+      onSuccess,
+    }: { idempotent?: boolean; onSuccess?: responses.SuccessElementReader<T> } = {},
   ): Promise<T> {
     const { settings } = this;
     const impersonation: requests.Impersonation = {
@@ -332,7 +345,14 @@ export class EwsClient implements MailboxOperations {
       idempotent,
       // Reading is part of the attempt: an error in a ResponseMessage (ErrorServerBusy per item,
       // ErrorInternalServerError) is retried like a fault.
-      decode: (answer, ctx) => read(soapAnswer(answer, parseOptions, ctx), ctx),
+      decode: (answer, ctx) => {
+        const element =
+          onSuccess && answer.statusCode === 200
+            ? parseSuccessElement(answer.body, onSuccess.element)
+            : undefined;
+        if (onSuccess && element) return onSuccess.read(element);
+        return read(soapAnswer(answer, parseOptions, ctx), ctx);
+      },
     });
   }
 }

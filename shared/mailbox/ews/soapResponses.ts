@@ -75,7 +75,26 @@ const AUDIENCES: readonly ExternalAudience[] = ['None', 'Known', 'All'];
 
 export function readOofSettings(envelope: XmlNode, ctx: ResponseContext): OofSettings {
   single(envelope, 'GetUserOofSettings', ctx);
-  const settings = child(child(body(envelope), 'GetUserOofSettingsResponse'), 'OofSettings');
+  return oofSettingsFrom(child(child(body(envelope), 'GetUserOofSettingsResponse'), 'OofSettings'));
+}
+
+/**
+ * What a reader needs of an answer already known to be a plain success (xml.ts parseSuccessElement):
+ * the one element it reads, and how. The client reads such answers from that element alone.
+ */
+export interface SuccessElementReader<T> {
+  /** The element's local name; the answer must hold exactly one. */
+  element: string;
+  read(node: XmlNode): T;
+}
+
+/** GetUserOofSettings' success read from its OofSettings alone: the same reading as readOofSettings. */
+export const OOF_SETTINGS_ON_SUCCESS: SuccessElementReader<OofSettings> = {
+  element: 'OofSettings',
+  read: oofSettingsFrom,
+};
+
+function oofSettingsFrom(settings: XmlNode | undefined): OofSettings {
   if (!settings) throw new UnexpectedResponseError('GetUserOofSettings', 'no OofSettings');
   const state = text(settings, 'OofState')?.trim() as OofState;
   const audience = text(settings, 'ExternalAudience')?.trim() as ExternalAudience;

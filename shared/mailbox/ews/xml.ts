@@ -101,6 +101,8 @@ export class XmlRefusedError extends Error {
   }
 }
 
+const DOCTYPE = /<!DOCTYPE/i;
+
 export interface ParseOptions {
   /**
    * Whether the caller reads attributes from a successful answer (FindItem's item ids do). When not,
@@ -114,7 +116,7 @@ export interface ParseOptions {
  * open the door to entity expansion attacks from anything sitting between us and Exchange.
  */
 export function parseXml(xml: string, { attributesOnSuccess = true }: ParseOptions = {}): XmlNode {
-  if (/<!DOCTYPE/i.test(xml)) throw new XmlRefusedError('response contains a DOCTYPE declaration; refused');
+  if (DOCTYPE.test(xml)) throw new XmlRefusedError('response contains a DOCTYPE declaration; refused');
   const body = soapBodyText(xml);
   if (body === undefined) return parseWholeDocument(xml);
   const parser = attributesOnSuccess || !plainSuccess(body) ? bodyParser : bodyParserWithoutAttributes;
@@ -139,6 +141,89 @@ export function plainSuccess(body: string): boolean {
     classes++;
   }
   return classes > 0;
+}
+
+/**
+ * The one element named `localName` (any prefix) of a plain-success answer, parsed alone and without
+ * attributes: the narrow parse of the hot path's answer shapes (GetUserOofSettings' OofSettings, whose
+ * reader needs nothing else once the answer is known to be a success). On a GetUserOofSettings answer it
+ * skips a third of the elements (the Body, the response and its ResponseMessage, AllowExternalOof) and
+ * the parser's work for them. The element is parsed by the same parser as the whole Body, so its tree is
+ * the one the whole parse has at that place.
+ *
+ * undefined when the answer may be anything else, and the caller then parses it whole (parseXml), which
+ * reads or refuses it as before: a DOCTYPE (which parseXml refuses), no SOAP Body, not a plain success
+ * (errors and warnings need their attributes), `<!` or `<?` in the Body (a comment, CDATA section or
+ * processing instruction, whose text could hold what looks like a tag), not exactly one such element, or
+ * an element the parser cannot read. Without those, `<` in the Body can only start markup: XML allows it
+ * nowhere else (text and attribute values escape it).
+ */
+export function parseSuccessElement(xml: string, localName: string): XmlNode | undefined {
+  if (DOCTYPE.test(xml)) return undefined;
+  const body = soapBodyText(xml);
+  if (body === undefined || body.includes('<!') || body.includes('<?') || !plainSuccess(body))
+    return undefined;
+  let start = -1;
+  let nameEnd = -1;
+  for (let at = body.indexOf(localName); at >= 0; at = body.indexOf(localName, at + localName.length)) {
+    const tagStart = startTagAt(body, at, localName.length);
+    if (tagStart < 0) continue;
+    if (start >= 0) return undefined; // a second one: not the shape this path reads
+    start = tagStart;
+    nameEnd = at + localName.length;
+  }
+  if (start < 0) return undefined;
+  const openEnd = startTagEnd(body, nameEnd);
+  if (openEnd < 0) return undefined;
+  let end = openEnd + 1;
+  if (body.charCodeAt(openEnd - 1) !== 0x2f /* / */) {
+    const closeTag = `</${body.slice(start + 1, nameEnd)}`;
+    const close = body.indexOf(closeTag, openEnd);
+    // `</name>`, or `</name  >`: XML allows white space before an end tag's `>`.
+    end = close < 0 ? -1 : body.indexOf('>', close) + 1;
+    if (end <= 0 || body.slice(close + closeTag.length, end - 1).trim() !== '') return undefined;
+  }
+  try {
+    return child(bodyParserWithoutAttributes.parse(body.slice(start, end)) as XmlNode, localName);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the start tag whose local name is body[at, at + length) begins (its `<`), or -1 when that text is
+ * not a start tag's name: preceded by `<` or by `<prefix:`, followed by white space, `>` or `/`.
+ */
+function startTagAt(body: string, at: number, length: number): number {
+  const after = body.charCodeAt(at + length);
+  if (
+    after !== 0x20 &&
+    after !== 0x09 &&
+    after !== 0x0d &&
+    after !== 0x0a &&
+    after !== 0x3e &&
+    after !== 0x2f
+  )
+    return -1;
+  const before = body.charCodeAt(at - 1);
+  if (before === 0x3c /* < */) return at - 1;
+  if (before !== 0x3a /* : */) return -1;
+  const lt = body.lastIndexOf('<', at - 2);
+  // The prefix: a name, so no white space, quote, `/` or `=` (an end tag `</p:Name>` is not a start tag).
+  return lt >= 0 && /^[A-Za-z_][\w.-]*$/.test(body.slice(lt + 1, at - 1)) ? lt : -1;
+}
+
+/** The `>` that ends the start tag whose name ends at `from`: the first outside a quoted attribute value. */
+function startTagEnd(body: string, from: number): number {
+  let quote = 0;
+  for (let i = from; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (quote) {
+      if (c === quote) quote = 0;
+    } else if (c === 0x22 || c === 0x27) quote = c;
+    else if (c === 0x3e) return i;
+  }
+  return -1;
 }
 
 /** The whole document through the parser, header included (the fallback; and what tests compare with). */

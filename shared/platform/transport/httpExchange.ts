@@ -72,62 +72,144 @@ export function countedSize(chunk: Buffer): number {
  */
 export function postAndCollect(pool: Pool, options: PostOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let statusCode = 0;
-    let headers: HttpAnswer['headers'] = {};
-    let controller: Dispatcher.DispatchController | undefined;
-    let expired: Error | undefined;
-    const deadline = setTimeout(() => {
-      expired = new ExchangeTimeoutError(options.timeoutMs);
-      // Before undici started the request there is no controller yet: onRequestStart aborts it then.
-      controller?.abort(expired);
-      reject(expired);
-    }, options.timeoutMs);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(started) {
-        controller = started;
-        // Aborted here, undici never writes the request (client-h1.js checks `aborted` right after).
-        if (expired) started.abort(expired);
-        else options.onWriting?.();
-      },
-      onResponseStart(_controller, status, responseHeaders) {
-        statusCode = status;
-        headers = responseHeaders;
-      },
-      onResponseData(current, chunk) {
-        size += options.countEntityReferences ? countedSize(chunk) : chunk.length;
-        if (size > options.maxResponseBytes) {
-          current.abort(new ResponseTooLargeError(options.maxResponseBytes));
-          return;
-        }
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        clearTimeout(deadline);
-        resolve({
-          statusCode,
-          headers,
-          body: (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8'),
-        });
-      },
-      onResponseError(_controller, error) {
-        clearTimeout(deadline);
-        reject(error);
-      },
-    };
+    const exchange = new CollectedExchange(options, resolve, reject);
+    deadlines.watch(exchange);
     pool.dispatch(
       {
         method: options.method ?? 'POST',
         path: options.path,
         headers: options.headers,
         body: options.body,
-        // Also bounded by undici's timers (cheap, and they name which phase stalled); the deadline timer
-        // above is what ends a trickle.
+        // Also bounded by undici's timers (cheap, and they name which phase stalled); the deadline watch
+        // below is what ends a trickle.
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       },
-      handler,
+      exchange,
     );
   });
 }
+
+/**
+ * undici's handler for one exchange: collects the answer, and is what the deadline watch ends. A class,
+ * so that an exchange is one object and its callbacks are shared methods, not six closures per call.
+ */
+class CollectedExchange implements Dispatcher.DispatchHandler {
+  /** When the whole exchange must be over (Date.now() scale). */
+  readonly deadline: number;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private statusCode = 0;
+  private headers: HttpAnswer['headers'] = {};
+  private controller: Dispatcher.DispatchController | undefined;
+  private expired: Error | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly options: PostOptions,
+    private readonly resolve: (answer: HttpAnswer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    this.deadline = Date.now() + options.timeoutMs;
+  }
+
+  /** The deadline passed: abort the request (or, before undici started it, never write it) and fail. */
+  expire(): void {
+    if (this.settled) return;
+    this.expired = new ExchangeTimeoutError(this.options.timeoutMs);
+    // Before undici started the request there is no controller yet: onRequestStart aborts it then.
+    this.controller?.abort(this.expired);
+    this.settle();
+    this.reject(this.expired);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Aborted here, undici never writes the request (client-h1.js checks `aborted` right after).
+    if (this.expired) controller.abort(this.expired);
+    else this.options.onWriting?.();
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: HttpAnswer['headers'],
+  ): void {
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const { options } = this;
+    this.size += options.countEntityReferences ? countedSize(chunk) : chunk.length;
+    if (this.size > options.maxResponseBytes) {
+      controller.abort(new ResponseTooLargeError(options.maxResponseBytes));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settle();
+    const { chunks } = this;
+    this.resolve({
+      statusCode: this.statusCode,
+      headers: this.headers,
+      body: (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8'),
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    deadlines.forget(this);
+  }
+}
+
+/**
+ * How often the deadlines of the exchanges in flight are checked: an exchange past its deadline ends at
+ * most this much later. A trickling answer is what this bounds (undici's own headersTimeout and
+ * bodyTimeout, set to the same time, end a silent server), and the deadline is the whole call's
+ * (EWS_TIMEOUT_MS, 100 s by default): a tenth of a second is well within it.
+ */
+export const DEADLINE_CHECK_MS = 100;
+
+/**
+ * The deadlines of the exchanges in flight, checked by one timer that runs while there are any (and
+ * stops at the first check that finds none). A timer of their own per exchange cost more CPU than the
+ * rest of the transport's own work on a GetUserOofSettings call: each call's duration differs by a few
+ * milliseconds, so Node created a timer list for it, inserted it in its priority queue and removed it
+ * again on every call (bench/README.md). The timer does not keep the process alive: an exchange in
+ * flight has its socket for that.
+ */
+class DeadlineWatch {
+  private readonly inFlight = new Set<CollectedExchange>();
+  private timer: NodeJS.Timeout | undefined;
+
+  watch(exchange: CollectedExchange): void {
+    this.inFlight.add(exchange);
+    this.timer ??= setInterval(() => this.check(), DEADLINE_CHECK_MS).unref();
+  }
+
+  forget(exchange: CollectedExchange): void {
+    this.inFlight.delete(exchange);
+  }
+
+  private check(): void {
+    if (this.inFlight.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const exchange of this.inFlight) if (exchange.deadline <= now) exchange.expire();
+  }
+}
+
+const deadlines = new DeadlineWatch();
