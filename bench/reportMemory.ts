@@ -245,6 +245,8 @@ export async function runReportMemory(sizes: number[]): Promise<ReportMemoryResu
       );
       const step = JSON.parse(stdout) as ReportStep;
       results.push({ ...step, ...(await readBack(rows, azurite.connectionString)) });
+      // Each size's figures as soon as they are measured (the 1,000,000 takes long): one JSON line on stderr.
+      console.error(JSON.stringify(results.at(-1)));
     } finally {
       await azurite.stop();
     }
