@@ -522,13 +522,28 @@ export class LocalDurableHost {
       if (this.terminations.has(instanceId)) return 'terminated';
       const all = [...slots.values()].sort((a, b) => a.id - b.id);
       for (const s of all) if (s.state === 'new' || s.state === 'run') this.start(s, instanceId);
-      // Each completion is delivered as it comes, as the extension does (one message each): a task that
-      // failed gets its retry timer while the others still run, and what has ended is not held back by
-      // what has not.
-      const ended = all.filter((s) => s.state === 'busy' && s.outcome);
-      if (ended.length) return this.completions(ended, newId, now);
+      // Completions are delivered when every running task has ended, or at once when one has failed: a
+      // failed task gets its retry timer (and its retry) while the others still run, as on the extension
+      // (holding a failure back until the rest had ended deadlocked a sweep whose batches wait for
+      // discovery's retry). Otherwise the host keeps its older, coarser rule — completions that succeed
+      // come together, and events and timers wait for them — which the leave calendar's end-to-end run
+      // relies on: delivering each completion on its own, with timers and events between them, made one
+      // of its owners run a generation from an older state (not yet understood).
       const busy = all.filter((s) => s.state === 'busy');
+      const ended = busy.filter((s) => s.outcome);
+      if (
+        ended.length &&
+        (ended.length === busy.length || ended.some((s) => s.outcome?.status === 'rejected'))
+      ) {
+        return this.completions(ended, newId, now);
+      }
 
+      // Until then, as before, nothing else happens to an instance whose tasks all run without a failure.
+      const failing = all.some((s) => s.state === 'retryTimer');
+      if (busy.length && !failing) {
+        await Promise.race(busy.filter((s) => !s.outcome).map((s) => s.running ?? Promise.resolve()));
+        continue;
+      }
       const queued = this.events.get(instanceId) ?? [];
       const waiting = all.filter((s) => s.state === 'event');
       for (const s of waiting) {
@@ -558,7 +573,10 @@ export class LocalDurableHost {
       // wait for a completion, an event, a termination, a clock change or the next timer
       if (!busy.length) this.idleUntil.set(instanceId, timers.length ? due : Infinity);
       const wait = this.sleeping(instanceId, timers.length ? due - this.clock.now() : Infinity);
-      await Promise.race([wait.promise, ...busy.map((s) => s.running)]);
+      await Promise.race([
+        wait.promise,
+        ...busy.filter((s) => !s.outcome).map((s) => s.running ?? Promise.resolve()),
+      ]);
       wait.cancel();
       this.idleUntil.delete(instanceId);
       // completions that arrive together are delivered together

@@ -31,9 +31,10 @@ export interface PrepareInput {
 
 /**
  * Settings become the run's job, fixed for the whole sweep, and what configuration alone says is checked
- * (discovery.ts assertDiscoverable): a mistake ends the sweep before any call to Exchange.
+ * (discovery.ts assertDiscoverable, then the mailbox back end's own settings): a mistake ends the sweep
+ * before any call to Exchange and before any lane starts.
  */
-export function prepareSweep(input: PrepareInput, deps: SweepDependencies): SweepJob {
+export async function prepareSweep(input: PrepareInput, deps: SweepDependencies): Promise<SweepJob> {
   const settings = deps.settings();
   const job = sweepJobFor(settings, {
     sweepId: input.sweepId,
@@ -41,6 +42,7 @@ export function prepareSweep(input: PrepareInput, deps: SweepDependencies): Swee
     dryRun: input.dryRun,
   });
   assertDiscoverable(deps.scope(), discoverySourcesFor(settings, input.mailboxes));
+  await deps.operations();
   return job;
 }
 

@@ -307,7 +307,7 @@ describe('archive sweep lines and metrics', () => {
     expect(run.status).toBe('Failed');
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^\[archiveSweepDiscover\] error: instance=archive-sweep archive sweep not started: EWS_URL is not set/,
+        /^\[archiveSweepPrepare\] error: instance=archive-sweep archive sweep not started: nothing to sweep: set MAILBOX_SCOPE_GROUP/,
       ),
     );
     expect(lines.filter((l) => l.startsWith('[archiveSweepOrchestrator]'))).toEqual([
