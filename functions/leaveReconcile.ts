@@ -4,6 +4,7 @@
  * owner with an absence running or to come to look at its mailbox again (restarting lost owners), waits
  * for them, and writes a report (JSON and CSV, next to the sweep reports) with a one-line summary.
  */
+import { blobTimeStamp } from '../shared/platform/blobNames';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
@@ -59,7 +60,7 @@ export async function leaveReconcileReport(
     input.start,
     input.startedAt,
   );
-  const path = `leave-reconcile/${input.startedAt.replace(/[:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
+  const path = `leave-reconcile/${blobTimeStamp(input.startedAt)}`;
   const where = await appServices()
     .reports()
     .putReport(path, JSON.stringify(report, null, 2), reconcileCsv(report));

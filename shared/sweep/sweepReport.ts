@@ -13,13 +13,11 @@ import {
   type SweepSummary,
 } from './sweepTypes';
 import { csvText } from '../platform/csv';
+import { blobTimeStamp } from '../platform/blobNames';
 
 /** `archive/<date>-<instance>`: the date carries the time too, so sweeps of one day never overwrite. */
 export function reportPathFor(startedAt: Date, sweepId: string): string {
-  const stamp = startedAt
-    .toISOString()
-    .replace(/[:]/g, '')
-    .replace(/\.\d{3}Z$/, 'Z');
+  const stamp = blobTimeStamp(startedAt);
   const safeId = sweepId.replace(/[^A-Za-z0-9._-]/g, '-');
   return `archive/${stamp}-${safeId}`;
 }
