@@ -128,6 +128,9 @@ export class MemorySweepStore implements SweepStore {
 
 type ContainerClient = import('@azure/storage-blob').ContainerClient;
 
+/** Blob names listed (and deleted) at a time by BlobSweepStore.deleteParts: List Blobs' largest page. */
+const DELETE_PAGE = 1000;
+
 export class BlobSweepStore implements SweepStore {
   private container?: Promise<ContainerClient>;
   private readonly lists = new ListCache();
@@ -225,15 +228,23 @@ export class BlobSweepStore implements SweepStore {
   }
 
   /**
-   * Lists the run's folder and deletes what is in it, a few at a time (a million-mailbox sweep leaves
-   * 20,000 parts); `batches` is not needed any more and kept for the callers' sake.
+   * Lists the run's folder a page at a time and deletes each page's blobs, a few at a time, before asking
+   * for the next: a million-mailbox sweep leaves 20,000 parts, and only one page of names (at most
+   * DELETE_PAGE) is held. Deleting what was listed does not disturb the listing: the continuation marker
+   * names where the next page starts (List Blobs,
+   * https://learn.microsoft.com/rest/api/storageservices/list-blobs). `batches` is not needed any more and
+   * kept for the callers' sake.
    */
   async deleteParts(reportPath: string, _batches: number): Promise<void> {
     const container = await this.client();
-    const names: string[] = [];
-    for await (const blob of container.listBlobsFlat({ prefix: partsFolder(reportPath) }))
-      names.push(blob.name);
-    await mapWithLimit(names, 16, (name) => container.getBlockBlobClient(name).deleteIfExists());
+    const pages = container
+      .listBlobsFlat({ prefix: partsFolder(reportPath) })
+      .byPage({ maxPageSize: DELETE_PAGE });
+    for await (const page of pages) {
+      await mapWithLimit(page.segment.blobItems, 16, (blob) =>
+        container.getBlockBlobClient(blob.name).deleteIfExists(),
+      );
+    }
     this.lists.forget();
   }
 }

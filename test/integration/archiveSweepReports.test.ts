@@ -3,6 +3,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startAzurite, type Azurite } from '../../dev/azurite';
 import { batchFailedRow, commitStreamedReport, stageBatchPart } from '../../shared/sweep/reportBlocks';
 import { reportCsv, reportJson } from '../../shared/sweep/sweepReport';
+import { mapWithLimit } from '../../shared/platform/transport/concurrency';
 import { BlobSweepStore } from '../../shared/sweep/sweepStore';
 import type { MailboxRow } from '../../shared/sweep/sweepTypes';
 import { reportSummary } from '../support/sweepReportSummary';
@@ -139,3 +140,21 @@ it('a sweep of no mailboxes: a report of no rows, though no block was ever stage
   expect((await download(`${path}.json`)).text).toBe(reportJson({ summary, droppedExamples: [], rows: [] }));
   expect((await download(`${path}.csv`)).text).toBe(reportCsv([]));
 });
+
+it('deletes a run folder of more blobs than one listing page holds, and nothing outside it', async () => {
+  // 2,100 working files: three pages of List Blobs at deleteParts' 1,000 a page, deleted while listed.
+  const path = 'archive/2026-12-06T040000Z-large';
+  const parts = Array.from({ length: 2_100 }, (_, i) => i);
+  await mapWithLimit(parts, 32, (part) => store.putMailboxPart(path, part, [`user${part}@contoso.com`]));
+  await store.putDiscoveryEnd(path, { ended: 'failed', parts: parts.length, message: 'stopped' });
+  await store.putReport(path, '{}\n', 'mailbox\r\n');
+  // Another run whose path begins with this one's: its folder is not this run's.
+  const other = `${path}2`;
+  await store.putMailboxPart(other, 0, ['someone@contoso.com']);
+  expect(await names(`${path}.parts/`)).toHaveLength(2_101);
+
+  await store.deleteParts(path, parts.length);
+
+  expect(await names(path)).toEqual([`${path}.csv`, `${path}.json`, `${other}.parts/mailboxes-000000.json`]);
+  expect(await store.getMailboxPart(other, 0)).toEqual(['someone@contoso.com']);
+}, 30_000);
