@@ -16,6 +16,7 @@
  *   order, then the uncommitted ones.
  *
  * Not modelled: uncommitted blocks expiring after 7 days, and block sizes (a report's blocks are kilobytes).
+ * The rules are BlockLedger's, whatever a block keeps: StagedBlocks keeps its text.
  */
 
 export const MAX_BLOCK_ID_BYTES = 64;
@@ -34,17 +35,22 @@ export class BlockBlobRefusal extends Error {
   }
 }
 
-interface BlockBlob {
-  committed: { id: string; text: string }[];
-  uncommitted: Map<string, string>;
+interface BlockBlob<Block> {
+  committed: { id: string; block: Block }[];
+  uncommitted: Map<string, Block>;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export class StagedBlocks {
-  private readonly blobs = new Map<string, BlockBlob>();
+/**
+ * The block bookkeeping of Azure's rules, whatever a block keeps of its bytes: StagedBlocks keeps the
+ * text, the report memory bench's store (bench/reportMemory.ts) only the block's length, so that a
+ * million rows' report is bookkept without being held.
+ */
+export class BlockLedger<Block> {
+  private readonly blobs = new Map<string, BlockBlob<Block>>();
 
-  private blob(name: string): BlockBlob {
+  private blob(name: string): BlockBlob<Block> {
     let blob = this.blobs.get(name);
     if (!blob) {
       blob = { committed: [], uncommitted: new Map() };
@@ -53,7 +59,7 @@ export class StagedBlocks {
     return blob;
   }
 
-  stage(name: string, id: string, text: string): Promise<void> {
+  stage(name: string, id: string, block: Block): Promise<void> {
     if (id === '' || !BASE64.test(id)) {
       return Promise.reject(
         new BlockBlobRefusal(400, 'InvalidQueryParameterValue', `block id "${id}" is not Base64`),
@@ -66,10 +72,9 @@ export class StagedBlocks {
       );
     }
     const blob = this.blob(name);
-    const other = [...blob.uncommitted.keys(), ...blob.committed.map((b) => b.id)].find(
-      (o) => o.length !== id.length,
-    );
-    if (other !== undefined) {
+    // Every id of the blob has one length, so any one of them stands for all (and staging stays O(1)).
+    const other = blob.committed[0]?.id ?? blob.uncommitted.keys().next().value;
+    if (other !== undefined && other.length !== id.length) {
       return Promise.reject(
         new BlockBlobRefusal(
           400,
@@ -87,14 +92,23 @@ export class StagedBlocks {
         ),
       );
     }
-    blob.uncommitted.set(id, text);
+    blob.uncommitted.set(id, block);
     return Promise.resolve();
   }
 
   /** Committed ids, then uncommitted ones; none for a blob never staged to. */
   ids(name: string): string[] {
+    return this.list(name).map((entry) => entry.id);
+  }
+
+  /** Get Block List's answer: committed blocks in order, then the uncommitted ones. */
+  list(name: string): { id: string; block: Block; committed: boolean }[] {
     const blob = this.blobs.get(name);
-    return blob ? [...blob.committed.map((b) => b.id), ...blob.uncommitted.keys()] : [];
+    if (!blob) return [];
+    return [
+      ...blob.committed.map(({ id, block }) => ({ id, block, committed: true })),
+      ...[...blob.uncommitted].map(([id, block]) => ({ id, block, committed: false })),
+    ];
   }
 
   /** The uncommitted blocks' count: what Azure would still hold before the 7 days run out. */
@@ -102,8 +116,19 @@ export class StagedBlocks {
     return this.blobs.get(name)?.uncommitted.size ?? 0;
   }
 
-  /** Writes the blob from `ids` and returns its text. */
-  commit(name: string, ids: readonly string[]): Promise<string> {
+  /** Whether the blob has committed blocks or staged ones (Get Block List answers 404 otherwise). */
+  has(name: string): boolean {
+    const blob = this.blobs.get(name);
+    return blob !== undefined && (blob.committed.length > 0 || blob.uncommitted.size > 0);
+  }
+
+  /** Forgets the blob and its blocks (Delete Blob, or Put Blob writing it whole). */
+  delete(name: string): void {
+    this.blobs.delete(name);
+  }
+
+  /** Writes the blob from `ids` and returns its blocks in that order. */
+  commitBlocks(name: string, ids: readonly string[]): Promise<Block[]> {
     if (ids.length > MAX_COMMITTED_BLOCKS) {
       return Promise.reject(
         new BlockBlobRefusal(
@@ -114,17 +139,25 @@ export class StagedBlocks {
       );
     }
     const blob = this.blob(name);
-    const committed = new Map(blob.committed.map((b) => [b.id, b.text]));
-    const blocks: { id: string; text: string }[] = [];
+    const committed = new Map(blob.committed.map((b) => [b.id, b.block]));
+    const blocks: { id: string; block: Block }[] = [];
     for (const id of ids) {
-      const text = blob.uncommitted.get(id) ?? committed.get(id);
-      if (text === undefined) {
+      const block = blob.uncommitted.get(id) ?? committed.get(id);
+      if (block === undefined) {
         return Promise.reject(new BlockBlobRefusal(400, 'InvalidBlockList', `no block "${id}" in ${name}`));
       }
-      blocks.push({ id, text });
+      blocks.push({ id, block });
     }
     blob.committed = blocks;
     blob.uncommitted.clear();
-    return Promise.resolve(blocks.map((b) => b.text).join(''));
+    return Promise.resolve(blocks.map((b) => b.block));
+  }
+}
+
+/** Blocks that keep their text: the in-memory sweep store's report blobs. */
+export class StagedBlocks extends BlockLedger<string> {
+  /** Writes the blob from `ids` and returns its text. */
+  commit(name: string, ids: readonly string[]): Promise<string> {
+    return this.commitBlocks(name, ids).then((texts) => texts.join(''));
   }
 }
