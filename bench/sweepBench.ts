@@ -234,7 +234,11 @@ export function round(value: number, digits = 1): number {
 }
 
 if (require.main === module) {
-  runSweepBenchmark({ mailboxes: Number(process.argv[2] ?? 10_000) })
+  const perBatch = process.env.BENCH_SWEEP_PER_BATCH;
+  runSweepBenchmark({
+    mailboxes: Number(process.argv[2] ?? 10_000),
+    mailboxesInFlightPerBatch: perBatch === undefined ? undefined : Number(perBatch),
+  })
     .then((r) => console.log(JSON.stringify(r, null, 2)))
     .catch((e: unknown) => {
       console.error(e);
