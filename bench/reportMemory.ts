@@ -33,7 +33,7 @@ import { loadSweepSettings } from '../shared/platform/config';
 import { sweepJobFor } from '../shared/sweep/sweepJob';
 import { countRow, emptyCounts, type MailboxRow, type SweepJob } from '../shared/sweep/sweepTypes';
 import { summarize } from '../shared/sweep/sweepReport';
-import { writeSweepReport } from '../shared/sweep/sweepSteps';
+import { writeSweepReport, type WriteReportInput } from '../shared/sweep/sweepSteps';
 import { BlobSweepStore, type SweepStore } from '../shared/sweep/sweepStore';
 import { CountingSweepStore, serveBlockLedger, type CountedBytes } from './blockLedgerService';
 import { round } from './sweepBench';
@@ -177,8 +177,11 @@ const silentLog = (instanceId: string) => ({
   error: () => undefined,
 });
 
-/** The report activity's input for a sweep of `rows` whose every batch saved its rows. */
-function reportInput(job: SweepJob, rows: number) {
+/**
+ * The report activity's input for a sweep of `rows` whose every batch saved its rows: made by the driver
+ * (it counts every row) and handed to the report process, as the orchestration hands it to the activity.
+ */
+function reportInput(job: SweepJob, rows: number): WriteReportInput {
   const counts = emptyCounts();
   for (let i = 0; i < rows; i++) countRow(counts, row(i));
   const discovery = {
@@ -198,18 +201,13 @@ function reportInput(job: SweepJob, rows: number) {
 }
 
 /** The report activity's code on the saved rows: once on the warm-up sweep, then measured. */
-async function writeReport(rows: number, connectionString: string): Promise<ReportStep> {
+async function writeReport(inputs: ReportInputs, connectionString: string): Promise<ReportStep> {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (!collect) throw new Error('run with node --expose-gc: the live heap is read after forced collections');
-  const warmUp = jobFor(rows, true);
-  await writeSweepReport(
-    reportInput(warmUp, WARM_UP_ROWS),
-    blobStore(connectionString),
-    silentLog(warmUp.sweepId),
-  );
+  const { warmUp, input } = inputs;
+  await writeSweepReport(warmUp, blobStore(connectionString), silentLog(warmUp.job.sweepId));
 
-  const job = jobFor(rows);
-  const input = reportInput(job, rows);
+  const { job } = input;
   const { store, calls } = counted(blobStore(connectionString));
   const log = silentLog(job.sweepId);
 
@@ -252,7 +250,7 @@ async function writeReport(rows: number, connectionString: string): Promise<Repo
   sampleLive();
   const mib = (bytes: number): number => round(bytes / 1024 / 1024);
   return {
-    rows,
+    rows: input.summary.mailboxes.total,
     batches: input.batches,
     seconds: round(seconds, 2),
     storeCalls: calls(),
@@ -301,11 +299,21 @@ async function ledgerCounts(rows: number, ledgerUrl: string): Promise<Written> {
 
 const run = promisify(execFile);
 
+/** The warm-up report's input and the measured one's. */
+interface ReportInputs {
+  warmUp: WriteReportInput;
+  input: WriteReportInput;
+}
+
 /** The report process on the store at `connectionString`: its figures. */
 async function measureReport(rows: number, connectionString: string): Promise<ReportStep> {
+  const inputs: ReportInputs = {
+    warmUp: reportInput(jobFor(rows, true), WARM_UP_ROWS),
+    input: reportInput(jobFor(rows), rows),
+  };
   const { stdout } = await run(
     process.execPath,
-    ['--expose-gc', __filename, 'report', String(rows), connectionString],
+    ['--expose-gc', __filename, 'report', JSON.stringify(inputs), connectionString],
     { maxBuffer: 1024 * 1024 },
   );
   return JSON.parse(stdout) as ReportStep;
@@ -337,13 +345,17 @@ interface LedgerReady {
 }
 
 async function measureOnLedger(rows: number): Promise<ReportMemoryResult> {
+  // Its stdin open: it ends when this process does, whatever becomes of this one.
   const ledger = spawn(process.execPath, [__filename, 'ledger', String(rows)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Its stderr (the functions package's notices) shown only if it ends before serving.
+  let errors = '';
+  ledger.stderr.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
   try {
     const exited = new Promise<never>((_, reject) =>
       ledger.once('exit', (code) =>
-        reject(new Error(`the ledger process ended (exit ${code}) before serving`)),
+        reject(new Error(`the ledger process ended (exit ${code}) before serving:\n${errors}`)),
       ),
     );
     const lines = createInterface({ input: ledger.stdout });
@@ -436,18 +448,22 @@ async function serveLedger(rows: number): Promise<void> {
     saveSeconds,
   };
   console.log(JSON.stringify(ready));
+  // Serves until the driver ends: its end closes this stdin.
+  process.stdin.once('end', () => void service.close().then(() => process.exit(0)));
+  process.stdin.resume();
 }
 
 if (require.main === module) {
-  const [step, rows, connectionString] = process.argv.slice(2);
+  const [step, argument, connectionString] = process.argv.slice(2);
   const main = async (): Promise<void> => {
     if (step === 'save') {
-      console.log(String(await saveRows(Number(rows), blobStore(String(connectionString)))));
+      console.log(String(await saveRows(Number(argument), blobStore(String(connectionString)))));
       return;
     }
-    if (step === 'ledger') return serveLedger(Number(rows));
+    if (step === 'ledger') return serveLedger(Number(argument));
     if (step === 'report') {
-      console.log(JSON.stringify(await writeReport(Number(rows), String(connectionString))));
+      const inputs = JSON.parse(String(argument)) as ReportInputs;
+      console.log(JSON.stringify(await writeReport(inputs, String(connectionString))));
       return;
     }
     const runs = await runReportMemory(reportMemorySizes(process.env.BENCH_REPORT_SIZES));

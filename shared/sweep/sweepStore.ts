@@ -128,8 +128,12 @@ export class MemorySweepStore implements SweepStore {
 
 type ContainerClient = import('@azure/storage-blob').ContainerClient;
 
-/** Blob names listed (and deleted) at a time by BlobSweepStore.deleteParts: List Blobs' largest page. */
-const DELETE_PAGE = 1000;
+/**
+ * Blob names listed (and deleted) at a time by BlobSweepStore.deleteParts. The SDK's parsed page is a few
+ * KiB a name: 1,000 (List Blobs' usual page) held 4.2 MiB and peaked at 9 MiB while deleted, 200 hold
+ * 1.5 MiB (bench/reportMemory.ts, bench/README.md); a million-mailbox sweep lists 100 pages.
+ */
+const DELETE_PAGE = 200;
 
 export class BlobSweepStore implements SweepStore {
   private container?: Promise<ContainerClient>;

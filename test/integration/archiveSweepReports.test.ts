@@ -142,7 +142,7 @@ it('a sweep of no mailboxes: a report of no rows, though no block was ever stage
 });
 
 it('deletes a run folder of more blobs than one listing page holds, and nothing outside it', async () => {
-  // 2,100 working files: three pages of List Blobs at deleteParts' 1,000 a page, deleted while listed.
+  // 2,101 working files: eleven pages of List Blobs at deleteParts' 200 a page, deleted while listed.
   const path = 'archive/2026-12-06T040000Z-large';
   const parts = Array.from({ length: 2_100 }, (_, i) => i);
   await mapWithLimit(parts, 32, (part) => store.putMailboxPart(path, part, [`user${part}@contoso.com`]));

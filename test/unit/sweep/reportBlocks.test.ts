@@ -152,6 +152,28 @@ describe('the streamed report', () => {
     expect(await committed(store, report)).toEqual(whole(report, expected));
   });
 
+  it.each([
+    ['after', false],
+    ['before', true],
+  ])(
+    'a batch saved whole in 3 parts %s a first save in 2 parts that stopped part-way: its rows, once',
+    async (_, wholeFirst) => {
+      // A version that splits batches otherwise saved the batch again (a deployment during the sweep).
+      const { store, report, expected } = await sweep(6, { failed: [1] });
+      const rows = batchRows(6, 1);
+      const stopped = (): Promise<void> =>
+        stageBatchPart(store, { reportPath: PATH, batch: 1, part: 0, parts: 2, rows: rows.slice(0, 2) });
+      if (!wholeFirst) await stopped();
+      for (let part = 0; part < 3; part++) {
+        await stageBatchPart(store, { reportPath: PATH, batch: 1, part, parts: 3, rows: [rows[part]!] });
+      }
+      if (wholeFirst) await stopped();
+      const saved = [...batchRows(6, 0), ...rows];
+      expect(await committed(store, report)).toEqual(whole(report, saved));
+      expect(expected).not.toEqual(saved);
+    },
+  );
+
   it('a part half staged (its JSON, not its CSV) is not saved: the batch is BatchFailed', async () => {
     const { store, report, expected } = await sweep(6, { failed: [0] });
     const name = { kind: 'rows' as const, batch: 0, part: 0, parts: 1 };
