@@ -12,8 +12,8 @@ import { MailboxError } from '../../shared/mailbox/mailboxError';
 import type { GroupMember } from '../../shared/mailbox/mailboxOperations';
 import { MemorySweepStore } from '../../shared/sweep/sweepStore';
 import type { MailboxRow, SweepSummary } from '../../shared/sweep/sweepTypes';
-import { MemoryChangeJournal } from '../../shared/journal/changeJournal';
 import { archived, FakeMailboxes } from '../support/fakeMailboxes';
+import { useFakeSweepTenant } from '../support/sweepStarters';
 
 const NOW = new Date('2026-11-25T02:00:00Z');
 
@@ -38,26 +38,15 @@ function tenant(teams: number, size: number): FakeMailboxes {
   return fake;
 }
 
-async function useTenant(
-  fake: FakeMailboxes,
-  settings: Record<string, string> = {},
-): Promise<MemorySweepStore> {
-  const reports = new MemorySweepStore();
-  await useAppServices({
-    env: {
-      MAILBOX_SCOPE: 'contoso.com',
-      MAILBOX_SCOPE_GROUP: 'all@contoso.com',
-      EWS_SERVICE_MAILBOX: 'svc@contoso.com',
-      SWEEP_BATCH_SIZE: '5',
-      SWEEP_MAX_BATCHES_IN_FLIGHT: '3',
-      SWEEP_RETRY_INTERVAL_MS: '1000',
-      ...settings,
-    },
-    mailbox: fake,
-    reports,
-    journal: new MemoryChangeJournal(() => new Date()),
+/** The tenant behind the app, swept from its group (not a list), in batches of 5, 3 at a time. */
+function useTenant(fake: FakeMailboxes): Promise<MemorySweepStore> {
+  return useFakeSweepTenant(fake, {
+    MAILBOX_SCOPE_GROUP: 'all@contoso.com',
+    EWS_SERVICE_MAILBOX: 'svc@contoso.com',
+    SWEEP_MAILBOXES: '',
+    SWEEP_BATCH_SIZE: '5',
+    SWEEP_MAX_BATCHES_IN_FLIGHT: '3',
   });
-  return reports;
 }
 
 function reportRows(store: MemorySweepStore, summary: SweepSummary): MailboxRow[] {
