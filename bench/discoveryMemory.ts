@@ -10,8 +10,7 @@
  * included) and the peak RSS, each size in a process of its own after a warm-up discovery of WARM_UP mailboxes
  * (`node --expose-gc dist/bench/discoveryMemory.js <mailboxes>`).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runEachSizeInItsOwnProcess } from './sizeProcesses';
 import { round } from './sweepBench';
 
 export interface DiscoveryMemoryResult {
@@ -128,19 +127,8 @@ export async function measureDiscovery(mailboxes: number): Promise<DiscoveryMemo
 }
 
 /** Each size in a fresh process (this file's CLI), smallest first. */
-export async function runDiscoveryMemory(sizes: number[]): Promise<DiscoveryMemoryResult[]> {
-  const results: DiscoveryMemoryResult[] = [];
-  for (const size of sizes) {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--expose-gc', __filename, String(size)],
-      {
-        maxBuffer: 1024 * 1024,
-      },
-    );
-    results.push(JSON.parse(stdout) as DiscoveryMemoryResult);
-  }
-  return results;
+export function runDiscoveryMemory(sizes: number[]): Promise<DiscoveryMemoryResult[]> {
+  return runEachSizeInItsOwnProcess<DiscoveryMemoryResult>(__filename, sizes);
 }
 
 export function printDiscoveryMemory(runs: DiscoveryMemoryResult[]): void {

@@ -18,8 +18,7 @@
  * right after a full collection, forced every BATCHES_PER_LIVE_SAMPLE batches: what the sweep
  * really keeps. Those collections' CPU is taken out of the CPU figure.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runEachSizeInItsOwnProcess } from './sizeProcesses';
 import {
   installFunctionsCoreStandIn,
   registrations,
@@ -248,19 +247,8 @@ export async function simulateSweep(mailboxes: number): Promise<SweepSimulationR
 }
 
 /** Each size in a fresh process (this file's CLI), smallest first. */
-export async function runSweepSimulations(sizes: number[]): Promise<SweepSimulationResult[]> {
-  const results: SweepSimulationResult[] = [];
-  for (const size of sizes) {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--expose-gc', __filename, String(size)],
-      {
-        maxBuffer: 1024 * 1024,
-      },
-    );
-    results.push(JSON.parse(stdout) as SweepSimulationResult);
-  }
-  return results;
+export function runSweepSimulations(sizes: number[]): Promise<SweepSimulationResult[]> {
+  return runEachSizeInItsOwnProcess<SweepSimulationResult>(__filename, sizes);
 }
 
 if (require.main === module) {
