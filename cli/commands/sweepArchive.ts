@@ -97,7 +97,11 @@ export async function sweepArchive(
   const journaling = dryRun ? undefined : cliJournaling(ctx, sweepArchiveCommand.name, sweepId);
   // The CLI's run keeps its list in memory (it sweeps what one process can): the parts land in one array.
   const listed: string[][] = [];
-  const { parts: _parts, droppedExamples, ...discoveryCounts } = await discoverMailboxes(
+  const {
+    parts: _parts,
+    droppedExamples,
+    ...discoveryCounts
+  } = await discoverMailboxes(
     mailboxes,
     scope,
     discoverySourcesFor(settings, limitTo),

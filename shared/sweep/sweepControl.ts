@@ -13,7 +13,14 @@ import { findInstance, isActive } from '../app/durableInstances';
 import type { InvocationLogger } from '../platform/logging/invocationLog';
 import { sweepDependencies } from './sweepDependencies';
 import { sweepConfigurationError } from './sweepPreflight';
-import { addCounts, emptyCounts, mailboxesDone, sweepStatus, type SweepCounts, type SweepStatus } from './sweepTypes';
+import {
+  addCounts,
+  emptyCounts,
+  mailboxesDone,
+  sweepStatus,
+  type SweepCounts,
+  type SweepStatus,
+} from './sweepTypes';
 
 /** One archive sweep at a time: every sweep runs under this instance id. */
 export const SWEEP_INSTANCE_ID = 'archive-sweep';
@@ -232,7 +239,8 @@ export async function readSweep(client: DurableClient): Promise<SweepView | unde
       ...sweepStatus(custom.phase, custom.dryRun, Math.max(custom.total, mailboxesDone(counts)), counts, {
         total: batchesTotal,
         done: batchesDone,
-        inFlight: custom.batches.total > 0 ? Math.min(custom.lanes, batchesTotal - batchesDone) : custom.lanes,
+        inFlight:
+          custom.batches.total > 0 ? Math.min(custom.lanes, batchesTotal - batchesDone) : custom.lanes,
       }),
     };
   }

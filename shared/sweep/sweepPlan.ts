@@ -128,7 +128,10 @@ export function batchSpan(plan: Pick<SweepPlan, 'total' | 'batchSize'>, batch: n
  * durable side cannot wait for whichever task ends first; its lanes walk the same batches as discovery
  * writes their parts.)
  */
-export function laneBatches(plan: Pick<SweepPlan, 'total' | 'batchSize' | 'batches' | 'lanes'>, lane: number): BatchSpan[] {
+export function laneBatches(
+  plan: Pick<SweepPlan, 'total' | 'batchSize' | 'batches' | 'lanes'>,
+  lane: number,
+): BatchSpan[] {
   const spans: BatchSpan[] = [];
   for (let batch = lane; batch < plan.batches; batch += plan.lanes) spans.push(batchSpan(plan, batch));
   return spans;

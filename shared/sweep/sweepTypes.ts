@@ -143,7 +143,8 @@ export interface DiscoveryFound {
  * know when there are no more batches. `failed`: written by the sweep when discovery gave up; the parts
  * written until then are still swept.
  */
-export type DiscoveryEnd = ({ ended: 'complete' } & DiscoveryFound) | { ended: 'failed'; parts: number; message: string };
+export type DiscoveryEnd =
+  ({ ended: 'complete' } & DiscoveryFound) | { ended: 'failed'; parts: number; message: string };
 
 /** The custom status while a sweep runs. */
 export interface SweepStatus {
