@@ -107,15 +107,32 @@ export async function discover(
   );
   // A refusal ends discovery now: the lanes waiting for more parts must hear it before the sweep can
   // (it waits for them). A transient failure is retried instead; if the retries run out, the sweep ends it.
-  if (!outcome.ok) await endDiscovery({ reportPath: input.job.reportPath, message: outcome.failure.message });
+  if (!outcome.ok) {
+    await endDiscovery({
+      reportPath: input.job.reportPath,
+      message: outcome.failure.message,
+      mailboxList: input.mailboxList,
+    });
+  }
   return outcome;
 }
 
-export async function endDiscovery(input: {
+/** A discovery that gave up: the run (its report path), why, and the name of a request's stored list. */
+export interface EndDiscoveryInput {
   reportPath: string;
   message: string;
-}): Promise<{ parts: number; total: number }> {
-  return endFailedDiscovery(input.reportPath, input.message, sweepDependencies().store());
+  mailboxList?: string;
+}
+
+/**
+ * Marks discovery ended (the waiting batches stop) and counts what it wrote. A sweep that found nobody
+ * will not run, so a request's stored list is removed here (otherwise the report step removes it).
+ */
+export async function endDiscovery(input: EndDiscoveryInput): Promise<{ parts: number; total: number }> {
+  const store = sweepDependencies().store();
+  const written = await endFailedDiscovery(input.reportPath, input.message, store);
+  if (written.parts === 0 && input.mailboxList) await store.deleteParts(input.mailboxList, 0);
+  return written;
 }
 
 export async function loadBatch(input: LoadBatchInput): Promise<BatchMailboxes> {
@@ -203,7 +220,7 @@ df.app.activity(ACTIVITY.discover, {
   handler: (input, ctx) => discover(input as DiscoverActivityInput, ctx),
 });
 df.app.activity(ACTIVITY.endDiscovery, {
-  handler: (input) => endDiscovery(input as { reportPath: string; message: string }),
+  handler: (input) => endDiscovery(input as EndDiscoveryInput),
 });
 df.app.activity(ACTIVITY.loadBatch, {
   handler: (input) => loadBatch(input as LoadBatchInput),

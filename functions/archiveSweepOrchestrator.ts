@@ -43,6 +43,7 @@ import { ACTIVITY, saveParts } from './archiveSweepActivities';
 import type {
   BatchMailboxes,
   DiscoverActivityInput,
+  EndDiscoveryInput,
   LoadBatchInput,
   PrepareActivityInput,
   SaveBatchInput,
@@ -240,7 +241,8 @@ export const archiveSweepOrchestrator: OrchestrationHandler = function* (context
     const written = (yield context.df.callActivityWithRetry(ACTIVITY.endDiscovery, retry, {
       reportPath: job.reportPath,
       message: discoveryError,
-    })) as { parts: number; total: number };
+      mailboxList: input.mailboxList,
+    } satisfies EndDiscoveryInput)) as { parts: number; total: number };
     found = {
       discovery: { ...noDiscoveryCounts(), total: written.total },
       parts: written.parts,

@@ -130,6 +130,27 @@ describe('archive sweep with discovery in parts', () => {
     expect(fake.calls.filter((c) => c.op !== 'expand')).toEqual([]);
   });
 
+  it("a request's list whose names Exchange refuses to resolve: not started, and the stored list removed", async () => {
+    const fake = tenant(1, 2);
+    const store = await useTenant(fake);
+    fake.resolvePrimaryAddress = () =>
+      Promise.reject(
+        new MailboxError({
+          code: 'ErrorAccessDenied',
+          errorClass: 'permanent',
+          message: 'Access is denied. Check credentials and try again.',
+        }),
+      );
+    const list = 'archive-requests/20301201T000000Z-test';
+    await store.putMailboxes(list, ['t00u0@contoso.com']);
+    const host = new LocalDurableHost(registrations, { timers: 'skip' });
+    const run = await host.runOrchestration(ORCHESTRATOR.sweep, { mailboxList: list }, 'archive-sweep');
+    expect(run.status).toBe('Failed');
+    expect(run.error).toMatch(/archive sweep not started: Access is denied/);
+    expect([...store.blobs.keys()].filter((k) => k.startsWith('archive-requests/'))).toEqual([]);
+    expect(fake.calls.filter((c) => c.op === 'archive' || c.op === 'find')).toEqual([]);
+  });
+
   it('a discovery retried after a transient failure sweeps every mailbox exactly once', async () => {
     const fake = tenant(10, 5);
     const store = await useTenant(fake);
