@@ -112,7 +112,18 @@ export interface LaneInput {
 export interface LaneCursor {
   nextBatch: number;
   done: BatchResult;
+  /** Batches that failed one after another just before nextBatch (see MAX_FAILED_BATCHES_IN_A_ROW). */
+  failedInARow?: number;
 }
+
+/**
+ * A lane stops after this many of its batches failed one after another. A lane ends when a batch finds
+ * discovery's end below it; when the batches cannot even read their parts (the reports storage refuses
+ * the app, say), none ever would, and the lane would go on failing batch after batch for ever. Its
+ * remaining batches count as failed (the sweep counts every discovered mailbox) and the report lists
+ * them as BatchFailed.
+ */
+export const MAX_FAILED_BATCHES_IN_A_ROW = 3;
 
 /** Batch `batch` sweeps part `batch` of the discovered list. */
 export interface BatchInput {
@@ -323,6 +334,7 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
   let batchesDone = resume?.done.batches ?? 0;
   context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
   let batch = resume?.nextBatch ?? lane;
+  let failedInARow = resume?.failedInARow ?? 0;
   for (let ran = 0; ran < input.batchesPerGeneration; ran++) {
     const batchInput: BatchInput = { job, batch };
     try {
@@ -333,7 +345,9 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
       )) as BatchResult;
       if (result.noMore) return { batches: batchesDone, counts } satisfies BatchResult;
       addCounts(counts, result.counts);
+      failedInARow = 0;
     } catch (error) {
+      failedInARow++;
       // The batch orchestration itself failed (e.g. its rows could not be saved): its mailboxes count as
       // failed in the sweep's totals, the report lists them with code BatchFailed, and the others go on.
       logOnce(
@@ -345,9 +359,21 @@ export const archiveSweepLane: OrchestrationHandler = function* (context: Orches
     batchesDone++;
     batch += lanes;
     context.df.setCustomStatus({ batchesDone, counts } satisfies LaneStatus);
+    if (failedInARow >= MAX_FAILED_BATCHES_IN_A_ROW) {
+      logOnce(
+        context,
+        'error',
+        `archive sweep lane ${lane} stops after ${failedInARow} batches failed in a row; its batches from ${batch} on count as failed`,
+      );
+      return { batches: batchesDone, counts } satisfies BatchResult;
+    }
   }
   // Every batch of this generation has ended, so nothing is left pending for continueAsNew to drop.
-  const cursor: LaneCursor = { nextBatch: batch, done: { batches: batchesDone, counts } };
+  const cursor: LaneCursor = {
+    nextBatch: batch,
+    done: { batches: batchesDone, counts },
+    ...(failedInARow > 0 ? { failedInARow } : {}),
+  };
   context.df.continueAsNew({ ...input, resume: cursor } satisfies LaneInput);
   return undefined;
 };

@@ -13,6 +13,7 @@ import {
   type BatchInput,
   type BatchResult,
   type LaneInput,
+  MAX_FAILED_BATCHES_IN_A_ROW,
   MAX_PART_ASKS,
 } from '../../functions/archiveSweepOrchestrator';
 import { MailboxError } from '../../shared/mailbox/mailboxError';
@@ -492,6 +493,39 @@ describe('archive sweep, episode by episode', () => {
     expect(done.output).toMatchObject({
       batches: 3,
       counts: { itemsArchived: 35, mailboxes: { archived: 9 } },
+    });
+  });
+
+  it(`a lane stops after ${MAX_FAILED_BATCHES_IN_A_ROW} batches failed in a row, and counts only what its batches did`, async () => {
+    const input: LaneInput = { job, lane: 0, lanes: 3, batchesPerGeneration: 50 };
+    // batch 0 archived; batches 3, 6 and 9 failed one after another (their parts could not be read)
+    const refused = new Error('reports storage: 403 AuthorizationPermissionMismatch');
+    const history: WireEvent[] = [
+      h.orchestratorStarted(t(0)),
+      h.executionStarted(t(0), ORCHESTRATOR.lane, input),
+      h.subOrchCreated(0, t(0), ORCHESTRATOR.batch, 'lane0:batch0'),
+      h.orchestratorCompleted(t(0)),
+      h.orchestratorStarted(t(1)),
+      h.subOrchCompleted(t(1), 0, result(10)),
+    ];
+    [3, 6, 9].forEach((batch, i) => {
+      history.push(
+        h.subOrchCreated(i + 1, t(i + 1), ORCHESTRATOR.batch, `lane0:batch${batch}`),
+        h.orchestratorCompleted(t(i + 1)),
+        h.orchestratorStarted(t(i + 2)),
+        h.subOrchFailed(t(i + 2), i + 1, refused),
+      );
+    });
+    // after two failures in a row the lane goes on with the next batch
+    const afterTwo = await replay(ORCHESTRATOR.lane, history.slice(0, -4), input, 'lane0');
+    expect(batchesOf(afterTwo)).toEqual([0, 3, 6, 9]);
+    expect(afterTwo.done).toBe(false);
+    const done = await replay(ORCHESTRATOR.lane, history, input, 'lane0');
+    expect(batchesOf(done)).toEqual([0, 3, 6, 9]); // no batch 12
+    expect(done.done).toBe(true);
+    expect(done.output).toMatchObject({
+      batches: 4,
+      counts: { itemsArchived: 10, mailboxes: { archived: 3 } },
     });
   });
 
